@@ -1,0 +1,138 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "carteiro",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "carteiro", targets: ["carteiro"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // Models, IDs, status machines, events, and the ports (store, event bus, clock) every service meets on.
+        .target(
+            name: "CarteiroDomain",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // The event bus: delivers the durable event log to subscribers, in order, at least once.
+        .target(
+            name: "CarteiroEvents",
+            dependencies: [
+                "CarteiroDomain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libmongoc, as Debian 12 ships it (1.23.1). Only MongoKit imports it.
+        .systemLibrary(
+            name: "CMongoC",
+            pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev"])]
+        ),
+        // Swift face of libmongoc: client pool, BSON <-> Swift, typed errors, calls off the cooperative pool.
+        .target(
+            name: "MongoKit",
+            dependencies: [
+                "CMongoC",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The two store backends behind the domain's ports: embedded SQLite (default) and MongoDB.
+        .target(
+            name: "CarteiroStore",
+            dependencies: [
+                "CarteiroDomain",
+                "MongoKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition root: configuration, roles, the ServiceGroup, the HTTP app (health, readiness, metrics).
+        .target(
+            name: "CarteiroServer",
+            dependencies: [
+                "CarteiroDomain",
+                "CarteiroEvents",
+                "CarteiroStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The one executable: a thin command line over the server and the libraries.
+        .executableTarget(
+            name: "carteiro",
+            dependencies: [
+                "CarteiroDomain",
+                "CarteiroEvents",
+                "CarteiroStore",
+                "CarteiroServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Peer launchers (nx-27017, SMTP sinks, Dovecot), temp folders and fakes; used by tests only.
+        .target(
+            name: "CarteiroTesting",
+            dependencies: [
+                "CarteiroDomain"
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroDomainTests",
+            dependencies: ["CarteiroDomain", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MongoKitTests",
+            dependencies: ["MongoKit", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroStoreTests",
+            dependencies: [
+                "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroServerTests",
+            dependencies: [
+                "CarteiroDomain", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

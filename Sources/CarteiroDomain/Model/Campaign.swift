@@ -1,0 +1,74 @@
+public import Foundation
+
+public typealias CampaignID = Identifier<Campaign>
+
+/// A message sent to one or more contact lists.
+public struct Campaign: Aggregate {
+    public enum Status: String, StatusMachine, CaseIterable {
+        case draft, scheduled, sending, paused, sent, cancelled
+
+        public static let entityName = "campaign"
+
+        public func canMove(to next: Status) -> Bool {
+            switch (self, next) {
+            case (.draft, .scheduled), (.draft, .sending), (.draft, .cancelled): true
+            case (.scheduled, .draft), (.scheduled, .sending), (.scheduled, .cancelled): true
+            case (.sending, .paused), (.sending, .sent), (.sending, .cancelled): true
+            case (.paused, .sending), (.paused, .cancelled): true
+            default: false
+            }
+        }
+
+        public var isFinal: Bool { self == .sent || self == .cancelled }
+    }
+
+    public let id: CampaignID
+    public var version: Int
+    public private(set) var name: String
+    public var templateID: TemplateID
+    public var listIDs: [ContactListID]
+    public var from: EmailAddress
+    public var fromName: String?
+    public var replyTo: EmailAddress?
+    public private(set) var status: Status
+    public private(set) var scheduledAt: Date?
+    public private(set) var startedAt: Date?
+    public private(set) var finishedAt: Date?
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: CampaignID = CampaignID(), name: String, templateID: TemplateID, listIDs: [ContactListID], from: EmailAddress,
+        fromName: String? = nil, replyTo: EmailAddress? = nil, createdAt: Date
+    ) throws(ValidationError) {
+        guard !listIDs.isEmpty else { throw ValidationError(field: "listIDs", reason: "a campaign needs at least one list") }
+        self.id = id
+        self.version = 0
+        self.name = try requireNonEmpty(name, field: "name")
+        self.templateID = templateID
+        self.listIDs = listIDs
+        self.from = from
+        self.fromName = fromName
+        self.replyTo = replyTo
+        self.status = .draft
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    public mutating func schedule(at date: Date, now: Date) throws(TransitionError) {
+        status = try status.moving(to: .scheduled)
+        scheduledAt = date
+        updatedAt = now
+    }
+
+    public mutating func move(to next: Status, at now: Date) throws(TransitionError) {
+        status = try status.moving(to: next)
+        switch next {
+        case .sending where startedAt == nil: startedAt = now
+        case .sent, .cancelled: finishedAt = now
+        case .draft: scheduledAt = nil
+        default: break
+        }
+        updatedAt = now
+    }
+}

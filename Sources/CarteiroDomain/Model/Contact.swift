@@ -1,0 +1,111 @@
+public import Foundation
+
+public typealias ContactID = Identifier<Contact>
+
+/// A person Carteiro may write to. The email is unique case-insensitively across contacts.
+public struct Contact: Aggregate {
+    public enum Status: String, StatusMachine, CaseIterable {
+        case pending, confirmed, unsubscribed, bounced, complained
+
+        public static let entityName = "contact"
+
+        public func canMove(to next: Status) -> Bool {
+            switch (self, next) {
+            case (.pending, .confirmed), (.pending, .unsubscribed), (.pending, .bounced), (.pending, .complained): true
+            case (.confirmed, .unsubscribed), (.confirmed, .bounced), (.confirmed, .complained): true
+            // A contact who left, or whose address bounced, may sign up again: a new double opt-in.
+            case (.unsubscribed, .pending), (.bounced, .pending): true
+            default: false
+            }
+        }
+
+        /// Statuses that must never receive mail.
+        public var isSuppressed: Bool { self == .unsubscribed || self == .bounced || self == .complained }
+    }
+
+    /// How and when a contact gave consent, with evidence an auditor can check.
+    public struct Consent: Hashable, Sendable, Codable {
+        public enum Method: String, Hashable, Sendable, Codable {
+            case emailReply = "email_reply", chat, api, `import`
+        }
+        public var at: Date
+        public var method: Method
+        /// For an email reply, the reply's Message-ID; otherwise whatever proves the consent.
+        public var evidence: String
+
+        public init(at: Date, method: Method, evidence: String) {
+            self.at = at
+            self.method = method
+            self.evidence = evidence
+        }
+    }
+
+    public let id: ContactID
+    public var version: Int
+    public private(set) var email: EmailAddress
+    public var name: String?
+    public var locale: String
+    public var timezone: String
+    public private(set) var status: Status
+    public var tags: Set<String>
+    public var attributes: [String: String]
+    public private(set) var consent: Consent?
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: ContactID = ContactID(),
+        email: EmailAddress,
+        name: String? = nil,
+        locale: String = "pt-BR",
+        timezone: String = "America/Sao_Paulo",
+        status: Status = .pending,
+        tags: Set<String> = [],
+        attributes: [String: String] = [:],
+        consent: Consent? = nil,
+        createdAt: Date
+    ) throws(ValidationError) {
+        guard !locale.isEmpty else { throw .empty("locale") }
+        guard TimeZone(identifier: timezone) != nil else {
+            throw ValidationError(field: "timezone", reason: "'\(timezone)' is not an IANA time zone")
+        }
+        if status == .confirmed, consent == nil {
+            throw ValidationError(field: "consent", reason: "a confirmed contact needs a consent record")
+        }
+        self.id = id
+        self.version = 0
+        self.email = email
+        self.name = name?.trimmingWhitespace().nilIfEmpty
+        self.locale = locale
+        self.timezone = timezone
+        self.status = status
+        self.tags = tags
+        self.attributes = attributes
+        self.consent = consent
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    /// Records consent and confirms a pending contact (double opt-in completed).
+    public mutating func confirm(_ consent: Consent) throws(TransitionError) {
+        status = try status.moving(to: .confirmed)
+        self.consent = consent
+        updatedAt = consent.at
+    }
+
+    public mutating func move(to next: Status, at date: Date) throws(TransitionError) {
+        precondition(next != .confirmed, "use confirm(_:) so that consent is recorded")
+        status = try status.moving(to: next)
+        if next == .pending { consent = nil }
+        updatedAt = date
+    }
+
+    public mutating func changeEmail(to email: EmailAddress, at date: Date) {
+        self.email = email
+        updatedAt = date
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

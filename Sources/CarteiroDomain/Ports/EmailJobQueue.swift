@@ -1,0 +1,67 @@
+public import Foundation
+
+/// The durable queue of email jobs that workers claim with a lease.
+///
+/// Claims are atomic across processes: two claimers never hold the same job at once. A job
+/// whose lease has expired can be claimed again. Outcomes are fenced by the lease token, so a
+/// worker that lost its lease cannot overwrite the new holder's result.
+public protocol EmailJobQueue: Sendable {
+    /// Writes the jobs durably. A recipient already queued for the same send is skipped.
+    func enqueue(_ jobs: [EmailJob], events: [DomainEvent]) async throws -> EnqueueResult
+    /// Claims up to `limit` due jobs for `owner`: transactional before bulk, then oldest due first.
+    func claim(_ request: ClaimRequest) async throws -> [EmailJob]
+    /// Records outcomes of leased jobs in one write, with an `email.sent` / `email.failed` event
+    /// for each final one. Outcomes whose lease token is no longer current are refused.
+    func record(_ outcomes: [EmailJobOutcome], at now: Date) async throws -> RecordResult
+    func get(_ id: EmailJobID) async throws -> EmailJob?
+    /// How many jobs of a send (or of all sends) are in each status.
+    func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int]
+    /// Jobs of a send in identifier order.
+    func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob>
+}
+
+public struct ClaimRequest: Sendable {
+    public var owner: String
+    public var limit: Int
+    public var leaseDuration: Duration
+    /// Streams to claim from, in priority order; nil means every stream.
+    public var streams: [MailStream]
+    public var now: Date
+
+    public init(owner: String, limit: Int, leaseDuration: Duration, streams: [MailStream] = MailStream.allCases, now: Date) {
+        self.owner = owner
+        self.limit = limit
+        self.leaseDuration = leaseDuration
+        self.streams = streams.sorted { $0.priority < $1.priority }
+        self.now = now
+    }
+
+    public var leaseExpiry: Date { now.addingTimeInterval(leaseDuration.timeInterval) }
+}
+
+public struct EnqueueResult: Hashable, Sendable {
+    public var inserted: Int
+    /// Recipients already in the send, skipped.
+    public var duplicates: Int
+    public init(inserted: Int, duplicates: Int) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+}
+
+public struct RecordResult: Hashable, Sendable {
+    public var accepted: [EmailJobID]
+    /// Outcomes refused because their lease token was no longer current.
+    public var stale: [EmailJobID]
+    public init(accepted: [EmailJobID], stale: [EmailJobID]) {
+        self.accepted = accepted
+        self.stale = stale
+    }
+}
+
+extension Duration {
+    public var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,67 @@
+/// A field of an aggregate the store indexes, so that it can be found by value.
+///
+/// Both backends build their indexes from this one description. A field may hold several
+/// values (tags); a `unique` field holds at most one, and no two aggregates may share it.
+public struct IndexedField<Root>: Sendable {
+    public let name: String
+    public let unique: Bool
+    public let values: @Sendable (Root) -> [String]
+
+    public static func single(_ name: String, unique: Bool = false, _ value: @escaping @Sendable (Root) -> String?) -> Self {
+        .init(name: name, unique: unique, values: { value($0).map { [$0] } ?? [] })
+    }
+
+    public static func multiple(_ name: String, _ values: @escaping @Sendable (Root) -> [String]) -> Self {
+        .init(name: name, unique: false, values: values)
+    }
+
+    private init(name: String, unique: Bool, values: @escaping @Sendable (Root) -> [String]) {
+        self.name = name
+        self.unique = unique
+        self.values = values
+    }
+}
+
+/// An aggregate that knows where it is stored and which of its fields are indexed.
+public protocol StoredAggregate: Aggregate {
+    /// Table or collection name.
+    static var collection: String { get }
+    static var indexedFields: [IndexedField<Self>] { get }
+}
+
+extension Contact: StoredAggregate {
+    public static let collection = "contacts"
+    public static let indexedFields: [IndexedField<Contact>] = [
+        .single("email", unique: true) { $0.email.canonical },
+        .single("status") { $0.status.rawValue },
+        .multiple("tag") { $0.tags.sorted() },
+    ]
+}
+
+extension ContactList: StoredAggregate {
+    public static let collection = "contact_lists"
+    public static let indexedFields: [IndexedField<ContactList>] = [.single("name", unique: true) { $0.name.lowercased() }]
+}
+
+extension Template: StoredAggregate {
+    public static let collection = "templates"
+    public static let indexedFields: [IndexedField<Template>] = [.single("name", unique: true) { $0.name.lowercased() }]
+}
+
+extension Campaign: StoredAggregate {
+    public static let collection = "campaigns"
+    public static let indexedFields: [IndexedField<Campaign>] = [.single("status") { $0.status.rawValue }]
+}
+
+extension Conversation: StoredAggregate {
+    public static let collection = "conversations"
+    public static let indexedFields: [IndexedField<Conversation>] = [
+        .single("status") { $0.status.rawValue },
+        .single("customer") { $0.customerID },
+    ]
+}
+
+extension Automation: StoredAggregate {
+    public static let collection = "automations"
+    public static let indexedFields: [IndexedField<Automation>] = [.single("trigger") { $0.trigger.rawValue }]
+}

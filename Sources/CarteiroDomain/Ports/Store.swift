@@ -1,0 +1,17 @@
+/// Everything Carteiro keeps, behind one backend (embedded SQLite or MongoDB).
+public protocol Store: Sendable {
+    var contacts: any AggregateRepository<Contact> { get }
+    var contactLists: any AggregateRepository<ContactList> { get }
+    var templates: any AggregateRepository<Template> { get }
+    var campaigns: any AggregateRepository<Campaign> { get }
+    var conversations: any AggregateRepository<Conversation> { get }
+    var automations: any AggregateRepository<Automation> { get }
+    var emailJobs: any EmailJobQueue { get }
+    var events: any EventLog { get }
+
+    /// A short description for logs, with credentials masked.
+    var displayName: String { get }
+    /// Throws when the backend does not answer.
+    func ping() async throws
+    func close() async
+}

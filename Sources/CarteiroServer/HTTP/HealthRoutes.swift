@@ -1,0 +1,60 @@
+import CarteiroDomain
+import Foundation
+public import Hummingbird
+import Prometheus
+
+/// `/health` (the process is up), `/ready` (the store answers), `/metrics` (Prometheus text).
+public struct HealthRoutes: Sendable {
+    let store: any Store
+    let registry: PrometheusCollectorRegistry
+
+    public init(store: any Store, registry: PrometheusCollectorRegistry) {
+        self.store = store
+        self.registry = registry
+    }
+
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("health") { _, _ in
+            Response.json(["status": "ok"], status: .ok)
+        }
+        router.get("ready") { _, _ in
+            switch await checkStore() {
+            case .success: Response.json(["status": "ready", "store": store.displayName], status: .ok)
+            case .failure(let reason): Response.json(["status": "unavailable", "reason": reason], status: .serviceUnavailable)
+            }
+        }
+        router.get("metrics") { _, _ in
+            var buffer = [UInt8]()
+            buffer.reserveCapacity(8192)
+            registry.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+    }
+
+    private enum Readiness {
+        case success
+        case failure(String)
+    }
+
+    // The store's ping bounds its own wait (MongoDB: a short server-selection timeout), so a
+    // dead backend answers 503 in seconds rather than hanging the probe.
+    private func checkStore() async -> Readiness {
+        do {
+            try await store.ping()
+            return .success
+        } catch {
+            return .failure("store \(store.displayName) does not answer: \(error)")
+        }
+    }
+}
+
+extension Response {
+    /// A JSON body from a string dictionary: what every Carteiro error and status body looks like.
+    static func json(_ object: [String: String], status: HTTPResponse.Status) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,64 @@
+public import CarteiroDomain
+import CarteiroEvents
+public import Hummingbird
+public import Logging
+public import Prometheus
+public import ServiceLifecycle
+
+/// The composition root: builds the services a process runs for its roles, in start order
+/// (store, event bus, workers, HTTP last), and runs them in one ServiceGroup.
+public struct CarteiroRuntime {
+    public let configuration: ServerConfiguration
+    public let store: any Store
+    public let registry: PrometheusCollectorRegistry
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// The HTTP application. `onServerRunning` receives the bound port (useful with port 0).
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        HealthRoutes(store: store, registry: registry).register(on: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Services in start order; a later issue's role adds its services here.
+    public func makeServices(subscribers: [any EventSubscriber] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> [any Service]
+    {
+        var services: [any Service] = [StoreService(store: store)]
+        for subscriber in subscribers {
+            services.append(EventSubscription(subscriber: subscriber, log: store.events, logger: logger))
+        }
+        services.append(makeApplication(onServerRunning: onServerRunning))
+        return services
+    }
+
+    /// Runs until SIGTERM/SIGINT, then shuts down gracefully within the configured grace period.
+    public func run(subscribers: [any EventSubscriber] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: makeServices(subscribers: subscribers, onServerRunning: onServerRunning).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        logger.info(
+            "carteiro starting",
+            metadata: [
+                "roles": "\(configuration.roles.sorted().map(\.rawValue).joined(separator: ","))", "store": "\(store.displayName)",
+                "address": "\(configuration.host):\(configuration.port)",
+            ])
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        logger.info("carteiro stopped")
+    }
+}

@@ -1,0 +1,17 @@
+import CarteiroDomain
+import CarteiroStore
+public import Logging
+
+/// Opens the store a configuration names. The only place that knows the concrete backends.
+public enum StoreFactory {
+    public static func open(_ location: StoreLocation, logger: Logger) async throws -> any Store {
+        switch location {
+        case .sqlite(let path):
+            logger.info("opening the embedded store", metadata: ["path": "\(path)"])
+            return try SQLiteStore(configuration: .init(path: path))
+        case .mongodb(let uri):
+            logger.info("connecting to MongoDB", metadata: ["uri": "\(StoreLocation.redact(uri))"])
+            return try await MongoStore.connect(configuration: .init(uri: uri), logger: logger)
+        }
+    }
+}

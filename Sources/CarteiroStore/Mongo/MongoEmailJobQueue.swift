@@ -1,0 +1,189 @@
+import CarteiroDomain
+import Foundation
+import MongoKit
+
+/// Email jobs as documents. A batch claim picks candidate ids, then stamps them with a fresh
+/// lease token in one `updateMany` whose filter re-checks claimability per document (each
+/// document update is atomic), then reads back exactly the documents carrying that token: two
+/// claimers racing for the same candidates each get a disjoint share.
+struct MongoEmailJobQueue: EmailJobQueue {
+    let database: MongoDatabase
+    let clock: any WallClock
+
+    private var collection: String { MongoDatabase.emailJobsCollection }
+
+    func enqueue(_ jobs: [EmailJob], events: [DomainEvent]) async throws -> EnqueueResult {
+        guard !jobs.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
+        let encoder = BSONEncoder()
+        let documents = try jobs.map { job in
+            var document = try encoder.encode(job)
+            document["_id"] = .string(job.id.rawValue)
+            document["recipientKey"] = .string(job.recipient.canonical)
+            document["streamPriority"] = .int64(Int64(job.stream.priority))
+            return document
+        }
+        let collection = self.collection
+        return try await database.write(appendsEvents: !events.isEmpty) { connection, session in
+            // Unordered inserts, one by one on a duplicate, so one recipient already in the send
+            // does not stop the rest of the batch.
+            var inserted = 0
+            do {
+                inserted = try connection.insertMany(documents, into: collection, ordered: false, session: session)
+            } catch let error as MongoError where error.isDuplicateKey && session == nil {
+                inserted = Int(error.reply?["nInserted"]?.int64Value ?? -1)
+                if inserted < 0 {
+                    let ids = documents.compactMap { $0["_id"] }
+                    inserted = try connection.countDocuments(filter: ["_id": ["$in": .array(ids)]], in: collection)
+                }
+            }
+            _ = try MongoEventLog.append(events, connection: connection, session: session)
+            return EnqueueResult(inserted: inserted, duplicates: jobs.count - inserted)
+        }
+    }
+
+    func claim(_ request: ClaimRequest) async throws -> [EmailJob] {
+        guard request.limit > 0 else { return [] }
+        let token = UUID().uuidString
+        let now = BSON.datetime(request.now.bsonRounded)
+        let priorities = BSON.array(request.streams.map { .int64(Int64($0.priority)) })
+        let collection = self.collection
+        let expired: BSONDocument = ["status": "leased", "lease.expiresAt": ["$lte": now], "streamPriority": ["$in": priorities]]
+        return try await database.run { connection in
+            var candidates = try connection.find(
+                expired, in: collection, sort: ["lease.expiresAt": 1], limit: request.limit, projection: ["_id": 1]
+            ).compactMap { $0["_id"] }
+            for stream in request.streams where candidates.count < request.limit {
+                candidates += try connection.find(
+                    ["status": ["$in": ["queued", "retry_scheduled"]], "streamPriority": .int64(Int64(stream.priority)), "dueAt": ["$lte": now]],
+                    in: collection, sort: ["dueAt": 1], limit: request.limit - candidates.count, projection: ["_id": 1]
+                ).compactMap { $0["_id"] }
+            }
+            guard !candidates.isEmpty else { return [] }
+            _ = try connection.updateMany(
+                filter: [
+                    "_id": ["$in": .array(candidates)],
+                    "$or": [
+                        ["status": ["$in": ["queued", "retry_scheduled"]], "dueAt": ["$lte": now]],
+                        ["status": "leased", "lease.expiresAt": ["$lte": now]],
+                    ],
+                ],
+                update: [
+                    "$set": [
+                        "status": "leased",
+                        "lease": [
+                            "owner": .string(request.owner), "token": .string(token), "expiresAt": .datetime(request.leaseExpiry.bsonRounded),
+                        ],
+                        "updatedAt": now,
+                    ],
+                    "$inc": ["attempts": 1],
+                ], in: collection)
+            let decoder = BSONDecoder()
+            return try connection.find(["lease.token": .string(token)], in: collection, sort: ["streamPriority": 1, "dueAt": 1])
+                .map { try decoder.decode(EmailJob.self, from: $0) }
+        }
+    }
+
+    func record(_ outcomes: [EmailJobOutcome], at now: Date) async throws -> RecordResult {
+        guard !outcomes.isEmpty else { return RecordResult(accepted: [], stale: []) }
+        let collection = self.collection
+        let encoder = BSONEncoder()
+        let nowValue = BSON.datetime(now.bsonRounded)
+        // Marks the documents this call changed, to tell accepted outcomes from stale ones.
+        let recordID = BSON.string(UUID().uuidString)
+        let models: [MongoWriteModel] = try outcomes.map { outcome in
+            var set: BSONDocument = ["status": .string(outcome.newStatus.rawValue), "updatedAt": nowValue, "recordedBy": recordID]
+            var increment: Int64 = 0
+            switch outcome.result {
+            case .sent(let relay):
+                set["relay"] = .string(relay)
+            case .retry(let at, let relay, let failure):
+                if let relay { set["relay"] = .string(relay) }
+                set["lastError"] = .document(try encoder.encode(failure))
+                set["dueAt"] = .datetime(at.bsonRounded)
+            case .failed(let relay, let failure):
+                if let relay { set["relay"] = .string(relay) }
+                set["lastError"] = .document(try encoder.encode(failure))
+            case .released:
+                set["dueAt"] = nowValue
+                increment = -1
+            }
+            var update: BSONDocument = ["$set": .document(set), "$unset": ["lease": ""]]
+            if increment != 0 { update["$inc"] = ["attempts": .int64(increment)] }
+            return .updateOne(
+                filter: ["_id": .string(outcome.jobID.rawValue), "status": "leased", "lease.token": .string(outcome.leaseToken)],
+                update: update, upsert: false)
+        }
+        return try await database.write(appendsEvents: true) { connection, session in
+            _ = try connection.bulkWrite(models, in: collection, ordered: false, session: session)
+            let ids = BSON.array(outcomes.map { .string($0.jobID.rawValue) })
+            let documents = try connection.find(["_id": ["$in": ids]], in: collection, session: session)
+            let byID = Dictionary(documents.compactMap { doc in doc["_id"]?.stringValue.map { ($0, doc) } }, uniquingKeysWith: { a, _ in a })
+            var accepted: [EmailJobID] = []
+            var stale: [EmailJobID] = []
+            var events: [DomainEvent] = []
+            let decoder = BSONDecoder()
+            for outcome in outcomes {
+                guard let document = byID[outcome.jobID.rawValue], document["recordedBy"] == recordID else {
+                    stale.append(outcome.jobID)
+                    continue
+                }
+                accepted.append(outcome.jobID)
+                let job = try decoder.decode(EmailJob.self, from: document)
+                switch outcome.result {
+                case .sent(let relay):
+                    events.append(
+                        DomainEvent(
+                            occurredAt: now,
+                            payload: .emailSent(
+                                .init(jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, recipient: job.recipient, relay: relay))))
+                case .failed(_, let failure):
+                    events.append(
+                        DomainEvent(
+                            occurredAt: now,
+                            payload: .emailFailed(
+                                .init(
+                                    jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, recipient: job.recipient,
+                                    failure: failure, attempts: job.attempts))))
+                case .retry, .released: break
+                }
+            }
+            _ = try MongoEventLog.append(events, connection: connection, session: session)
+            return RecordResult(accepted: accepted, stale: stale)
+        }
+    }
+
+    func get(_ id: EmailJobID) async throws -> EmailJob? {
+        let collection = self.collection
+        return try await database.run { connection in
+            try connection.findOne(["_id": .string(id.rawValue)], in: collection).map { try BSONDecoder().decode(EmailJob.self, from: $0) }
+        }
+    }
+
+    func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int] {
+        let collection = self.collection
+        return try await database.run { connection in
+            var pipeline: [BSONDocument] = []
+            if let sendID { pipeline.append(["$match": ["sendID": .string(sendID.rawValue)]]) }
+            pipeline.append(["$group": ["_id": "$status", "n": ["$sum": 1]]])
+            var counts: [EmailJob.Status: Int] = [:]
+            for document in try connection.aggregate(pipeline, in: collection) {
+                if let status = document["_id"]?.stringValue.flatMap(EmailJob.Status.init(rawValue:)) {
+                    counts[status] = Int(document["n"]?.int64Value ?? 0)
+                }
+            }
+            return counts
+        }
+    }
+
+    func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> {
+        let collection = self.collection
+        var filter: BSONDocument = ["sendID": .string(sendID.rawValue)]
+        if let cursor = page.cursor { filter["_id"] = ["$gt": .string(cursor)] }
+        return try await database.run { connection in
+            let documents = try connection.find(filter, in: collection, sort: ["_id": 1], limit: page.limit + 1)
+            let decoder = BSONDecoder()
+            let items = try documents.prefix(page.limit).map { try decoder.decode(EmailJob.self, from: $0) }
+            return Page(items: items, nextCursor: documents.count > page.limit ? items.last?.id.rawValue : nil)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+public import CarteiroDomain
+import Foundation
+public import Logging
+import MongoKit
+
+/// The production store: MongoDB through libmongoc. Many Carteiro processes, each with its own
+/// roles, share one deployment. Needs a replica set (transactions and change streams): a
+/// single-node one is enough (`docker-compose.yml` starts `mongo --replSet rs0`).
+public final class MongoStore: Store {
+    public struct Configuration: Sendable {
+        public var uri: String
+        /// Threads that run blocking libmongoc calls (and the maximum connections in use).
+        public var threads: Int
+        /// How long the start-up check waits for a server before giving up.
+        public var connectTimeout: Duration
+
+        public init(uri: String, threads: Int = 8, connectTimeout: Duration = .seconds(5)) {
+            self.uri = uri
+            self.threads = threads
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    public let contacts: any AggregateRepository<Contact>
+    public let contactLists: any AggregateRepository<ContactList>
+    public let templates: any AggregateRepository<Template>
+    public let campaigns: any AggregateRepository<Campaign>
+    public let conversations: any AggregateRepository<Conversation>
+    public let automations: any AggregateRepository<Automation>
+    public let emailJobs: any EmailJobQueue
+    public let events: any EventLog
+    public let displayName: String
+
+    private let database: MongoDatabase
+
+    private init(database: MongoDatabase, clock: any WallClock) {
+        self.database = database
+        self.displayName = database.pool.redactedURI
+        contacts = MongoAggregateRepository<Contact>(database: database)
+        contactLists = MongoAggregateRepository<ContactList>(database: database)
+        templates = MongoAggregateRepository<Template>(database: database)
+        campaigns = MongoAggregateRepository<Campaign>(database: database)
+        conversations = MongoAggregateRepository<Conversation>(database: database)
+        automations = MongoAggregateRepository<Automation>(database: database)
+        emailJobs = MongoEmailJobQueue(database: database, clock: clock)
+        events = MongoEventLog(database: database)
+    }
+
+    /// Connects, checks that a server answers within `connectTimeout` (a clear error naming the
+    /// URL, credentials masked, rather than a hang) and creates the indexes.
+    public static func connect(configuration: Configuration, clock: any WallClock = SystemWallClock(), logger: Logger) async throws -> MongoStore {
+        let pool: MongoClientPool
+        do {
+            pool = try MongoClientPool(uri: configuration.uri, threadCount: configuration.threads)
+        } catch {
+            throw StoreError(.invalidConfiguration, "invalid MongoDB URL: \(error.message)")
+        }
+        do {
+            try await pool.ping(timeout: configuration.connectTimeout)
+        } catch {
+            await pool.close()
+            throw StoreError(.unavailable, "MongoDB at \(pool.redactedURI) does not answer: \(error.message)")
+        }
+        let database = MongoDatabase(pool: pool, logger: logger)
+        try await database.createIndexes()
+        return MongoStore(database: database, clock: clock)
+    }
+
+    public func ping() async throws {
+        do {
+            try await database.pool.ping(timeout: .seconds(2))
+        } catch {
+            throw StoreError(.unavailable, "MongoDB at \(database.pool.redactedURI) does not answer: \(error.message)")
+        }
+    }
+
+    public func close() async {
+        database.notifier.finishAll()
+        await database.pool.close()
+    }
+}
+
+/// The pool, the collection names and the helpers all Mongo repositories share.
+final class MongoDatabase: Sendable {
+    let pool: MongoClientPool
+    let notifier = AppendNotifier()
+    let logger: Logger
+
+    static let eventsCollection = "events"
+    static let countersCollection = "counters"
+    static let checkpointsCollection = "subscriber_checkpoints"
+    static let parkedCollection = "parked_events"
+    static let emailJobsCollection = "email_jobs"
+
+    init(pool: MongoClientPool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Runs `body` on the pool's threads with one connection, mapping driver errors to `StoreError`.
+    func run<T: Sendable>(signalsAppend: Bool = false, _ body: @escaping @Sendable (MongoConnection) throws -> T) async throws -> T {
+        do {
+            let result = try await pool.withConnection(body)
+            if signalsAppend { notifier.signal() }
+            return result
+        } catch let error as MongoError {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Runs `body` in a transaction when it appends events (the outbox needs the state change and
+    /// its events in one commit), directly otherwise.
+    func write<T: Sendable>(appendsEvents: Bool, _ body: @escaping @Sendable (MongoConnection, MongoSession?) throws -> T) async throws -> T {
+        try await run(signalsAppend: appendsEvents) { connection in
+            if appendsEvents {
+                return try connection.withTransaction { session in try body(connection, session) }
+            }
+            return try body(connection, nil)
+        }
+    }
+
+    static func storeError(_ error: MongoError) -> StoreError {
+        if error.isDuplicateKey { return StoreError(.duplicate, error.message) }
+        if error.isTimeout { return StoreError(.timeout, "MongoDB timed out: \(error.message)") }
+        if error.isServerUnreachable { return StoreError(.unavailable, "MongoDB is unreachable: \(error.message)") }
+        return StoreError(.unavailable, "MongoDB: \(error.message)")
+    }
+
+    func createIndexes() async throws {
+        try await run { connection in
+            for (collection, fields) in Self.aggregateIndexes {
+                let indexes = fields.map { field in
+                    field.unique
+                        ? MongoIndex(
+                            keys: ["_idx.\(field.name)": 1], name: "\(field.name)_unique", unique: true,
+                            partialFilter: ["_idx.\(field.name)": ["$exists": true]])
+                        : MongoIndex(keys: ["_idx.\(field.name)": 1, "_id": 1], name: "\(field.name)_id")
+                }
+                if !indexes.isEmpty { try connection.createIndexes(indexes, on: collection) }
+            }
+            try connection.createIndexes(
+                [
+                    MongoIndex(keys: ["sendID": 1, "recipientKey": 1], name: "recipient_per_send", unique: true),
+                    MongoIndex(keys: ["status": 1, "streamPriority": 1, "dueAt": 1], name: "due"),
+                    MongoIndex(keys: ["status": 1, "lease.expiresAt": 1], name: "lease_expiry"),
+                    MongoIndex(keys: ["lease.token": 1], name: "lease_token"),
+                    MongoIndex(keys: ["sendID": 1, "status": 1], name: "send_status"),
+                ], on: Self.emailJobsCollection)
+            try connection.createIndexes(
+                [MongoIndex(keys: ["position": 1], name: "position", unique: true)], on: Self.eventsCollection)
+            try connection.createIndexes(
+                [MongoIndex(keys: ["subscriber": 1, "position": 1], name: "subscriber_position")], on: Self.parkedCollection)
+        }
+    }
+
+    private static let aggregateIndexes: [(String, [(name: String, unique: Bool)])] = [
+        (Contact.collection, Contact.indexedFields.map { ($0.name, $0.unique) }),
+        (ContactList.collection, ContactList.indexedFields.map { ($0.name, $0.unique) }),
+        (Template.collection, Template.indexedFields.map { ($0.name, $0.unique) }),
+        (Campaign.collection, Campaign.indexedFields.map { ($0.name, $0.unique) }),
+        (Conversation.collection, Conversation.indexedFields.map { ($0.name, $0.unique) }),
+        (Automation.collection, Automation.indexedFields.map { ($0.name, $0.unique) }),
+    ]
+}
+
+extension Date {
+    /// BSON dates hold whole milliseconds; rounding here keeps both backends' values equal.
+    var bsonRounded: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
+}

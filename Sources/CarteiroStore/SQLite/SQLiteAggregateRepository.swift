@@ -1,0 +1,134 @@
+import CarteiroDomain
+import Foundation
+import GRDB
+
+/// Aggregates as JSON documents in a table of their own, with their indexed fields in the
+/// shared `index_entries` table (unique fields enforced there by a partial unique index).
+struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
+    let database: SQLiteDatabase
+
+    private var table: String { Root.collection }
+
+    func insert(_ aggregate: Root, events: [DomainEvent]) async throws -> Root {
+        var stored = aggregate
+        stored.version = 1
+        let toStore = stored
+        try await database.write(appendsEvents: !events.isEmpty) { db in
+            try Self.insertRow(toStore, in: db)
+            _ = try SQLiteEventLog.append(events, in: db)
+        }
+        return stored
+    }
+
+    func insertMany(_ aggregates: [Root]) async throws {
+        let stored = aggregates.map { aggregate in
+            var copy = aggregate
+            copy.version = 1
+            return copy
+        }
+        try await database.write { db in
+            for aggregate in stored { try Self.insertRow(aggregate, in: db) }
+        }
+    }
+
+    private static func insertRow(_ aggregate: Root, in db: Database) throws {
+        let body = try StoreCoding.makeEncoder().encode(aggregate)
+        do {
+            try db.cachedStatement(sql: "INSERT INTO \(Root.collection) (id, version, body) VALUES (?, ?, ?)")
+                .execute(arguments: [aggregate.id.rawValue, aggregate.version, body])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError(.duplicate, "\(Root.collection) \(aggregate.id) already exists", field: "id")
+        }
+        try insertIndexEntries(of: aggregate, in: db)
+    }
+
+    private static func insertIndexEntries(of aggregate: Root, in db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO index_entries (collection, field, value, id, is_unique) VALUES (?, ?, ?, ?, ?)")
+        for field in Root.indexedFields {
+            for value in Set(field.values(aggregate)) {
+                do {
+                    try statement.execute(arguments: [Root.collection, field.name, value, aggregate.id.rawValue, field.unique])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw StoreError(.duplicate, "\(field.name) '\(value)' is already taken", field: field.name)
+                }
+            }
+        }
+    }
+
+    func get(_ id: Root.ID) async throws -> Root? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT version, body FROM \(Root.collection) WHERE id = ?", arguments: [id.rawValue])
+                .map { try Self.decode($0, decoder: StoreCoding.makeDecoder()) }
+        }
+    }
+
+    func update(_ aggregate: Root, events: [DomainEvent]) async throws -> Root {
+        var stored = aggregate
+        stored.version = aggregate.version + 1
+        let toStore = stored
+        try await database.write(appendsEvents: !events.isEmpty) { db in
+            let body = try StoreCoding.makeEncoder().encode(toStore)
+            try db.cachedStatement(sql: "UPDATE \(Root.collection) SET version = ?, body = ? WHERE id = ? AND version = ?")
+                .execute(arguments: [toStore.version, body, toStore.id.rawValue, aggregate.version])
+            guard db.changesCount == 1 else {
+                let current = try Int.fetchOne(
+                    db, sql: "SELECT version FROM \(Root.collection) WHERE id = ?", arguments: [aggregate.id.rawValue])
+                guard let current else { throw StoreError(.notFound, "\(Root.collection) \(aggregate.id) does not exist") }
+                throw StoreError(
+                    .conflict, "\(Root.collection) \(aggregate.id) is at version \(current), not \(aggregate.version): someone else updated it")
+            }
+            try db.execute(
+                sql: "DELETE FROM index_entries WHERE collection = ? AND id = ?", arguments: [Root.collection, aggregate.id.rawValue])
+            try Self.insertIndexEntries(of: toStore, in: db)
+            _ = try SQLiteEventLog.append(events, in: db)
+        }
+        return stored
+    }
+
+    func find(_ field: String, equals value: String, page: PageRequest) async throws -> Page<Root> {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        return try await database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.version, a.body FROM index_entries e JOIN \(Root.collection) a ON a.id = e.id
+                    WHERE e.collection = ? AND e.field = ? AND e.value = ? AND e.id > ?
+                    ORDER BY e.id LIMIT ?
+                    """, arguments: [Root.collection, field, value, page.cursor ?? "", page.limit + 1])
+            return try Self.page(rows, limit: page.limit)
+        }
+    }
+
+    func list(page: PageRequest) async throws -> Page<Root> {
+        try await database.read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT version, body FROM \(Root.collection) WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [page.cursor ?? "", page.limit + 1])
+            return try Self.page(rows, limit: page.limit)
+        }
+    }
+
+    func count() async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(Root.collection)") ?? 0 }
+    }
+
+    private static func page(_ rows: [Row], limit: Int) throws -> Page<Root> {
+        let decoder = StoreCoding.makeDecoder()
+        let items = try rows.prefix(limit).map { try decode($0, decoder: decoder) }
+        return Page(items: items, nextCursor: rows.count > limit ? items.last?.id.rawValue : nil)
+    }
+
+    private static func decode(_ row: Row, decoder: JSONDecoder) throws -> Root {
+        let body: Data = row["body"]
+        do {
+            var aggregate = try decoder.decode(Root.self, from: body)
+            aggregate.version = row["version"]
+            return aggregate
+        } catch {
+            throw StoreError(.corrupt, "a stored \(Root.collection) document does not decode: \(error)")
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import CarteiroDomain
+import Foundation
+import GRDB
+
+/// Email jobs as rows whose mutable state (status, lease, attempts, due time, last error) are
+/// columns, and whose immutable rest is a JSON body written once at enqueue.
+struct SQLiteEmailJobQueue: EmailJobQueue {
+    let database: SQLiteDatabase
+    let clock: any WallClock
+
+    private static let columns =
+        "id, send_id, status, attempts, due_at, lease_owner, lease_token, lease_expires_at, relay, last_error, updated_at, body"
+
+    func enqueue(_ jobs: [EmailJob], events: [DomainEvent]) async throws -> EnqueueResult {
+        try await database.write(appendsEvents: !events.isEmpty) { db in
+            let encoder = StoreCoding.makeEncoder()
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO email_jobs (id, send_id, campaign_id, contact_id, recipient, recipient_key, stream_priority, status,
+                        attempts, due_at, created_at, updated_at, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (send_id, recipient_key) DO NOTHING
+                    """)
+            var inserted = 0
+            for job in jobs {
+                try statement.execute(arguments: [
+                    job.id.rawValue, job.sendID.rawValue, job.campaignID?.rawValue, job.contactID?.rawValue, job.recipient.value,
+                    job.recipient.canonical, job.stream.priority, job.status.rawValue, job.attempts,
+                    StoreCoding.milliseconds(job.dueAt), StoreCoding.milliseconds(job.createdAt), StoreCoding.milliseconds(job.updatedAt),
+                    try encoder.encode(job),
+                ])
+                inserted += db.changesCount
+            }
+            _ = try SQLiteEventLog.append(events, in: db)
+            return EnqueueResult(inserted: inserted, duplicates: jobs.count - inserted)
+        }
+    }
+
+    func claim(_ request: ClaimRequest) async throws -> [EmailJob] {
+        guard request.limit > 0 else { return [] }
+        let token = UUID().uuidString
+        let now = StoreCoding.milliseconds(request.now)
+        let expiry = StoreCoding.milliseconds(request.leaseExpiry)
+        let priorities = request.streams.map(\.priority)
+        return try await database.write { db in
+            var claimed: [Row] = []
+            let leaseSet = """
+                UPDATE email_jobs SET status = 'leased', lease_owner = ?, lease_token = ?, lease_expires_at = ?,
+                    attempts = attempts + 1, updated_at = ?
+                """
+            // Jobs whose holder let the lease run out come first: they are the oldest work.
+            let placeholders = priorities.map { _ in "?" }.joined(separator: ", ")
+            claimed += try Row.fetchAll(
+                db,
+                sql: """
+                    \(leaseSet) WHERE id IN (SELECT id FROM email_jobs WHERE status = 'leased' AND lease_expires_at <= ?
+                        AND stream_priority IN (\(placeholders)) ORDER BY lease_expires_at LIMIT ?)
+                    RETURNING \(Self.columns)
+                    """,
+                arguments: StatementArguments([request.owner, token, expiry, now, now] + priorities + [request.limit]))
+            for priority in priorities where claimed.count < request.limit {
+                claimed += try Row.fetchAll(
+                    db,
+                    sql: """
+                        \(leaseSet) WHERE id IN (SELECT id FROM email_jobs WHERE status IN ('queued', 'retry_scheduled')
+                            AND stream_priority = ? AND due_at <= ? ORDER BY due_at LIMIT ?)
+                        RETURNING \(Self.columns)
+                        """,
+                    arguments: [request.owner, token, expiry, now, priority, now, request.limit - claimed.count])
+            }
+            let decoder = StoreCoding.makeDecoder()
+            return try claimed.map { try Self.job(from: $0, decoder: decoder) }
+                .sorted { ($0.stream.priority, $0.dueAt) < ($1.stream.priority, $1.dueAt) }
+        }
+    }
+
+    func record(_ outcomes: [EmailJobOutcome], at now: Date) async throws -> RecordResult {
+        guard !outcomes.isEmpty else { return RecordResult(accepted: [], stale: []) }
+        let nowMilliseconds = StoreCoding.milliseconds(now)
+        let result = try await database.write(appendsEvents: true) { db in
+            let encoder = StoreCoding.makeEncoder()
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE email_jobs SET status = ?, relay = coalesce(?, relay), last_error = ?, due_at = ?,
+                        attempts = attempts - ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ?
+                    WHERE id = ? AND status = 'leased' AND lease_token = ?
+                    RETURNING send_id, campaign_id, contact_id, recipient, attempts
+                    """)
+            var accepted: [EmailJobID] = []
+            var stale: [EmailJobID] = []
+            var events: [DomainEvent] = []
+            for outcome in outcomes {
+                var relay: String?
+                var failure: DeliveryFailure?
+                var dueAt = nowMilliseconds
+                switch outcome.result {
+                case .sent(let sentRelay): relay = sentRelay
+                case .retry(let at, let retryRelay, let retryFailure):
+                    relay = retryRelay
+                    failure = retryFailure
+                    dueAt = StoreCoding.milliseconds(at)
+                case .failed(let failedRelay, let finalFailure):
+                    relay = failedRelay
+                    failure = finalFailure
+                case .released: break
+                }
+                let returnsAttempt = outcome.result == .released ? 1 : 0
+                let row = try Row.fetchOne(
+                    statement,
+                    arguments: [
+                        outcome.newStatus.rawValue, relay, try failure.map { try encoder.encode($0) }, dueAt, returnsAttempt,
+                        nowMilliseconds, outcome.jobID.rawValue, outcome.leaseToken,
+                    ])
+                guard let row else {
+                    stale.append(outcome.jobID)
+                    continue
+                }
+                accepted.append(outcome.jobID)
+                if let event = try Self.finalEvent(for: outcome, row: row, at: now) { events.append(event) }
+            }
+            _ = try SQLiteEventLog.append(events, in: db)
+            return RecordResult(accepted: accepted, stale: stale)
+        }
+        return result
+    }
+
+    private static func finalEvent(for outcome: EmailJobOutcome, row: Row, at now: Date) throws -> DomainEvent? {
+        let sendID = SendID(rawValue: row["send_id"])
+        let campaignID = (row["campaign_id"] as String?).map(CampaignID.init(rawValue:))
+        let contactID = (row["contact_id"] as String?).map(ContactID.init(rawValue:))
+        let recipient = try EmailAddress(row["recipient"] as String)
+        switch outcome.result {
+        case .sent(let relay):
+            return DomainEvent(
+                occurredAt: now,
+                payload: .emailSent(
+                    .init(jobID: outcome.jobID, sendID: sendID, campaignID: campaignID, contactID: contactID, recipient: recipient, relay: relay)))
+        case .failed(_, let failure):
+            return DomainEvent(
+                occurredAt: now,
+                payload: .emailFailed(
+                    .init(
+                        jobID: outcome.jobID, sendID: sendID, campaignID: campaignID, contactID: contactID, recipient: recipient,
+                        failure: failure, attempts: row["attempts"])))
+        case .retry, .released:
+            return nil
+        }
+    }
+
+    func get(_ id: EmailJobID) async throws -> EmailJob? {
+        try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM email_jobs WHERE id = ?", arguments: [id.rawValue])
+                .map { try Self.job(from: $0, decoder: StoreCoding.makeDecoder()) }
+        }
+    }
+
+    func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int] {
+        try await database.read { db in
+            let rows: [Row]
+            if let sendID {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT status, count(*) AS n FROM email_jobs WHERE send_id = ? GROUP BY status", arguments: [sendID.rawValue])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM email_jobs GROUP BY status")
+            }
+            var counts: [EmailJob.Status: Int] = [:]
+            for row in rows {
+                if let status = EmailJob.Status(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> {
+        try await database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.columns) FROM email_jobs WHERE send_id = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [sendID.rawValue, page.cursor ?? "", page.limit + 1])
+            let decoder = StoreCoding.makeDecoder()
+            let items = try rows.prefix(page.limit).map { try Self.job(from: $0, decoder: decoder) }
+            return Page(items: items, nextCursor: rows.count > page.limit ? items.last?.id.rawValue : nil)
+        }
+    }
+
+    private static func job(from row: Row, decoder: JSONDecoder) throws -> EmailJob {
+        let body: Data = row["body"]
+        var job = try decoder.decode(EmailJob.self, from: body)
+        guard let status = EmailJob.Status(rawValue: row["status"]) else {
+            throw StoreError(.corrupt, "email job \(job.id) has an unknown status")
+        }
+        job.status = status
+        job.attempts = row["attempts"]
+        job.dueAt = StoreCoding.date(milliseconds: row["due_at"])
+        if let owner: String = row["lease_owner"], let token: String = row["lease_token"], let expiry: Int64 = row["lease_expires_at"] {
+            job.lease = Lease(owner: owner, token: token, expiresAt: StoreCoding.date(milliseconds: expiry))
+        } else {
+            job.lease = nil
+        }
+        job.relay = row["relay"]
+        if let lastError: Data = row["last_error"] { job.lastError = try decoder.decode(DeliveryFailure.self, from: lastError) }
+        job.updatedAt = StoreCoding.date(milliseconds: row["updated_at"])
+        return job
+    }
+}

@@ -1,0 +1,92 @@
+import CarteiroDomain
+import GRDB
+
+/// The embedded store's schema, as numbered migrations. A migration is never edited once
+/// released: a change of schema is a new migration appended here.
+enum SQLiteSchema {
+    static let aggregateCollections = [
+        Contact.collection, ContactList.collection, Template.collection, Campaign.collection, Conversation.collection,
+        Automation.collection,
+    ]
+
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: aggregates, index entries, email jobs, event log") { db in
+            for collection in aggregateCollections {
+                try db.execute(
+                    sql: """
+                        CREATE TABLE \(collection) (
+                            id TEXT PRIMARY KEY NOT NULL,
+                            version INTEGER NOT NULL,
+                            body BLOB NOT NULL
+                        ) WITHOUT ROWID
+                        """)
+            }
+            // One row per indexed value of an aggregate; unique fields are unique per collection.
+            try db.execute(
+                sql: """
+                    CREATE TABLE index_entries (
+                        collection TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        is_unique INTEGER NOT NULL,
+                        PRIMARY KEY (collection, field, value, id)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX index_entries_unique ON index_entries (collection, field, value) WHERE is_unique = 1;
+                    CREATE INDEX index_entries_by_id ON index_entries (collection, id);
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE email_jobs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        send_id TEXT NOT NULL,
+                        campaign_id TEXT,
+                        contact_id TEXT,
+                        recipient TEXT NOT NULL,
+                        recipient_key TEXT NOT NULL,
+                        stream_priority INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        lease_owner TEXT,
+                        lease_token TEXT,
+                        lease_expires_at INTEGER,
+                        relay TEXT,
+                        last_error BLOB,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        body BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX email_jobs_recipient_per_send ON email_jobs (send_id, recipient_key);
+                    CREATE INDEX email_jobs_due ON email_jobs (stream_priority, due_at) WHERE status IN ('queued', 'retry_scheduled');
+                    CREATE INDEX email_jobs_lease_expiry ON email_jobs (lease_expires_at) WHERE status = 'leased';
+                    CREATE INDEX email_jobs_send_status ON email_jobs (send_id, status);
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        position INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        kind TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        occurred_at INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    );
+                    CREATE TABLE subscriber_checkpoints (
+                        subscriber TEXT PRIMARY KEY NOT NULL,
+                        position INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE parked_events (
+                        subscriber TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        error TEXT NOT NULL,
+                        parked_at INTEGER NOT NULL,
+                        PRIMARY KEY (subscriber, event_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,135 @@
+public import CarteiroDomain
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, shared safely by several processes on the
+/// same machine (`carteiro send` and `carteiro serve` on one data folder).
+///
+/// Every SQLite call runs on GRDB's own dispatch queues (one writer, a few readers), never on
+/// Swift's cooperative pool: an async caller suspends while the query runs.
+public final class SQLiteStore: Store {
+    public struct Configuration: Sendable {
+        /// The database file; its folder is created when missing.
+        public var path: String
+        /// How long a writer waits for another process's write lock before failing.
+        public var busyTimeout: Duration
+        public var maximumReaders: Int
+        /// `FULL` (default) makes every commit survive a power cut; `NORMAL` only a process crash.
+        public var synchronousFull: Bool
+
+        public init(path: String, busyTimeout: Duration = .seconds(10), maximumReaders: Int = 4, synchronousFull: Bool = true) {
+            self.path = path
+            self.busyTimeout = busyTimeout
+            self.maximumReaders = maximumReaders
+            self.synchronousFull = synchronousFull
+        }
+
+        /// `carteiro.sqlite` inside `dataDirectory`.
+        public static func inDirectory(_ dataDirectory: String) -> Configuration {
+            Configuration(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("carteiro.sqlite").path)
+        }
+    }
+
+    public let contacts: any AggregateRepository<Contact>
+    public let contactLists: any AggregateRepository<ContactList>
+    public let templates: any AggregateRepository<Template>
+    public let campaigns: any AggregateRepository<Campaign>
+    public let conversations: any AggregateRepository<Conversation>
+    public let automations: any AggregateRepository<Automation>
+    public let emailJobs: any EmailJobQueue
+    public let events: any EventLog
+    public let displayName: String
+
+    private let database: SQLiteDatabase
+
+    /// Opens (creating if needed) and migrates the database.
+    public init(configuration: Configuration, clock: any WallClock = SystemWallClock()) throws {
+        let database = try SQLiteDatabase(configuration: configuration)
+        self.database = database
+        self.displayName = "sqlite:\(configuration.path)"
+        contacts = SQLiteAggregateRepository<Contact>(database: database)
+        contactLists = SQLiteAggregateRepository<ContactList>(database: database)
+        templates = SQLiteAggregateRepository<Template>(database: database)
+        campaigns = SQLiteAggregateRepository<Campaign>(database: database)
+        conversations = SQLiteAggregateRepository<Conversation>(database: database)
+        automations = SQLiteAggregateRepository<Automation>(database: database)
+        emailJobs = SQLiteEmailJobQueue(database: database, clock: clock)
+        events = SQLiteEventLog(database: database)
+    }
+
+    public func ping() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func close() async {
+        database.notifier.finishAll()
+        try? database.pool.close()
+    }
+}
+
+/// The connection pool, the append notifier and the write helper every repository shares.
+final class SQLiteDatabase: Sendable {
+    let pool: DatabasePool
+    let notifier = AppendNotifier()
+
+    init(configuration: SQLiteStore.Configuration) throws {
+        let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.invalidConfiguration, "cannot create the data folder \(folder.path): \(error.localizedDescription)")
+        }
+        var grdb = GRDB.Configuration()
+        grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
+        grdb.maximumReaderCount = configuration.maximumReaders
+        grdb.label = "carteiro"
+        let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        grdb.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: configuration.path, configuration: grdb)
+            try SQLiteSchema.makeMigrator().migrate(pool)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
+        }
+    }
+
+    /// Runs `updates` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so a
+    /// read-then-write inside it cannot be invalidated by another process) and signals readers
+    /// of the event log when it appended events.
+    func write<T: Sendable>(appendsEvents: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            let result = try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try updates(db)
+                    return .commit
+                }
+                return result!
+            }
+            if appendsEvents { notifier.signal() }
+            return result
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(value)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    static func storeError(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError(.timeout, "the SQLite store is busy: \(error.message ?? "")")
+        case .SQLITE_CONSTRAINT: return StoreError(.duplicate, error.message ?? "constraint violated")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return StoreError(.corrupt, "the SQLite store is damaged: \(error.message ?? "")")
+        default: return StoreError(.unavailable, "SQLite: \(error)")
+        }
+    }
+}

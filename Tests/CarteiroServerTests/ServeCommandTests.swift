@@ -1,0 +1,77 @@
+import CarteiroTesting
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `carteiro serve` as a process: bad configuration, an unreachable MongoDB, a real run and a
+/// graceful stop.
+@Suite(.serialized) struct ServeCommandTests {
+    @Test(arguments: [
+        (["serve", "--port", "eighty"], "port"),
+        (["serve", "--roles", "worker,mailman"], "mailman"),
+        (["serve", "--log-format", "xml"], "log-format"),
+        (["serve", "--store", "postgres://db/x"], "store"),
+        (["serve", "--no-such-flag"], "no-such-flag"),
+    ])
+    func badConfigurationExitsTwoWithOneLine(_ arguments: [String], _ mentioned: String) async throws {
+        let result = try await CarteiroProcess.run(arguments, timeout: .seconds(20))
+        #expect(result.exitCode == 2)
+        let firstLine = result.standardError.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(firstLine.hasPrefix("carteiro: "))
+        #expect(firstLine.contains(mentioned))
+    }
+
+    @Test func badEnvironmentVariableIsRefusedLikeAFlag() async throws {
+        let result = try await CarteiroProcess.run(["serve"], environment: ["CARTEIRO_PORT": "99999"], timeout: .seconds(20))
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("99999"))
+    }
+
+    @Test func unreachableMongoDBFailsFastNamingTheURLWithoutItsPassword() async throws {
+        let port = try freeLoopbackPort()
+        let result = try await CarteiroProcess.run(
+            ["serve", "--store", "mongodb://carteiro:hunter2@127.0.0.1:\(port)/carteiro?serverSelectionTimeoutMS=1500"], timeout: .seconds(30))
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("127.0.0.1:\(port)"))
+        #expect(!result.standardError.contains("hunter2"))
+        #expect(result.duration < .seconds(15))
+    }
+
+    @Test func servesHealthReadyAndMetricsThenStopsGracefullyOnSIGTERM() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let port = try freeLoopbackPort()
+        let server = try CarteiroProcess(
+            ["serve", "--port", "\(port)", "--data-dir", folder.path, "--log-format", "json"])
+        let base = URL(string: "http://127.0.0.1:\(port)")!
+        var health: (Int, String)?
+        for _ in 0..<200 {
+            health = try? await get(base.appendingPathComponent("health"))
+            if health != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(health?.0 == 200)
+        #expect(try await get(base.appendingPathComponent("ready")).0 == 200)
+        let metrics = try await get(base.appendingPathComponent("metrics"))
+        #expect(metrics.0 == 200)
+        #expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("carteiro.sqlite").path))
+
+        server.signal(SIGTERM)
+        let result = try await server.waitForExit(timeout: .seconds(12))
+        #expect(result.exitCode == 0)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "every log line is JSON: \(line)")
+        }
+        #expect(result.standardError.contains("carteiro stopped"))
+    }
+
+    private func get(_ url: URL) async throws -> (Int, String) {
+        let (data, response) = try await URLSession.shared.data(from: url)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+}

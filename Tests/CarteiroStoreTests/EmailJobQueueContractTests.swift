@@ -1,0 +1,186 @@
+import CarteiroDomain
+import CarteiroStore
+import CarteiroTesting
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("Email job queue: one contract, both backends")
+struct EmailJobQueueContractTests {
+    @Test(arguments: Backend.allCases)
+    func eightConcurrentClaimersGetEveryJobExactlyOnce(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let jobs = try makeJobs(1000, at: fixture.clock.now())
+            let enqueued = try await fixture.store.emailJobs.enqueue(jobs, events: [])
+            #expect(enqueued.inserted == 1000)
+            let store = fixture.store
+            let now = fixture.clock.now()
+            let claims = try await withThrowingTaskGroup(of: [EmailJobID].self) { group in
+                for claimer in 0..<8 {
+                    group.addTask {
+                        var mine: [EmailJobID] = []
+                        var emptyRounds = 0
+                        // A claimer can lose every candidate of a round to the others; stop after a few empty rounds.
+                        while emptyRounds < 3 {
+                            let batch = try await store.emailJobs.claim(
+                                ClaimRequest(owner: "claimer-\(claimer)", limit: 25, leaseDuration: .seconds(60), now: now))
+                            emptyRounds = batch.isEmpty ? emptyRounds + 1 : 0
+                            mine += batch.map(\.id)
+                        }
+                        return mine
+                    }
+                }
+                var all: [[EmailJobID]] = []
+                for try await ids in group { all.append(ids) }
+                return all
+            }
+            let claimed = claims.flatMap { $0 }
+            #expect(claimed.count == 1000, "every job claimed")
+            #expect(Set(claimed).count == 1000, "no job claimed twice")
+            #expect(claims.filter { !$0.isEmpty }.count > 1, "the work was shared")
+            let counts = try await store.emailJobs.statusCounts(sendID: nil)
+            #expect(counts[.leased] == 1000)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func jobWhoseLeaseExpiredIsClaimedAgain(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
+            let first = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "crashed-worker", limit: 10, leaseDuration: .seconds(30), now: fixture.clock.now()))
+            #expect(first.count == 1)
+            fixture.clock.advance(by: .seconds(29))
+            let early = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "other", limit: 10, leaseDuration: .seconds(30), now: fixture.clock.now()))
+            #expect(early.isEmpty, "a live lease is respected")
+            fixture.clock.advance(by: .seconds(2))
+            let again = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "other", limit: 10, leaseDuration: .seconds(30), now: fixture.clock.now()))
+            #expect(again.map(\.id) == first.map(\.id))
+            #expect(again.first?.lease?.owner == "other")
+            #expect(again.first?.attempts == 2)
+            #expect(again.first?.lease?.token != first.first?.lease?.token)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func holderOfAnExpiredLeaseCannotOverwriteTheNewHoldersResult(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
+            let stale = try #require(
+                try await fixture.store.emailJobs.claim(
+                    ClaimRequest(owner: "slow", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())
+                ).first)
+            fixture.clock.advance(by: .seconds(11))
+            let current = try #require(
+                try await fixture.store.emailJobs.claim(
+                    ClaimRequest(owner: "fast", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())
+                ).first)
+            let fast = try await fixture.store.emailJobs.record(
+                [EmailJobOutcome(jobID: current.id, leaseToken: current.lease!.token, result: .sent(relay: "relay-b"))], at: fixture.clock.now())
+            #expect(fast.accepted == [current.id])
+            let slow = try await fixture.store.emailJobs.record(
+                [
+                    EmailJobOutcome(
+                        jobID: stale.id, leaseToken: stale.lease!.token,
+                        result: .failed(relay: "relay-a", failure: .init(replyCode: 550, enhancedStatus: "5.1.1", text: "no such user")))
+                ], at: fixture.clock.now())
+            #expect(slow.stale == [stale.id])
+            #expect(slow.accepted.isEmpty)
+            let job = try #require(try await fixture.store.emailJobs.get(current.id))
+            #expect(job.status == .sent)
+            #expect(job.relay == "relay-b")
+            #expect(job.lastError == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recordingTheSameOutcomeTwiceCountsOnce(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
+            let job = try #require(
+                try await fixture.store.emailJobs.claim(
+                    ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())
+                ).first)
+            let outcome = EmailJobOutcome(jobID: job.id, leaseToken: job.lease!.token, result: .sent(relay: "r1"))
+            #expect(try await fixture.store.emailJobs.record([outcome], at: fixture.clock.now()).accepted == [job.id])
+            #expect(try await fixture.store.emailJobs.record([outcome], at: fixture.clock.now()).stale == [job.id])
+            let sentEvents = try await fixture.store.events.read(after: 0, limit: 10).filter { $0.kind == .emailSent }
+            #expect(sentEvents.count == 1, "one email.sent event, not two")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func transactionalJobsAreClaimedBeforeOlderBulkJobs(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(500, stream: .bulk, at: fixture.clock.now()), events: [])
+            fixture.clock.advance(by: .seconds(1))
+            let confirmation = try makeJobs(1, stream: .transactional, at: fixture.clock.now(), prefix: "signup")
+            _ = try await fixture.store.emailJobs.enqueue(confirmation, events: [])
+            let batch = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "w", limit: 10, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(batch.count == 10)
+            #expect(batch.first?.id == confirmation[0].id)
+            #expect(batch.first?.stream == .transactional)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func sameRecipientTwiceInOneSendIsQueuedOnce(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let send = SendID()
+            let now = fixture.clock.now()
+            let jobs = [
+                EmailJob(sendID: send, recipient: try EmailAddress("ana@example.com"), stream: .bulk, dueAt: now, createdAt: now),
+                EmailJob(sendID: send, recipient: try EmailAddress("ANA@example.com"), stream: .bulk, dueAt: now, createdAt: now),
+                EmailJob(sendID: send, recipient: try EmailAddress("rui@example.com"), stream: .bulk, dueAt: now, createdAt: now),
+            ]
+            let result = try await fixture.store.emailJobs.enqueue(jobs, events: [])
+            #expect(result == EnqueueResult(inserted: 2, duplicates: 1))
+            let again = try await fixture.store.emailJobs.enqueue(jobs, events: [])
+            #expect(again == EnqueueResult(inserted: 0, duplicates: 3), "re-enqueueing a send (a resumed run) adds nothing")
+            #expect(try await fixture.store.emailJobs.statusCounts(sendID: send)[.queued] == 2)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func outcomesMoveJobsAndFinalOnesAppendTheirEvents(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let send = SendID()
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(4, send: send, at: fixture.clock.now()), events: [])
+            let batch = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "w", limit: 4, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(batch.count == 4)
+            let failure = DeliveryFailure(replyCode: 451, enhancedStatus: "4.3.0", text: "try later")
+            let retryAt = fixture.clock.now().addingTimeInterval(120)
+            let outcomes = [
+                EmailJobOutcome(jobID: batch[0].id, leaseToken: batch[0].lease!.token, result: .sent(relay: "r1")),
+                EmailJobOutcome(jobID: batch[1].id, leaseToken: batch[1].lease!.token, result: .retry(at: retryAt, relay: "r1", failure: failure)),
+                EmailJobOutcome(
+                    jobID: batch[2].id, leaseToken: batch[2].lease!.token,
+                    result: .failed(relay: "r2", failure: .init(replyCode: 550, enhancedStatus: "5.1.1", text: "unknown user"))),
+                EmailJobOutcome(jobID: batch[3].id, leaseToken: batch[3].lease!.token, result: .released),
+            ]
+            let result = try await fixture.store.emailJobs.record(outcomes, at: fixture.clock.now())
+            #expect(Set(result.accepted) == Set(batch.map(\.id)))
+            let counts = try await fixture.store.emailJobs.statusCounts(sendID: send)
+            #expect(counts == [.sent: 1, .retryScheduled: 1, .failed: 1, .queued: 1])
+            let retried = try #require(try await fixture.store.emailJobs.get(batch[1].id))
+            #expect(retried.dueAt == retryAt)
+            #expect(retried.lastError == failure)
+            #expect(retried.lease == nil)
+            #expect(try await fixture.store.emailJobs.get(batch[3].id)?.attempts == 0, "a released job's attempt is not counted")
+            // Not due yet: only the released job is claimable now.
+            let next = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "w", limit: 4, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(next.map(\.id) == [batch[3].id])
+
+            let events = try await fixture.store.events.read(after: 0, limit: 10)
+            #expect(events.map(\.kind) == [.emailSent, .emailFailed])
+            guard case .emailFailed(let failed) = events.last?.payload else { Issue.record("no email.failed"); return }
+            #expect(failed.failure.replyCode == 550)
+            #expect(failed.recipient == batch[2].recipient)
+        }
+    }
+}
