@@ -57,6 +57,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libcurl 7.88 (Debian 12), for SMTP and IMAP. Only CurlKit imports it.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // curl_easy_setopt is variadic: one typed C function per argument type, callable from Swift.
+        .target(
+            name: "CCurlShim",
+            dependencies: ["CCurl"]
+        ),
+        // Swift face of libcurl: easy/multi handles on threads of their own, SMTP sending with connection reuse, typed errors.
+        .target(
+            name: "CurlKit",
+            dependencies: [
+                "CCurl", "CCurlShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // RFC 5322/MIME messages: building (encodings, folding, RFC 2047) and parsing (any depth, charsets, DSNs), no I/O.
+        .target(
+            name: "CarteiroMIME",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
         // The two store backends behind the domain's ports: embedded SQLite (default) and MongoDB.
         .target(
             name: "CarteiroStore",
@@ -83,6 +109,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,6 +140,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CurlKitTests",
+            dependencies: ["CurlKit", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroMIMETests",
+            dependencies: ["CarteiroMIME", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MongoKitTests",
             dependencies: ["MongoKit", "CarteiroTesting"],
             swiftSettings: swiftSettings
@@ -120,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "CarteiroStoreTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting",
+                "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting", "MongoKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -6,7 +6,7 @@ import Testing
     @Test func identifiersSortInCreationOrder() {
         let base = Date(timeIntervalSince1970: 1_790_000_000)
         let ids = (0..<1000).map { ContactID(at: base.addingTimeInterval(Double($0) / 1000)) }
-        #expect(ids == ids.sorted())
+        #expect(ids == ids.sorted(), "identifiers made one millisecond apart sort in creation order")
         #expect(Set(ids).count == 1000)
         #expect(ids[0].rawValue.count == 36)
     }

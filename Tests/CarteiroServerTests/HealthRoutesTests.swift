@@ -41,7 +41,7 @@ import Testing
                 try await client.execute(uri: "/ready", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
                     #expect(response.headers[.contentType] == "application/json")
-                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String]
+                    let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: String]
                     #expect(body?["status"] == "unavailable")
                     #expect(body?["reason"]?.contains("sqlite:") == true)
                 }
@@ -51,7 +51,7 @@ import Testing
 
     @Test func metricsArePrometheusText() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "carteiro_test_total").increment(by: 3)
+        registry.makeCounter(name: "carteiro_test_total").increment(by: Int64(3))
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let store = try SQLiteStore(configuration: .inDirectory(folder.path))

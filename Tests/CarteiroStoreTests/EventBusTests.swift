@@ -145,8 +145,8 @@ struct EventBusTests {
     func mongoSubscriberOnASecondClientSeesEventsWithinOneSecond() async throws {
         let server = try await MongoWireServer.start()
         defer { server.stop() }
-        let writer = try await MongoStore.connect(configuration: .init(uri: server.uri), logger: Logger(label: "writer"))
-        let reader = try await MongoStore.connect(configuration: .init(uri: server.uri), logger: Logger(label: "reader"))
+        let writer = try await MongoStore.connect(configuration: .wireServer(server.uri), logger: Logger(label: "writer"))
+        let reader = try await MongoStore.connect(configuration: .wireServer(server.uri), logger: Logger(label: "reader"))
         try await assertCrossInstanceDelivery(writer: writer, reader: reader)
         await writer.close()
         await reader.close()

@@ -3,6 +3,7 @@ import CarteiroStore
 import CarteiroTesting
 import Foundation
 import Logging
+import MongoKit
 import Testing
 
 /// The two backends every contract test runs against, unchanged.
@@ -32,8 +33,7 @@ struct StoreFixture: Sendable {
         case .mongodb:
             let server = try await MongoWireServer.start()
             do {
-                let store = try await MongoStore.connect(
-                    configuration: .init(uri: server.uri), clock: clock, logger: Logger(label: "test.mongo"))
+                let store = try await MongoStore.connect(configuration: .wireServer(server.uri), clock: clock, logger: Logger(label: "test.mongo"))
                 return StoreFixture(store: store, clock: clock) {
                     await store.close()
                     server.stop()
@@ -58,6 +58,18 @@ struct StoreFixture: Sendable {
             await fixture.close()
             throw error
         }
+    }
+}
+
+extension MongoStore.Configuration {
+    /// Two nx-27017 deviations from MongoDB, worked around here and only here:
+    /// - a transaction started with readConcern "majority" stores the read concern as a stray
+    ///   document in the first collection it inserts into (reproduced with pymongo); production
+    ///   keeps the majority default, tests use the server's default read concern;
+    /// - an index `{field: 1, _id: 1}` makes every later insert fail ("JSON path error near
+    ///   '_id'"); production builds those compound paging indexes, tests index the field alone.
+    static func wireServer(_ uri: String) -> MongoStore.Configuration {
+        .init(uri: uri, concerns: MongoConcerns(writeConcern: .majority, readConcern: .serverDefault), compoundPagingIndexes: false)
     }
 }
 

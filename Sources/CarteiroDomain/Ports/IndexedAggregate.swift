@@ -5,19 +5,22 @@
 public struct IndexedField<Root>: Sendable {
     public let name: String
     public let unique: Bool
+    /// Whether the field holds a list of values (tags) rather than at most one.
+    public let multiValued: Bool
     public let values: @Sendable (Root) -> [String]
 
     public static func single(_ name: String, unique: Bool = false, _ value: @escaping @Sendable (Root) -> String?) -> Self {
-        .init(name: name, unique: unique, values: { value($0).map { [$0] } ?? [] })
+        .init(name: name, unique: unique, multiValued: false, values: { value($0).map { [$0] } ?? [] })
     }
 
     public static func multiple(_ name: String, _ values: @escaping @Sendable (Root) -> [String]) -> Self {
-        .init(name: name, unique: false, values: values)
+        .init(name: name, unique: false, multiValued: true, values: values)
     }
 
-    private init(name: String, unique: Bool, values: @escaping @Sendable (Root) -> [String]) {
+    private init(name: String, unique: Bool, multiValued: Bool, values: @escaping @Sendable (Root) -> [String]) {
         self.name = name
         self.unique = unique
+        self.multiValued = multiValued
         self.values = values
     }
 }

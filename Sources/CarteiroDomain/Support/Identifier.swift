@@ -36,7 +36,7 @@ enum Identifiers {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func uuidV7<G: RandomNumberGenerator>(at date: Date, using generator: inout G) -> String {
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded()))
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
         var random = generator.next() as UInt64

@@ -29,7 +29,11 @@ public struct ServerConfiguration: Sendable {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
-        self.store = try store ?? StoreLocation.resolve(store: nil, dataDirectory: dataDirectory)
+        if let store {
+            self.store = store
+        } else {
+            self.store = try StoreLocation.resolve(store: nil, dataDirectory: dataDirectory)
+        }
         self.roles = roles
         self.logFormat = logFormat
         self.logLevel = logLevel

@@ -1,7 +1,7 @@
-import CarteiroDomain
+public import CarteiroDomain
 import Foundation
 public import Hummingbird
-import Prometheus
+public import Prometheus
 
 /// `/health` (the process is up), `/ready` (the store answers), `/metrics` (Prometheus text).
 public struct HealthRoutes: Sendable {

@@ -1,5 +1,6 @@
 public import CarteiroDomain
-import CarteiroEvents
+public import CarteiroEvents
+import UnixSignals
 public import Hummingbird
 public import Logging
 public import Prometheus

@@ -1,4 +1,4 @@
-import CarteiroDomain
+public import CarteiroDomain
 import CarteiroStore
 public import Logging
 

@@ -1,5 +1,5 @@
 public import CarteiroDomain
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Keeps the store open for the life of the process and closes it last on shutdown (services
 /// shut down in reverse order, and this one is started first).

@@ -3,14 +3,15 @@ import Foundation
 import MongoKit
 
 /// Aggregates as documents whose `_id` is the aggregate id, with the indexed values under
-/// `_idx` (a unique field as a string, others as arrays) so both backends index from the same
-/// `IndexedField` description.
+/// `_idx` (a single-valued field as a string, a multi-valued one as an array) so both backends
+/// index from the same `IndexedField` description.
 struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
     let database: MongoDatabase
 
     func insert(_ aggregate: Root, events: [DomainEvent]) async throws -> Root {
-        var stored = aggregate
-        stored.version = 1
+        var copy = aggregate
+        copy.version = 1
+        let stored = copy
         let document = try Self.document(for: stored)
         do {
             try await database.write(appendsEvents: !events.isEmpty) { connection, session in
@@ -18,7 +19,7 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
                 _ = try MongoEventLog.append(events, connection: connection, session: session)
             }
         } catch let error as StoreError where error.isDuplicate {
-            throw Self.duplicateError(error, aggregate: stored)
+            throw try await duplicateError(error, aggregate: stored)
         }
         return stored
     }
@@ -35,7 +36,7 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
                 _ = try connection.insertMany(documents, into: Root.collection, session: session)
             }
         } catch let error as StoreError where error.isDuplicate {
-            throw StoreError(.duplicate, "\(Root.collection): \(error.message)", field: Self.uniqueField(in: error.message))
+            throw StoreError(.duplicate, "\(Root.collection): \(error.message)")
         }
     }
 
@@ -46,8 +47,9 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
     }
 
     func update(_ aggregate: Root, events: [DomainEvent]) async throws -> Root {
-        var stored = aggregate
-        stored.version = aggregate.version + 1
+        var copy = aggregate
+        copy.version = aggregate.version + 1
+        let stored = copy
         let replacement = try Self.document(for: stored)
         let expected = aggregate.version
         do {
@@ -72,7 +74,7 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
                 _ = try MongoEventLog.append(events, connection: connection, session: session)
             }
         } catch let error as StoreError where error.isDuplicate {
-            throw Self.duplicateError(error, aggregate: stored)
+            throw try await duplicateError(error, aggregate: stored)
         }
         return stored
     }
@@ -81,14 +83,16 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         guard Root.indexedFields.contains(where: { $0.name == field }) else {
             throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
         }
-        var filter: BSONDocument = ["_idx.\(field)": .string(value)]
-        if let cursor = page.cursor { filter["_id"] = ["$gt": .string(cursor)] }
-        return try await page(filter: filter, limit: page.limit)
+        var query: BSONDocument = ["_idx.\(field)": .string(value)]
+        if let cursor = page.cursor { query["_id"] = ["$gt": .string(cursor)] }
+        let filter = query
+        return try await self.page(filter: filter, limit: page.limit)
     }
 
     func list(page: PageRequest) async throws -> Page<Root> {
-        var filter: BSONDocument = [:]
-        if let cursor = page.cursor { filter["_id"] = ["$gt": .string(cursor)] }
+        var query: BSONDocument = [:]
+        if let cursor = page.cursor { query["_id"] = ["$gt": .string(cursor)] }
+        let filter = query
         return try await self.page(filter: filter, limit: page.limit)
     }
 
@@ -111,10 +115,10 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         var index = BSONDocument()
         for field in Root.indexedFields {
             let values = field.values(aggregate)
-            if field.unique {
-                if let value = values.first { index[field.name] = .string(value) }
-            } else {
+            if field.multiValued {
                 index[field.name] = .array(values.map(BSON.string))
+            } else if let value = values.first {
+                index[field.name] = .string(value)
             }
         }
         document["_idx"] = .document(index)
@@ -129,17 +133,17 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         }
     }
 
-    private static func uniqueField(in message: String) -> String? {
-        Root.indexedFields.first { field in
-            field.unique && (message.contains("_idx.\(field.name)") || message.contains("\(field.name)_unique"))
-        }?.name
-    }
-
-    private static func duplicateError(_ error: StoreError, aggregate: Root) -> StoreError {
-        if let field = uniqueField(in: error.message) {
-            let value = Root.indexedFields.first { $0.name == field }.flatMap { $0.values(aggregate).first } ?? ""
-            return StoreError(.duplicate, "\(field) '\(value)' is already taken", field: field)
+    /// Names the unique field another aggregate already holds. Servers word duplicate-key
+    /// messages differently, so ask rather than parse: one look-up per unique field, on failure only.
+    private func duplicateError(_ error: StoreError, aggregate: Root) async throws -> StoreError {
+        let uniqueFields = Root.indexedFields.filter(\.unique).compactMap { field in field.values(aggregate).first.map { (field.name, $0) } }
+        let id = aggregate.id.rawValue
+        let taken = try await database.run { connection in
+            try uniqueFields.first { name, value in
+                try connection.findOne(["_idx.\(name)": .string(value), "_id": ["$ne": .string(id)]], in: Root.collection) != nil
+            }
         }
-        return StoreError(.duplicate, "\(Root.collection) \(aggregate.id) already exists", field: "id")
+        if let (field, value) = taken { return StoreError(.duplicate, "\(field) '\(value)' is already taken", field: field) }
+        return StoreError(.duplicate, "\(Root.collection) \(aggregate.id) already exists (\(error.message))", field: "id")
     }
 }

@@ -14,14 +14,7 @@ struct MongoEmailJobQueue: EmailJobQueue {
 
     func enqueue(_ jobs: [EmailJob], events: [DomainEvent]) async throws -> EnqueueResult {
         guard !jobs.isEmpty else { return EnqueueResult(inserted: 0, duplicates: 0) }
-        let encoder = BSONEncoder()
-        let documents = try jobs.map { job in
-            var document = try encoder.encode(job)
-            document["_id"] = .string(job.id.rawValue)
-            document["recipientKey"] = .string(job.recipient.canonical)
-            document["streamPriority"] = .int64(Int64(job.stream.priority))
-            return document
-        }
+        let documents = try jobs.map(MongoEmailJobCoding.document(for:))
         let collection = self.collection
         return try await database.write(appendsEvents: !events.isEmpty) { connection, session in
             // Unordered inserts, one by one on a duplicate, so one recipient already in the send
@@ -44,7 +37,7 @@ struct MongoEmailJobQueue: EmailJobQueue {
     func claim(_ request: ClaimRequest) async throws -> [EmailJob] {
         guard request.limit > 0 else { return [] }
         let token = UUID().uuidString
-        let now = BSON.datetime(request.now.bsonRounded)
+        let now = MongoEmailJobCoding.milliseconds(request.now)
         let priorities = BSON.array(request.streams.map { .int64(Int64($0.priority)) })
         let collection = self.collection
         let expired: BSONDocument = ["status": "leased", "lease.expiresAt": ["$lte": now], "streamPriority": ["$in": priorities]]
@@ -70,27 +63,23 @@ struct MongoEmailJobQueue: EmailJobQueue {
                 update: [
                     "$set": [
                         "status": "leased",
-                        "lease": [
-                            "owner": .string(request.owner), "token": .string(token), "expiresAt": .datetime(request.leaseExpiry.bsonRounded),
-                        ],
+                        "lease": MongoEmailJobCoding.leaseDocument(Lease(owner: request.owner, token: token, expiresAt: request.leaseExpiry)),
                         "updatedAt": now,
                     ],
                     "$inc": ["attempts": 1],
                 ], in: collection)
-            let decoder = BSONDecoder()
             return try connection.find(["lease.token": .string(token)], in: collection, sort: ["streamPriority": 1, "dueAt": 1])
-                .map { try decoder.decode(EmailJob.self, from: $0) }
+                .map(MongoEmailJobCoding.job(from:))
         }
     }
 
     func record(_ outcomes: [EmailJobOutcome], at now: Date) async throws -> RecordResult {
         guard !outcomes.isEmpty else { return RecordResult(accepted: [], stale: []) }
         let collection = self.collection
-        let encoder = BSONEncoder()
-        let nowValue = BSON.datetime(now.bsonRounded)
+        let nowValue = MongoEmailJobCoding.milliseconds(now)
         // Marks the documents this call changed, to tell accepted outcomes from stale ones.
         let recordID = BSON.string(UUID().uuidString)
-        let models: [MongoWriteModel] = try outcomes.map { outcome in
+        let models: [MongoWriteModel] = outcomes.map { outcome in
             var set: BSONDocument = ["status": .string(outcome.newStatus.rawValue), "updatedAt": nowValue, "recordedBy": recordID]
             var increment: Int64 = 0
             switch outcome.result {
@@ -98,11 +87,11 @@ struct MongoEmailJobQueue: EmailJobQueue {
                 set["relay"] = .string(relay)
             case .retry(let at, let relay, let failure):
                 if let relay { set["relay"] = .string(relay) }
-                set["lastError"] = .document(try encoder.encode(failure))
-                set["dueAt"] = .datetime(at.bsonRounded)
+                set["lastError"] = MongoEmailJobCoding.failureDocument(failure)
+                set["dueAt"] = MongoEmailJobCoding.milliseconds(at)
             case .failed(let relay, let failure):
                 if let relay { set["relay"] = .string(relay) }
-                set["lastError"] = .document(try encoder.encode(failure))
+                set["lastError"] = MongoEmailJobCoding.failureDocument(failure)
             case .released:
                 set["dueAt"] = nowValue
                 increment = -1
@@ -121,14 +110,13 @@ struct MongoEmailJobQueue: EmailJobQueue {
             var accepted: [EmailJobID] = []
             var stale: [EmailJobID] = []
             var events: [DomainEvent] = []
-            let decoder = BSONDecoder()
             for outcome in outcomes {
                 guard let document = byID[outcome.jobID.rawValue], document["recordedBy"] == recordID else {
                     stale.append(outcome.jobID)
                     continue
                 }
                 accepted.append(outcome.jobID)
-                let job = try decoder.decode(EmailJob.self, from: document)
+                let job = try MongoEmailJobCoding.job(from: document)
                 switch outcome.result {
                 case .sent(let relay):
                     events.append(
@@ -155,7 +143,7 @@ struct MongoEmailJobQueue: EmailJobQueue {
     func get(_ id: EmailJobID) async throws -> EmailJob? {
         let collection = self.collection
         return try await database.run { connection in
-            try connection.findOne(["_id": .string(id.rawValue)], in: collection).map { try BSONDecoder().decode(EmailJob.self, from: $0) }
+            try connection.findOne(["_id": .string(id.rawValue)], in: collection).map(MongoEmailJobCoding.job(from:))
         }
     }
 
@@ -177,12 +165,12 @@ struct MongoEmailJobQueue: EmailJobQueue {
 
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> {
         let collection = self.collection
-        var filter: BSONDocument = ["sendID": .string(sendID.rawValue)]
-        if let cursor = page.cursor { filter["_id"] = ["$gt": .string(cursor)] }
+        var query: BSONDocument = ["sendID": .string(sendID.rawValue)]
+        if let cursor = page.cursor { query["_id"] = ["$gt": .string(cursor)] }
+        let filter = query
         return try await database.run { connection in
             let documents = try connection.find(filter, in: collection, sort: ["_id": 1], limit: page.limit + 1)
-            let decoder = BSONDecoder()
-            let items = try documents.prefix(page.limit).map { try decoder.decode(EmailJob.self, from: $0) }
+            let items = try documents.prefix(page.limit).map(MongoEmailJobCoding.job(from:))
             return Page(items: items, nextCursor: documents.count > page.limit ? items.last?.id.rawValue : nil)
         }
     }

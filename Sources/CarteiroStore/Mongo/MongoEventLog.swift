@@ -1,5 +1,6 @@
 import CarteiroDomain
 import Foundation
+import Logging
 import MongoKit
 
 /// The event log in MongoDB. Positions come from a counter document incremented inside the
@@ -92,7 +93,7 @@ struct MongoEventLog: EventLog {
                 update: [
                     "$set": [
                         "subscriber": .string(subscriber), "eventID": .string(event.id.rawValue), "position": .int64(event.position ?? 0),
-                        "error": .string(error), "parkedAt": .datetime(date.bsonRounded),
+                        "error": .string(error), "parkedAt": MongoEmailJobCoding.milliseconds(date),
                     ]
                 ], in: MongoDatabase.parkedCollection, upsert: true)
         }
@@ -111,7 +112,7 @@ struct MongoEventLog: EventLog {
                 guard let eventID = document["eventID"]?.stringValue, let event = byID[eventID] else { return nil }
                 return ParkedEvent(
                     event: event, subscriber: subscriber, error: document["error"]?.stringValue ?? "",
-                    parkedAt: document["parkedAt"]?.dateValue ?? event.occurredAt)
+                    parkedAt: MongoEmailJobCoding.date(document["parkedAt"]) ?? event.occurredAt)
             }
         }
     }

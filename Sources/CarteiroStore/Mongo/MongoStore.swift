@@ -1,7 +1,7 @@
 public import CarteiroDomain
 import Foundation
 public import Logging
-import MongoKit
+public import MongoKit
 
 /// The production store: MongoDB through libmongoc. Many Carteiro processes, each with its own
 /// roles, share one deployment. Needs a replica set (transactions and change streams): a
@@ -13,11 +13,22 @@ public final class MongoStore: Store {
         public var threads: Int
         /// How long the start-up check waits for a server before giving up.
         public var connectTimeout: Duration
+        /// Read and write concerns of every operation and transaction (default: majority).
+        public var concerns: MongoConcerns
+        /// Index each non-unique indexed field together with `_id` (`{field: 1, _id: 1}`), so a
+        /// page of "status = pending, after cursor" is an index range with no sort stage. Only
+        /// for servers that cannot build such an index (nx-27017 fails inserts with one).
+        public var compoundPagingIndexes: Bool
 
-        public init(uri: String, threads: Int = 8, connectTimeout: Duration = .seconds(5)) {
+        public init(
+            uri: String, threads: Int = 8, connectTimeout: Duration = .seconds(5), concerns: MongoConcerns = .majority,
+            compoundPagingIndexes: Bool = true
+        ) {
             self.uri = uri
             self.threads = threads
             self.connectTimeout = connectTimeout
+            self.concerns = concerns
+            self.compoundPagingIndexes = compoundPagingIndexes
         }
     }
 
@@ -51,7 +62,7 @@ public final class MongoStore: Store {
     public static func connect(configuration: Configuration, clock: any WallClock = SystemWallClock(), logger: Logger) async throws -> MongoStore {
         let pool: MongoClientPool
         do {
-            pool = try MongoClientPool(uri: configuration.uri, threadCount: configuration.threads)
+            pool = try MongoClientPool(uri: configuration.uri, threadCount: configuration.threads, concerns: configuration.concerns)
         } catch {
             throw StoreError(.invalidConfiguration, "invalid MongoDB URL: \(error.message)")
         }
@@ -62,7 +73,7 @@ public final class MongoStore: Store {
             throw StoreError(.unavailable, "MongoDB at \(pool.redactedURI) does not answer: \(error.message)")
         }
         let database = MongoDatabase(pool: pool, logger: logger)
-        try await database.createIndexes()
+        try await database.createIndexes(compoundPaging: configuration.compoundPagingIndexes)
         return MongoStore(database: database, clock: clock)
     }
 
@@ -126,7 +137,7 @@ final class MongoDatabase: Sendable {
         return StoreError(.unavailable, "MongoDB: \(error.message)")
     }
 
-    func createIndexes() async throws {
+    func createIndexes(compoundPaging: Bool) async throws {
         try await run { connection in
             for (collection, fields) in Self.aggregateIndexes {
                 let indexes = fields.map { field in
@@ -134,7 +145,9 @@ final class MongoDatabase: Sendable {
                         ? MongoIndex(
                             keys: ["_idx.\(field.name)": 1], name: "\(field.name)_unique", unique: true,
                             partialFilter: ["_idx.\(field.name)": ["$exists": true]])
-                        : MongoIndex(keys: ["_idx.\(field.name)": 1, "_id": 1], name: "\(field.name)_id")
+                        : MongoIndex(
+                            keys: compoundPaging ? ["_idx.\(field.name)": 1, "_id": 1] : ["_idx.\(field.name)": 1],
+                            name: compoundPaging ? "\(field.name)_id" : field.name)
                 }
                 if !indexes.isEmpty { try connection.createIndexes(indexes, on: collection) }
             }

@@ -57,7 +57,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                         AND stream_priority IN (\(placeholders)) ORDER BY lease_expires_at LIMIT ?)
                     RETURNING \(Self.columns)
                     """,
-                arguments: StatementArguments([request.owner, token, expiry, now, now] + priorities + [request.limit]))
+                arguments: StatementArguments([request.owner, token, expiry, now, now] as [any DatabaseValueConvertible] + priorities + [request.limit]))
             for priority in priorities where claimed.count < request.limit {
                 claimed += try Row.fetchAll(
                     db,

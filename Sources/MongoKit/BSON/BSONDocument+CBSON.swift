@@ -44,8 +44,7 @@ func withReplyBSON<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E
 
 extension BSONDocument {
     /// Reads a bson_t the caller keeps owning.
-    init(bson: OpaquePointer) {
-        let scratch = BSONScratch()
+    init(bson: OpaquePointer, scratch: BSONScratch = BSONScratch()) {
         let iterator = scratch.slot(0)
         guard bson_iter_init(iterator, bson) else {
             self.init()

@@ -5,7 +5,16 @@ import Synchronization
 enum MongocLibrary {
     // A global `let` is initialized once, thread-safely (swift_once). mongoc_cleanup() is never
     // called: other pools may still be alive, and the process ending frees everything.
-    private static let initialized: Void = mongoc_init()
+    private static let initialized: Void = {
+        mongoc_init()
+        // libmongoc's default handler prints every monitor event (each failed reconnection
+        // included) at DEBUG level to stderr; keep warnings and worse.
+        mongoc_log_set_handler(
+            { level, domain, message, userData in
+                guard level.rawValue <= MONGOC_LOG_LEVEL_WARNING.rawValue else { return }
+                mongoc_log_default_handler(level, domain, message, userData)
+            }, nil)
+    }()
 
     static func initialize() {
         _ = initialized
@@ -17,70 +26,73 @@ enum MongocLibrary {
 /// `@unchecked Sendable` because libmongoc documents mongoc_client_pool_t as thread-safe for
 /// pop and push, and a popped mongoc_client_t is used by one thread at a time (the one that
 /// popped it) until pushed back. The pool is destroyed only when it is closing and no client is
-/// out, which the counter below guarantees; every other field is behind the mutex.
+/// out, which the counter below guarantees; that state is behind the mutex.
 final class ClientPoolHandle: @unchecked Sendable {
     private struct State {
-        var pool: OpaquePointer?
         var clientsOut = 0
         var isClosing = false
+        var isDestroyed = false
     }
 
-    private let state: Mutex<State>
+    private let pool: OpaquePointer
+    private let state = Mutex(State())
 
     init(pool: OpaquePointer) {
-        state = Mutex(State(pool: pool))
+        self.pool = pool
     }
 
     var isClosing: Bool {
         state.withLock { $0.isClosing }
     }
 
-    /// Takes a client, blocking while the pool is at its maximum size; push it back with `push(_:)`.
+    /// Takes a client, blocking while the pool is at its maximum size (at most the URI's
+    /// `waitQueueTimeoutMS`, when set); push it back with `push(_:)`.
     func pop() throws(MongoError) -> OpaquePointer {
-        let pool = state.withLock { state -> OpaquePointer? in
-            guard !state.isClosing, let pool = state.pool else { return nil }
+        let isOpen = state.withLock { state in
+            guard !state.isClosing else { return false }
             state.clientsOut += 1
-            return pool
+            return true
         }
-        guard let pool else { throw MongoError.poolClosed }
+        guard isOpen else { throw MongoError.poolClosed }
         guard let client = mongoc_client_pool_pop(pool) else {
             release()
-            throw MongoError.poolClosed
+            throw MongoError.poolExhausted
         }
         return client
     }
 
+    /// Gives back a client from `pop()`; clientsOut stays above zero until then, so the pool is alive.
     func push(_ client: OpaquePointer) {
-        // clientsOut > 0 until release(), so the pool is alive here.
-        let pool = state.withLock { $0.pool }
-        if let pool { mongoc_client_pool_push(pool, client) }
+        mongoc_client_pool_push(pool, client)
         release()
     }
 
     /// Refuses new clients and destroys the pool as soon as none is out.
     func close() {
-        let pool = state.withLock { state -> OpaquePointer? in
+        let destroy = state.withLock { state in
             state.isClosing = true
-            return takePoolIfIdle(&state)
+            return Self.shouldDestroy(&state)
         }
-        if let pool { mongoc_client_pool_destroy(pool) }
+        if destroy { mongoc_client_pool_destroy(pool) }
     }
 
     private func release() {
-        let pool = state.withLock { state -> OpaquePointer? in
+        let destroy = state.withLock { state in
             state.clientsOut -= 1
-            return takePoolIfIdle(&state)
+            return Self.shouldDestroy(&state)
         }
-        if let pool { mongoc_client_pool_destroy(pool) }
+        if destroy { mongoc_client_pool_destroy(pool) }
     }
 
-    private func takePoolIfIdle(_ state: inout State) -> OpaquePointer? {
-        guard state.isClosing, state.clientsOut == 0, let pool = state.pool else { return nil }
-        state.pool = nil
-        return pool
+    /// Decides, under the lock, whether this caller destroys the pool (exactly one caller does).
+    private static func shouldDestroy(_ state: inout State) -> Bool {
+        guard state.isClosing, state.clientsOut == 0, !state.isDestroyed else { return false }
+        state.isDestroyed = true
+        return true
     }
 
     deinit {
-        if let pool = state.withLock({ $0.pool }) { mongoc_client_pool_destroy(pool) }
+        // Nobody can pop any more, so no client is out.
+        if !state.withLock({ $0.isDestroyed }) { mongoc_client_pool_destroy(pool) }
     }
 }

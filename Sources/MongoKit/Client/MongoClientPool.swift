@@ -1,6 +1,7 @@
 internal import CMongoC
 import Dispatch
-public import NIOPosix
+import Foundation
+import NIOPosix
 import Synchronization
 
 /// A pool of libmongoc clients, and the threads that run their blocking calls.
@@ -14,7 +15,7 @@ public final class MongoClientPool: Sendable {
     public let redactedURI: String
     public let concerns: MongoConcerns
 
-    private let handle: ClientPoolHandle
+    let handle: ClientPoolHandle
     private let threadPool: NIOThreadPool
     private let isClosed = Atomic<Bool>(false)
 
@@ -84,6 +85,7 @@ public final class MongoClientPool: Sendable {
         let handle = self.handle
         let databaseName = self.databaseName
         let concerns = self.concerns
+        guard !isClosed.load(ordering: .acquiring) else { throw MongoError.poolClosed }
         do {
             return try await threadPool.runIfActive {
                 let client = try handle.pop()
@@ -91,6 +93,9 @@ public final class MongoClientPool: Sendable {
                 return try body(MongoConnection(client: client, databaseName: databaseName, concerns: concerns))
             }
         } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw MongoError.poolClosed
+        } catch is CancellationError where isClosed.load(ordering: .acquiring) {
+            // Work queued when the thread pool shuts down is cancelled rather than run.
             throw MongoError.poolClosed
         }
     }
@@ -103,6 +108,7 @@ public final class MongoClientPool: Sendable {
         let handle = self.handle
         let databaseName = self.databaseName
         let concerns = self.concerns
+        guard !isClosed.load(ordering: .acquiring) else { throw MongoError.poolClosed }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, MongoError>, Never>) in
             let resumer = ResumeOnce(continuation)
             threadPool.submit { state in

@@ -22,7 +22,7 @@ extension MongoConcerns {
     /// A new mongoc_read_concern_t the caller destroys.
     func makeReadConcern() -> OpaquePointer {
         let concern = mongoc_read_concern_new()!
-        mongoc_read_concern_set_level(concern, readConcern.level)
+        if let level = readConcern.level { mongoc_read_concern_set_level(concern, level) }
         return concern
     }
 

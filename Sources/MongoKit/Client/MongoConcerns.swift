@@ -27,9 +27,10 @@ public struct MongoConcerns: Sendable, Hashable {
 
     /// The read concern level, such as `majority` or `local`.
     public struct ReadConcern: Sendable, Hashable, ExpressibleByStringLiteral {
-        public let level: String
+        /// `nil` sends no read concern, leaving the level to the server's default.
+        public let level: String?
 
-        public init(level: String) {
+        public init(level: String?) {
             self.level = level
         }
 
@@ -42,6 +43,8 @@ public struct MongoConcerns: Sendable, Hashable {
         public static let majority = ReadConcern(level: "majority")
         public static let linearizable = ReadConcern(level: "linearizable")
         public static let snapshot = ReadConcern(level: "snapshot")
+        /// No read concern is sent; the server applies its default (`local` for most reads).
+        public static let serverDefault = ReadConcern(level: nil)
     }
 
     public var writeConcern: WriteConcern

@@ -11,6 +11,7 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
         case invalidDocument
         case poolClosed
         case deadlineExceeded
+        case poolExhausted
     }
 
     private let kind: Kind
@@ -46,10 +47,11 @@ public struct MongoError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The operation ran out of time: a socket timeout, `maxTimeMS`, or a caller's deadline.
+    /// The operation ran out of time: a socket timeout, `maxTimeMS`, a caller's deadline, or no
+    /// pooled client freed within the URI's `waitQueueTimeoutMS`.
     public var isTimeout: Bool {
         switch kind {
-        case .deadlineExceeded:
+        case .deadlineExceeded, .poolExhausted:
             return true
         case .driver:
             if domain == UInt32(MONGOC_ERROR_STREAM.rawValue), code == UInt32(MONGOC_ERROR_STREAM_SOCKET.rawValue) {
@@ -143,19 +145,29 @@ extension MongoError {
     }
 
     static func invalidURI(_ message: String) -> MongoError {
-        MongoError(kind: .invalidURI, domain: UInt32(MONGOC_ERROR_COMMAND.rawValue), code: UInt32(MONGOC_ERROR_COMMAND_INVALID_ARG.rawValue), message: message)
+        MongoError(
+            kind: .invalidURI, domain: UInt32(MONGOC_ERROR_COMMAND.rawValue), code: UInt32(MONGOC_ERROR_COMMAND_INVALID_ARG.rawValue),
+            message: message)
     }
 
     static func invalidDocument(_ message: String) -> MongoError {
-        MongoError(kind: .invalidDocument, domain: UInt32(MONGOC_ERROR_BSON.rawValue), code: UInt32(MONGOC_ERROR_BSON_INVALID.rawValue), message: message)
+        MongoError(
+            kind: .invalidDocument, domain: UInt32(MONGOC_ERROR_BSON.rawValue), code: UInt32(MONGOC_ERROR_BSON_INVALID.rawValue), message: message)
     }
 
     static func unexpectedReply(_ message: String, reply: BSONDocument?) -> MongoError {
-        MongoError(kind: .driver, domain: UInt32(MONGOC_ERROR_PROTOCOL.rawValue), code: UInt32(MONGOC_ERROR_PROTOCOL_INVALID_REPLY.rawValue), message: message, reply: reply)
+        MongoError(
+            kind: .driver, domain: UInt32(MONGOC_ERROR_PROTOCOL.rawValue), code: UInt32(MONGOC_ERROR_PROTOCOL_INVALID_REPLY.rawValue),
+            message: message, reply: reply)
     }
 
     static let poolClosed = MongoError(
-        kind: .poolClosed, domain: UInt32(MONGOC_ERROR_CLIENT.rawValue), code: UInt32(MONGOC_ERROR_CLIENT_NOT_READY.rawValue), message: "the client pool is closed")
+        kind: .poolClosed, domain: UInt32(MONGOC_ERROR_CLIENT.rawValue), code: UInt32(MONGOC_ERROR_CLIENT_NOT_READY.rawValue),
+        message: "the client pool is closed")
+
+    static let poolExhausted = MongoError(
+        kind: .poolExhausted, domain: UInt32(MONGOC_ERROR_CLIENT.rawValue), code: UInt32(MONGOC_ERROR_CLIENT_NOT_READY.rawValue),
+        message: "no pooled client became free within waitQueueTimeoutMS")
 
     static func deadlineExceeded(_ message: String) -> MongoError {
         MongoError(

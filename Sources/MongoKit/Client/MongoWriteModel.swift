@@ -17,7 +17,10 @@ public struct MongoBulkResult: Sendable, Hashable {
     /// The `_id` of each upserted document, by the index of its write model.
     public var upsertedIDs: [Int: BSON]
 
-    public init(insertedCount: Int = 0, matchedCount: Int = 0, modifiedCount: Int = 0, deletedCount: Int = 0, upsertedCount: Int = 0, upsertedIDs: [Int: BSON] = [:]) {
+    public init(
+        insertedCount: Int = 0, matchedCount: Int = 0, modifiedCount: Int = 0, deletedCount: Int = 0, upsertedCount: Int = 0,
+        upsertedIDs: [Int: BSON] = [:]
+    ) {
         self.insertedCount = insertedCount
         self.matchedCount = matchedCount
         self.modifiedCount = modifiedCount

@@ -9,14 +9,11 @@ public struct BSONDecoder: Sendable {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from document: BSONDocument) throws -> T {
-        try decodeValue(type, from: .document(document))
+        try Unboxer.unbox(.document(document), as: type, codingPath: [])
     }
 
-    public func decode<T: Decodable>(_ type: T.Type, from value: BSON) throws -> T {
-        try decodeValue(type, from: value)
-    }
-
-    private func decodeValue<T: Decodable>(_ type: T.Type, from value: BSON) throws -> T {
+    /// Decodes any value, including ones stored as a single value or a list.
+    public func decodeValue<T: Decodable>(_ type: T.Type, from value: BSON) throws -> T {
         try Unboxer.unbox(value, as: type, codingPath: [])
     }
 }
@@ -41,8 +38,11 @@ private enum Unboxer {
                 }
                 return uuid as? T
             case .binary(let bytes) where bytes.count == 16:
-                let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                                       bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+                let uuid = UUID(
+                    uuid: (
+                        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                        bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+                    ))
                 return uuid as? T
             default:
                 throw mismatch(type, value, codingPath)
@@ -145,7 +145,8 @@ private struct KeyedBSONDecodingContainer<Key: CodingKey>: KeyedDecodingContaine
 
     private func value(_ key: Key) throws -> BSON {
         guard let value = document[key.stringValue] else {
-            throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: codingPath, debugDescription: "no value for \"\(key.stringValue)\""))
+            throw DecodingError.keyNotFound(
+                key, DecodingError.Context(codingPath: codingPath, debugDescription: "no value for \"\(key.stringValue)\""))
         }
         return value
     }

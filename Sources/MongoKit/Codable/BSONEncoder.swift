@@ -120,7 +120,8 @@ private final class ValueEncoder: Encoder {
 private enum Primitive {
     static func int64<I: FixedWidthInteger>(_ value: I, codingPath: [any CodingKey]) throws -> BSON {
         guard let converted = Int64(exactly: value) else {
-            throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: codingPath, debugDescription: "\(value) does not fit in a BSON int64"))
+            throw EncodingError.invalidValue(
+                value, EncodingError.Context(codingPath: codingPath, debugDescription: "\(value) does not fit in a BSON int64"))
         }
         return .int64(converted)
     }
@@ -140,11 +141,15 @@ private struct KeyedBSONEncodingContainer<Key: CodingKey>: KeyedEncodingContaine
     mutating func encode(_ value: Int16, forKey key: Key) throws { buffer.set(key.stringValue, .value(.int32(Int32(value)))) }
     mutating func encode(_ value: Int32, forKey key: Key) throws { buffer.set(key.stringValue, .value(.int32(value))) }
     mutating func encode(_ value: Int64, forKey key: Key) throws { buffer.set(key.stringValue, .value(.int64(value))) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { buffer.set(key.stringValue, .value(try Primitive.int64(value, codingPath: codingPath + [key]))) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws {
+        buffer.set(key.stringValue, .value(try Primitive.int64(value, codingPath: codingPath + [key])))
+    }
     mutating func encode(_ value: UInt8, forKey key: Key) throws { buffer.set(key.stringValue, .value(.int32(Int32(value)))) }
     mutating func encode(_ value: UInt16, forKey key: Key) throws { buffer.set(key.stringValue, .value(.int32(Int32(value)))) }
     mutating func encode(_ value: UInt32, forKey key: Key) throws { buffer.set(key.stringValue, .value(.int64(Int64(value)))) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { buffer.set(key.stringValue, .value(try Primitive.int64(value, codingPath: codingPath + [key]))) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws {
+        buffer.set(key.stringValue, .value(try Primitive.int64(value, codingPath: codingPath + [key])))
+    }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         buffer.set(key.stringValue, try EncodedSlot.make(value, codingPath: codingPath + [key]))

@@ -59,23 +59,23 @@ struct StoreBench: AsyncParsableCommand {
         print("bulk_insert_jobs_per_second: \(Int(Double(jobs) / insertSeconds)) (\(jobs) jobs in batches of \(insertBatch), \(format(insertSeconds)) s)")
 
         // Claims only, then claim + record (the worker's real cycle: two state changes per job).
-        let claimed = Mutex(0)
+        let claimBatch = self.claimBatch
         start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for claimer in 0..<claimers {
+        let claimedCount = try await withThrowingTaskGroup(of: Int.self) { group in
+            for claimer in 0..<self.claimers {
                 group.addTask {
+                    var claimed = 0
                     while true {
                         let batch = try await store.emailJobs.claim(
                             ClaimRequest(owner: "bench-\(claimer)", limit: claimBatch, leaseDuration: .seconds(600), now: Date()))
-                        if batch.isEmpty { return }
-                        claimed.withLock { $0 += batch.count }
+                        if batch.isEmpty { return claimed }
+                        claimed += batch.count
                     }
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(0, +)
         }
         let claimSeconds = (ContinuousClock.now - start).timeInterval
-        let claimedCount = claimed.withLock { $0 }
         print("claims_per_second: \(Int(Double(claimedCount) / claimSeconds)) (\(claimers) claimers, batches of \(claimBatch), \(claimedCount) jobs)")
 
         // Recording: leases were taken with a 600 s lease; re-claim after expiry is not measured here.
@@ -86,25 +86,24 @@ struct StoreBench: AsyncParsableCommand {
         for batch in stride(from: 0, to: recordJobs.count, by: insertBatch) {
             _ = try await store.emailJobs.enqueue(Array(recordJobs[batch..<min(batch + insertBatch, recordJobs.count)]), events: [])
         }
-        let changed = Mutex(0)
         start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for claimer in 0..<claimers {
+        let changes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for claimer in 0..<self.claimers {
                 group.addTask {
+                    var changed = 0
                     while true {
                         let batch = try await store.emailJobs.claim(
                             ClaimRequest(owner: "bench-r\(claimer)", limit: claimBatch, leaseDuration: .seconds(600), now: Date()))
-                        if batch.isEmpty { return }
+                        if batch.isEmpty { return changed }
                         let outcomes = batch.map { EmailJobOutcome(jobID: $0.id, leaseToken: $0.lease!.token, result: .sent(relay: "bench")) }
                         _ = try await store.emailJobs.record(outcomes, at: Date())
-                        changed.withLock { $0 += 2 * batch.count }
+                        changed += 2 * batch.count
                     }
                 }
             }
-            try await group.waitForAll()
+            return try await group.reduce(0, +)
         }
         let recordSeconds = (ContinuousClock.now - start).timeInterval
-        let changes = changed.withLock { $0 }
         print(
             "job_state_changes_per_second: \(Int(Double(changes) / recordSeconds)) (claim + record sent with its email.sent event, \(recordJobs.count) jobs)"
         )
