@@ -231,7 +231,9 @@ private struct HTMLTextConverter {
         var probe = range.lowerBound
         let end = range.upperBound
         while probe < end {
-            while probe < end, input[probe] == 32 || input[probe] == 9 || input[probe] == 10 || input[probe] == 13 || input[probe] == UInt8(ascii: "/") {
+            while probe < end,
+                input[probe] == 32 || input[probe] == 9 || input[probe] == 10 || input[probe] == 13 || input[probe] == UInt8(ascii: "/")
+            {
                 probe += 1
             }
             let nameStart = probe

@@ -1,12 +1,27 @@
 public import Foundation
+import Synchronization
 
 /// The built `carteiro` executable, run as a child process the way a user or an operator runs it.
-public final class CarteiroProcess: @unchecked Sendable {
-    // @unchecked: `process` and the pipes are set once in init and only read afterwards;
-    // Foundation's Process is thread-safe for terminate/wait.
-    public let process: Process
-    private let output: Pipe
-    private let errors: Pipe
+/// Output is collected as it arrives, line by line with arrival times, so a test can wait for a
+/// line while the process still runs.
+public final class CarteiroProcess: Sendable {
+    private struct Output {
+        var standardOutput = Data()
+        var standardError = Data()
+        var outputLines: [(line: String, at: ContinuousClock.Instant)] = []
+        var pendingOutput = Data()
+        var closedStreams = 0
+    }
+
+    // Foundation's Process is safe to query and signal from any thread once started.
+    private nonisolated(unsafe) let process: Process
+    private final class SharedOutput: Sendable {
+        let state = Mutex(Output())
+        func withLock<T>(_ body: (inout Output) -> T) -> T { state.withLock { body(&$0) } }
+    }
+
+    private let output = SharedOutput()
+    private let start = ContinuousClock.now
 
     /// The debug build next to the test bundle (`swift build --build-tests` builds it), or
     /// `CARTEIRO_BIN` when set.
@@ -20,18 +35,48 @@ public final class CarteiroProcess: @unchecked Sendable {
     }
 
     public init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws {
-        process = Process()
+        let process = Process()
         process.executableURL = Self.executableURL
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CARTEIRO_") }
         merged.merge(environment) { _, new in new }
         process.environment = merged
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        output = Pipe()
-        errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        let outputPipe = Pipe()
+        let errorPipe = Pipe()
+        process.standardOutput = outputPipe
+        process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
+        self.process = process
+        outputPipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            let now = ContinuousClock.now
+            output.withLock { state in
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    state.closedStreams += 1
+                    return
+                }
+                state.standardOutput.append(data)
+                state.pendingOutput.append(data)
+                while let newline = state.pendingOutput.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: state.pendingOutput[state.pendingOutput.startIndex..<newline], as: UTF8.self)
+                    state.outputLines.append((line, now))
+                    state.pendingOutput = Data(state.pendingOutput[(newline + 1)...])
+                }
+            }
+        }
+        errorPipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            output.withLock { state in
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    state.closedStreams += 1
+                    return
+                }
+                state.standardError.append(data)
+            }
+        }
         try process.run()
     }
 
@@ -51,30 +96,37 @@ public final class CarteiroProcess: @unchecked Sendable {
     }
 
     public struct TimedOut: Error, CustomStringConvertible {
-        public let arguments: [String]
-        public var description: String { "carteiro \(arguments.joined(separator: " ")) did not exit in time" }
+        public let what: String
+        public var description: String { "timed out waiting for \(what)" }
+    }
+
+    /// Lines printed on standard output so far, with the time each arrived.
+    public var outputLines: [(line: String, at: ContinuousClock.Instant)] { output.withLock { $0.outputLines } }
+    public var standardError: String { output.withLock { String(decoding: $0.standardError, as: UTF8.self) } }
+
+    /// Waits until standard error contains `text`.
+    public func waitForStandardError(containing text: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !standardError.contains(text) {
+            guard process.isRunning, ContinuousClock.now < deadline else { throw TimedOut(what: "'\(text)' on stderr; got: \(standardError)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Result {
-        let start = ContinuousClock.now
-        // Drain the pipes concurrently so a chatty child never blocks on a full pipe.
-        let outputHandle = output.fileHandleForReading
-        let errorHandle = errors.fileHandleForReading
-        async let standardOutput = Task.detached { outputHandle.readDataToEndOfFile() }.value
-        async let standardError = Task.detached { errorHandle.readDataToEndOfFile() }.value
-        while process.isRunning {
-            if ContinuousClock.now - start > timeout {
-                process.terminate()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning || output.withLock({ $0.closedStreams < 2 }) {
+            if ContinuousClock.now > deadline {
                 kill(process.processIdentifier, SIGKILL)
-                _ = await (standardOutput, standardError)
-                throw TimedOut(arguments: process.arguments ?? [])
+                throw TimedOut(what: "carteiro \((process.arguments ?? []).joined(separator: " ")) to exit")
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(10))
         }
-        let (out, err) = await (standardOutput, standardError)
-        return Result(
-            exitCode: process.terminationStatus, standardOutput: String(decoding: out, as: UTF8.self),
-            standardError: String(decoding: err, as: UTF8.self), duration: ContinuousClock.now - start)
+        return output.withLock { state in
+            Result(
+                exitCode: process.terminationStatus, standardOutput: String(decoding: state.standardOutput, as: UTF8.self),
+                standardError: String(decoding: state.standardError, as: UTF8.self), duration: ContinuousClock.now - start)
+        }
     }
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }

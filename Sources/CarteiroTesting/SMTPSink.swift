@@ -61,7 +61,8 @@ public enum SMTPSink {
         public static func start(recordMessages: Bool = false, arguments: [String] = []) async throws -> Postfix {
             let binary = ProcessInfo.processInfo.environment["CARTEIRO_SMTP_SINK"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/sbin/smtp-sink"
             guard FileManager.default.isExecutableFile(atPath: binary) else {
-                throw LaunchError(description: "smtp-sink not found at \(binary); install Debian's postfix package (scripts/setup.sh) or set CARTEIRO_SMTP_SINK")
+                throw LaunchError(
+                    description: "smtp-sink not found at \(binary); install Debian's postfix package (scripts/setup.sh) or set CARTEIRO_SMTP_SINK")
             }
             var lastError: (any Error)?
             for _ in 0..<3 {
@@ -171,19 +172,23 @@ public enum SMTPSink {
             public var startTLS: Bool
             /// Offer AUTH PLAIN and LOGIN (without TLS) and accept only this account.
             public var credentials: (username: String, password: String)?
+            /// Close connections idle this long (aiosmtpd's default is 5 minutes).
+            public var idleTimeout: Duration?
 
             public init(
                 recipientReplies: [(pattern: String, reply: String)] = [],
                 everyNthMessage: (n: Int, reply: String)? = nil,
                 dataReplyDelay: Duration = .zero,
                 startTLS: Bool = false,
-                credentials: (username: String, password: String)? = nil
+                credentials: (username: String, password: String)? = nil,
+                idleTimeout: Duration? = nil
             ) {
                 self.recipientReplies = recipientReplies
                 self.everyNthMessage = everyNthMessage
                 self.dataReplyDelay = dataReplyDelay
                 self.startTLS = startTLS
                 self.credentials = credentials
+                self.idleTimeout = idleTimeout
             }
         }
 
@@ -249,6 +254,9 @@ public enum SMTPSink {
             ]
             if let nth = configuration.everyNthMessage { settings["every_nth"] = ["n": nth.n, "reply": nth.reply] as [String: Any] }
             if let tls { settings["tls"] = tls }
+            if let idle = configuration.idleTimeout {
+                settings["idle_timeout"] = Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+            }
             if let credentials = configuration.credentials {
                 settings["auth"] = ["username": credentials.username, "password": credentials.password]
             }
@@ -274,6 +282,12 @@ public enum SMTPSink {
         /// TCP connections accepted so far.
         public func connectionCount() -> Int {
             stats()["connections"] ?? 0
+        }
+
+        /// The most DATA commands the sink was answering at the same time (with a reply delay, how
+        /// many connections were waiting side by side).
+        public func maxConcurrentDataReplies() -> Int {
+            stats()["max_concurrent_data"] ?? 0
         }
 
         /// Messages accepted so far.
@@ -405,89 +419,98 @@ private func runTool(_ path: String, _ arguments: [String], timeout: Duration = 
 /// accepted message as NNNNNN.eml (the data, dot-stuffing undone) plus NNNNNN.json (envelope,
 /// connection number) and keeps stats.json ({"connections", "messages"}) current.
 private let sinkScript = #"""
-import asyncio, json, os, re, ssl, sys
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+    import asyncio, json, os, re, ssl, sys
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-with open(sys.argv[1]) as f:
-    settings = json.load(f)
+    with open(sys.argv[1]) as f:
+        settings = json.load(f)
 
-folder = settings["dir"]
-messages_folder = os.path.join(folder, "messages")
-rules = [(re.compile(p), r) for p, r in settings.get("recipient_replies", [])]
-every_nth = settings.get("every_nth")
-delay = settings.get("data_delay_ms", 0) / 1000.0
-auth = settings.get("auth")
-stats = {"connections": 0, "messages": 0, "data_commands": 0}
+    folder = settings["dir"]
+    messages_folder = os.path.join(folder, "messages")
+    rules = [(re.compile(p), r) for p, r in settings.get("recipient_replies", [])]
+    every_nth = settings.get("every_nth")
+    delay = settings.get("data_delay_ms", 0) / 1000.0
+    auth = settings.get("auth")
+    stats = {"connections": 0, "messages": 0, "data_commands": 0, "max_concurrent_data": 0}
+    waiting_data = 0
 
-def write_stats():
-    temporary = os.path.join(folder, "stats.json.tmp")
-    with open(temporary, "w") as f:
-        json.dump(stats, f)
-    os.replace(temporary, os.path.join(folder, "stats.json"))
+    def write_stats():
+        temporary = os.path.join(folder, "stats.json.tmp")
+        with open(temporary, "w") as f:
+            json.dump(stats, f)
+        os.replace(temporary, os.path.join(folder, "stats.json"))
 
-write_stats()
+    write_stats()
 
-class Handler:
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        for pattern, reply in rules:
-            if pattern.search(address):
-                return reply
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 Ok"
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            for pattern, reply in rules:
+                if pattern.search(address):
+                    return reply
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 Ok"
 
-    async def handle_DATA(self, server, session, envelope):
-        stats["data_commands"] += 1
-        number = stats["data_commands"]
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if every_nth and number % every_nth["n"] == 0:
+        async def handle_DATA(self, server, session, envelope):
+            stats["data_commands"] += 1
+            number = stats["data_commands"]
+            global waiting_data
+            waiting_data += 1
+            stats["max_concurrent_data"] = max(stats["max_concurrent_data"], waiting_data)
+            try:
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            finally:
+                waiting_data -= 1
+            if every_nth and number % every_nth["n"] == 0:
+                write_stats()
+                return every_nth["reply"]
+            stats["messages"] += 1
+            name = "%06d" % stats["messages"]
+            content = envelope.original_content if envelope.original_content is not None else envelope.content
+            with open(os.path.join(messages_folder, name + ".eml"), "wb") as f:
+                f.write(content)
+            with open(os.path.join(messages_folder, name + ".json"), "w") as f:
+                json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                           "connection": server.connection_number}, f)
             write_stats()
-            return every_nth["reply"]
-        stats["messages"] += 1
-        name = "%06d" % stats["messages"]
-        content = envelope.original_content if envelope.original_content is not None else envelope.content
-        with open(os.path.join(messages_folder, name + ".eml"), "wb") as f:
-            f.write(content)
-        with open(os.path.join(messages_folder, name + ".json"), "w") as f:
-            json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                       "connection": server.connection_number}, f)
-        write_stats()
-        return "250 2.0.0 Ok: queued as %s" % name
+            return "250 2.0.0 Ok: queued as %s" % name
 
-def authenticator(server, session, envelope, mechanism, auth_data):
-    if isinstance(auth_data, LoginPassword):
-        login = auth_data.login.decode("utf-8", "replace")
-        password = auth_data.password.decode("utf-8", "replace")
-        if login == auth["username"] and password == auth["password"]:
-            return AuthResult(success=True)
-    return AuthResult(success=False, handled=False)
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            login = auth_data.login.decode("utf-8", "replace")
+            password = auth_data.password.decode("utf-8", "replace")
+            if login == auth["username"] and password == auth["password"]:
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
 
-class CountingSMTP(SMTP):
-    connection_number = 0
+    class CountingSMTP(SMTP):
+        connection_number = 0
 
-    def connection_made(self, transport):
-        # Called again on the TLS transport after STARTTLS: count the TCP connection once.
-        if self.connection_number == 0:
-            stats["connections"] += 1
-            write_stats()
-            self.connection_number = stats["connections"]
-        super().connection_made(transport)
+        def connection_made(self, transport):
+            # Called again on the TLS transport after STARTTLS: count the TCP connection once.
+            if self.connection_number == 0:
+                stats["connections"] += 1
+                write_stats()
+                self.connection_number = stats["connections"]
+            super().connection_made(transport)
 
-def make_server():
-    options = dict(hostname="sink.test", decode_data=False, enable_SMTPUTF8=False)
-    if settings.get("tls"):
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(settings["tls"]["cert"], settings["tls"]["key"])
-        options.update(tls_context=context, require_starttls=False)
-    if auth:
-        options.update(authenticator=authenticator, auth_require_tls=False, auth_required=False)
-    return CountingSMTP(Handler(), **options)
+    def make_server():
+        options = dict(hostname="sink.test", decode_data=False, enable_SMTPUTF8=False)
+        if settings.get("idle_timeout"):
+            options.update(timeout=settings["idle_timeout"])
+        if settings.get("tls"):
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(settings["tls"]["cert"], settings["tls"]["key"])
+            options.update(tls_context=context, require_starttls=False)
+        if auth:
+            options.update(authenticator=authenticator, auth_require_tls=False, auth_required=False)
+        return CountingSMTP(Handler(), **options)
 
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(make_server, settings["host"], settings["port"])
-    print("READY", flush=True)
-    await server.serve_forever()
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(make_server, settings["host"], settings["port"])
+        print("READY", flush=True)
+        await server.serve_forever()
 
-asyncio.run(main())
-"""#
+    asyncio.run(main())
+    """#

@@ -6,7 +6,7 @@ struct Carteiro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carteiro",
         abstract: "Support chat bot and email automation, self-hosted.",
-        subcommands: [ServeCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, EventsCommand.self, BenchCommand.self]
     )
 
     /// Bad input exits 2 with one line, before anything starts (argument-parser's own default
@@ -31,6 +31,12 @@ struct Carteiro: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// Writes one line to standard output at once (print is block-buffered on a pipe), so a
+/// benchmark's figures appear as they are measured.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// A failure the CLI reports as one line with a chosen exit code.

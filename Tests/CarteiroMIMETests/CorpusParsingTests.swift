@@ -64,12 +64,23 @@ import Testing
         var subjectsAgree = 0
         var sendersAgree = 0
         for (name, bytes) in messages {
-            guard let python = pythonByName[name], let subject = python["subject"] as? String, let sender = python["from"] as? [String] else { continue }
+            guard let python = pythonByName[name], let subject = python["subject"] as? String, let sender = python["from"] as? [String] else {
+                continue
+            }
             compared += 1
             let parsed = ParsedMessage.parse(bytes)
             // Python keeps folding whitespace inside unstructured values; compare with runs of whitespace collapsed.
-            if Self.collapse(parsed.subject ?? "") == Self.collapse(subject) { subjectsAgree += 1 }
-            if parsed.from.map(\.address) == sender { sendersAgree += 1 }
+            if Self.collapse(parsed.subject ?? "") == Self.collapse(subject) {
+                subjectsAgree += 1
+            } else {
+                print("  subject differs in \(name): \((parsed.subject ?? "").debugDescription) vs Python \(subject.debugDescription)")
+            }
+            // Python spells the null sender ("From: <>") as the address "<>"; we list no address.
+            if parsed.from.map(\.address) == sender.filter({ $0 != "<>" }) {
+                sendersAgree += 1
+            } else {
+                print("  from differs in \(name): \(parsed.from.map(\.address)) vs Python \(sender)")
+            }
         }
         print("Python agreement over \(compared) bounces: subject \(subjectsAgree), from \(sendersAgree)")
         #expect(compared > 600)
@@ -102,7 +113,11 @@ import Testing
                 }
                 if isStandardDSN {
                     dsnRecords += 1
-                    if found { dsnMatched += 1 } else { misses.append("\(name): \(recipient) \(status) vs \(recipients.map { "\($0.recipient ?? "-") \($0.status ?? "-")" })") }
+                    if found {
+                        dsnMatched += 1
+                    } else {
+                        misses.append("\(name): \(recipient) \(status) vs \(recipients.map { "\($0.recipient ?? "-") \($0.status ?? "-")" })")
+                    }
                 } else {
                     otherRecords += 1
                     if found { otherMatched += 1 }

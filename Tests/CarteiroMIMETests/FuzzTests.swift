@@ -30,7 +30,10 @@ import Testing
         case 3:
             // Boundaries replaced by random ones (or removed), so delimiters no longer match.
             let text = String(decoding: bytes, as: UTF8.self)
-            let replacement = String((0..<Int(generator.next(upperBound: 12 as UInt64))).map { _ in Character(Unicode.Scalar(UInt8(97 + generator.next(upperBound: 26 as UInt64)))) })
+            let replacement = String(
+                (0..<Int(generator.next(upperBound: 12 as UInt64))).map { _ in
+                    Character(Unicode.Scalar(UInt8(97 + generator.next(upperBound: 26 as UInt64))))
+                })
             bytes = Array(text.replacingOccurrences(of: "boundary=", with: "boundary=\(replacement)").utf8)
         case 4:
             // A chunk duplicated elsewhere (repeats delimiters and headers).
@@ -42,7 +45,8 @@ import Testing
         default:
             // Line endings flipped between CRLF and LF.
             let text = String(decoding: bytes, as: UTF8.self)
-            bytes = Array((text.contains("\r\n") ? text.replacingOccurrences(of: "\r\n", with: "\n") : text.replacingOccurrences(of: "\n", with: "\r\n")).utf8)
+            bytes = Array(
+                (text.contains("\r\n") ? text.replacingOccurrences(of: "\r\n", with: "\n") : text.replacingOccurrences(of: "\n", with: "\r\n")).utf8)
         }
         return bytes
     }

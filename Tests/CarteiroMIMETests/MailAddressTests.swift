@@ -36,7 +36,8 @@ import Testing
 
     @Test func parsesRealWorldAddressListsLeniently() throws {
         let list = MailAddress.list(
-            parsing: #""Doe, John" <john@example.com>, jane@example.com (Jane Roe), =?iso-8859-1?q?Andr=E9?= <andre@example.fr>, undisclosed-recipients:;, <bare@example.org>, Team: a@x.com, b@x.com;"#
+            parsing:
+                #""Doe, John" <john@example.com>, jane@example.com (Jane Roe), =?iso-8859-1?q?Andr=E9?= <andre@example.fr>, undisclosed-recipients:;, <bare@example.org>, Team: a@x.com, b@x.com;"#
         )
         #expect(list.map(\.address) == ["john@example.com", "jane@example.com", "andre@example.fr", "bare@example.org", "a@x.com", "b@x.com"])
         #expect(list.map(\.displayName) == ["Doe, John", "Jane Roe", "André", nil, nil, nil])

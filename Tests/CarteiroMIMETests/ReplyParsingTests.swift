@@ -43,13 +43,14 @@ import Testing
         }
     }
 
-    @Test func textBodyStartsWithWhatThePersonTyped() throws {
+    // Thunderbird's reply here is bottom-posted, so the typed text is looked for anywhere in the body.
+    @Test func textBodyContainsWhatThePersonTyped() throws {
         for (name, bytes) in try Corpus.messages(in: "replies") {
             let stem = name.replacingOccurrences(of: ".eml", with: "")
             let typed = (try? Corpus.text("replies/\(stem)_reply_text")) ?? "Hello"
             let body = try #require(ParsedMessage.parse(bytes).textBody, "\(name)")
             let words = CorpusParsingTests.collapse(typed)
-            #expect(CorpusParsingTests.collapse(body).hasPrefix(words), "\(name): \(body.prefix(80).debugDescription)")
+            #expect(CorpusParsingTests.collapse(body).contains(words), "\(name): \(body.prefix(80).debugDescription)")
         }
     }
 }

@@ -8,21 +8,40 @@ extension MailAddress {
         let angle = "<\(address)>"
         guard let displayName, !displayName.isEmpty else { return [address] }
         let scalars = displayName.unicodeScalars
-        let printableASCII = scalars.allSatisfy { $0.value >= 32 && $0.value < 127 }
-        if printableASCII, !EncodedWord.mayContainEncodedWord(displayName) {
-            let atoms = displayName.split(separator: " ", omittingEmptySubsequences: false)
-            let plain = atoms.allSatisfy { atom in !atom.isEmpty && atom.utf8.allSatisfy(Self.isPhraseAtext) }
-            if plain { return atoms.map(String.init) + [angle] }
+        let words = displayName.split(separator: " ", omittingEmptySubsequences: false)
+        if scalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }), !EncodedWord.mayContainEncodedWord(displayName) {
+            if words.allSatisfy({ word in !word.isEmpty && word.utf8.allSatisfy(Self.isPhraseAtext) }) { return words.map(String.init) + [angle] }
             var quoted = "\""
             for scalar in scalars {
                 if scalar == "\"" || scalar == "\\" { quoted.unicodeScalars.append("\\") }
                 quoted.unicodeScalars.append(scalar)
             }
             quoted += "\""
-            // Longer quoted strings go out as encoded words, which fold; a quoted string cannot.
-            if quoted.utf8.count <= 70 { return [quoted, angle] }
+            // Folding whitespace may sit inside a quoted string, so it can break at its spaces.
+            return quoted.split(separator: " ", omittingEmptySubsequences: false).map(String.init) + [angle]
         }
-        return EncodedWord.encode(displayName, firstBudget: firstBudget) + [angle]
+        // Plain words stay atoms; each run of words that are not (non-ASCII, specials) becomes
+        // encoded words with its inner spaces. Spacing that atoms would lose (leading, trailing,
+        // doubled) is kept by encoding the whole name.
+        let needs = words.map { word in word.isEmpty || !word.utf8.allSatisfy(Self.isPhraseAtext) }
+        if words.contains(where: \.isEmpty) {
+            return EncodedWord.encode(displayName, firstBudget: firstBudget) + [angle]
+        }
+        var tokens: [String] = []
+        var index = 0
+        while index < words.count {
+            guard needs[index] else {
+                tokens.append(String(words[index]))
+                index += 1
+                continue
+            }
+            var end = index
+            while end + 1 < words.count, needs[end + 1] { end += 1 }
+            let run = words[index...end].joined(separator: " ")
+            tokens.append(contentsOf: EncodedWord.encode(run, firstBudget: tokens.isEmpty ? firstBudget : EncodedWord.maximumLength))
+            index = end + 1
+        }
+        return tokens + [angle]
     }
 
     private static func isPhraseAtext(_ byte: UInt8) -> Bool {

@@ -91,7 +91,8 @@ extension OutgoingMessage {
     static func checkHeaderName(_ name: String) throws(MIMEError) {
         try MIMEError.checkNoLineBreaks(name, field: "header name")
         guard !name.isEmpty, name.utf8.count <= 76, name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
-            throw MIMEError(.invalidHeaderName, field: name, "\(name.debugDescription) is not a valid header name (printable ASCII without colon or space)")
+            throw MIMEError(
+                .invalidHeaderName, field: name, "\(name.debugDescription) is not a valid header name (printable ASCII without colon or space)")
         }
         guard !reservedHeaderNames.contains(name.lowercased()) else {
             throw MIMEError(.reservedHeader, field: name, "\(name) is written by the renderer and cannot be set as a custom header")
@@ -165,9 +166,9 @@ private struct BodyPart {
         }
         longestLine = max(longestLine, bytes.count - lineStart)
         if nonASCII == 0, controls == 0, longestLine <= 78 { return .sevenBit }
-        // Quoted-printable while it stays smaller than base64 would be, i.e. text that is mostly ASCII.
-        let quotedSize = bytes.count + 2 * (nonASCII + controls + equals) + bytes.count / 73
-        return quotedSize <= bytes.count * 4 / 3 + bytes.count / 38 ? .quotedPrintable : .base64
+        // Mostly ASCII (at most a fifth of the bytes escaped, as in accented Latin text): quoted-printable
+        // keeps it readable at a cost close to base64's; anything denser (Cyrillic, CJK, emoji) is base64.
+        return (nonASCII + controls + equals) * 5 <= bytes.count ? .quotedPrintable : .base64
     }
 
     /// Every line break (CRLF, bare LF, bare CR) as CRLF.

@@ -48,7 +48,11 @@ enum Charset {
             if isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
             return decodeSingleByte(bytes, table: latin9High)
         case nil:
-            if isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
+            // ISO-2022 and UTF-7 are 7-bit but not ASCII; UTF-16/32 have NULs.
+            let asciiCompatible =
+                !name.contains("2022") && !name.contains("utf-7") && !name.contains("16") && !name.contains("32")
+                && !name.contains("ucs") && !name.hasPrefix("hz")
+            if asciiCompatible, isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
             if let converted = convertWithIconv(Array(bytes), from: iconvName(for: name)) { return converted }
             return String(validating: bytes, as: UTF8.self) ?? decodeSingleByte(bytes, table: windows1252High)
         }
@@ -167,7 +171,9 @@ enum Charset {
                     var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(chunkBuffer.baseAddress!)
                         .assumingMemoryBound(to: CChar.self)
                     var outLeft = chunkBuffer.count
-                    let status = inLeft == 0 ? iconv(descriptor, nil, nil, &outPointer, &outLeft) : iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
+                    let status =
+                        inLeft == 0
+                        ? iconv(descriptor, nil, nil, &outPointer, &outLeft) : iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
                     let failure = status == -1 ? errno : 0
                     result.append(contentsOf: UnsafeBufferPointer(start: chunkBuffer.baseAddress!, count: chunkBuffer.count - outLeft))
                     if status != -1 {

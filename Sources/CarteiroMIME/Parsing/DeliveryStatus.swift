@@ -12,10 +12,10 @@ public struct DeliveryStatus: Sendable {
         public let fields: MIMEHeaders
 
         /// Final-Recipient's address, without its type (`rfc822;`) and brackets.
-        public var finalRecipient: String? { fields.value(for: "Final-Recipient").map(DeliveryStatus.stripType).map(DeliveryStatus.stripBrackets) }
+        public var finalRecipient: String? { fields.rawValue(for: "Final-Recipient").map(DeliveryStatus.stripType).map(DeliveryStatus.stripBrackets) }
         /// Original-Recipient's address, without its type and brackets.
         public var originalRecipient: String? {
-            fields.value(for: "Original-Recipient").map(DeliveryStatus.stripType).map(DeliveryStatus.stripBrackets)
+            fields.rawValue(for: "Original-Recipient").map(DeliveryStatus.stripType).map(DeliveryStatus.stripBrackets)
         }
         /// The recipient the report is about: Final-Recipient, else Original-Recipient.
         public var recipient: String? {
@@ -38,43 +38,51 @@ public struct DeliveryStatus: Sendable {
     public var originalEnvelopeID: String? { messageFields.value(for: "Original-Envelope-Id")?.trimmingASCIIWhitespace() }
     public var arrivalDate: Date? { messageFields.rawValue(for: "Arrival-Date").flatMap(RFC5322Date.parse) }
 
-    /// Reads the blocks. Senders differ in how they separate them, so a recipient starts at each
-    /// Original-Recipient or Final-Recipient that would otherwise repeat within one block.
+    /// Reads the blocks: the first is per-message unless it already names a recipient; each
+    /// later block is one recipient, split further where a block repeats Final-Recipient (some
+    /// MTAs omit the blank lines), and a block naming no recipient is merged into the one before.
     init(parsing body: [UInt8]) {
-        let fields = MIMEParser.headerBlocks(body).flatMap { $0 }
-        var messageFields: [MIMEHeaders.Field] = []
-        var recipients: [[MIMEHeaders.Field]] = []
-        var current: [MIMEHeaders.Field] = []
-        var started = false
-        for field in fields {
-            let isOriginal = field.key == "original-recipient"
-            let isFinal = field.key == "final-recipient"
-            if isOriginal || isFinal {
-                let hasFinal = current.contains { $0.key == "final-recipient" }
-                let hasOriginal = current.contains { $0.key == "original-recipient" }
-                if started, (isOriginal && (hasOriginal || hasFinal)) || (isFinal && hasFinal) {
-                    recipients.append(current)
-                    current = []
-                }
-                started = true
-            }
-            if started {
-                current.append(field)
-            } else {
-                messageFields.append(field)
-            }
+        var blocks = MIMEParser.headerBlocks(body)
+        func namesRecipient(_ block: [MIMEHeaders.Field]) -> Bool {
+            block.contains { $0.key == "final-recipient" || $0.key == "original-recipient" }
         }
-        if started { recipients.append(current) }
+        var messageFields: [MIMEHeaders.Field] = []
+        if let first = blocks.first, !namesRecipient(first) {
+            messageFields = first
+            blocks.removeFirst()
+        }
+        var recipients: [[MIMEHeaders.Field]] = []
+        for block in blocks {
+            guard namesRecipient(block) else {
+                if recipients.isEmpty {
+                    messageFields.append(contentsOf: block)
+                } else {
+                    recipients[recipients.count - 1].append(contentsOf: block)
+                }
+                continue
+            }
+            var splits: [Int] = []
+            var seenFinal = false
+            for (index, field) in block.enumerated() where field.key == "final-recipient" {
+                if seenFinal {
+                    splits.append(index > 0 && block[index - 1].key == "original-recipient" ? index - 1 : index)
+                }
+                seenFinal = true
+            }
+            var start = 0
+            for split in splits where split > start {
+                recipients.append(Array(block[start..<split]))
+                start = split
+            }
+            recipients.append(Array(block[start...]))
+        }
         self.messageFields = MIMEHeaders(fields: messageFields)
         self.recipients = recipients.map { Recipient(fields: MIMEHeaders(fields: $0)) }
     }
 
+    /// The text after a `type;` prefix (`rfc822;`, `smtp;`, `dns;`), or all of it when there is none.
     static func stripType(_ value: String) -> String {
-        guard let semicolon = value.firstIndex(of: ";") else { return value.trimmingASCIIWhitespace() }
-        let type = value[..<semicolon]
-        // Only a short token is a type; "550 5.1.1 <a@b>; user unknown" is not.
-        guard !type.isEmpty, type.count <= 20, !type.contains(" ") || type.trimmingCharacters(in: .whitespaces).count <= 20 && !type.trimmingCharacters(in: .whitespaces).contains(" ")
-        else { return value.trimmingASCIIWhitespace() }
+        guard type(value) != nil, let semicolon = value.firstIndex(of: ";") else { return value.trimmingASCIIWhitespace() }
         return String(value[value.index(after: semicolon)...]).trimmingASCIIWhitespace()
     }
 

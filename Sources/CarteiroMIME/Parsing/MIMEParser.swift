@@ -108,7 +108,7 @@ struct MIMEParser {
         var sawSpace = false
         while index < line.upperBound {
             let byte = buffer[index]
-            if byte == UInt8(ascii: ":") { return index > line.lowerBound && !(sawSpace && index == line.lowerBound) ? index : nil }
+            if byte == UInt8(ascii: ":") { return index > line.lowerBound ? index : nil }
             if byte == 32 || byte == 9 {
                 sawSpace = true
             } else if byte < 33 || byte > 126 || sawSpace {

@@ -64,11 +64,14 @@ public struct ParsedMessage: Sendable {
     /// The returned message's headers in a report: the first text/rfc822-headers part, or the
     /// headers of the first message/rfc822 part below the top level.
     public var attachedHeaders: MIMEHeaders? {
-        let part = root.children.isEmpty ? nil : root.first {
-            $0.contentType == "text/rfc822-headers" || $0.contentType == "text/rfc822-header"
-                || $0.contentType == "message/rfc822-headers" || $0.contentType == "message/rfc822" || $0.contentType == "message/global"
-                || $0.contentType == "message/global-headers"
-        }
+        let part =
+            root.children.isEmpty
+            ? nil
+            : root.first {
+                $0.contentType == "text/rfc822-headers" || $0.contentType == "text/rfc822-header"
+                    || $0.contentType == "message/rfc822-headers" || $0.contentType == "message/rfc822" || $0.contentType == "message/global"
+                    || $0.contentType == "message/global-headers"
+            }
         guard let part else { return nil }
         if let message = part.message { return message.headers }
         let fields = MIMEParser.headerBlocks(part.body).first ?? []

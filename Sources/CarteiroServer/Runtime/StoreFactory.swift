@@ -11,7 +11,7 @@ public enum StoreFactory {
             return try SQLiteStore(configuration: .init(path: path))
         case .mongodb(let uri):
             logger.info("connecting to MongoDB", metadata: ["uri": "\(StoreLocation.redact(uri))"])
-            return try await MongoStore.connect(configuration: .init(uri: uri), logger: logger)
+            return try await MongoStore.connect(configuration: .init(uri: uri, concerns: MongoStore.concerns(fromURI: uri)), logger: logger)
         }
     }
 }

@@ -32,6 +32,18 @@ public final class MongoStore: Store {
         }
     }
 
+    /// The concerns a connection string asks for (`w=…`, `readConcernLevel=…`), majority for
+    /// whatever it leaves out.
+    public static func concerns(fromURI uri: String) -> MongoConcerns {
+        let query = URLComponents(string: uri)?.queryItems ?? []
+        func value(_ name: String) -> String? { query.first { $0.name.lowercased() == name.lowercased() }?.value }
+        var writeConcern = MongoConcerns.WriteConcern.majority
+        if let w = value("w") { writeConcern = .init(stringLiteral: w) }
+        var readConcern = MongoConcerns.ReadConcern.majority
+        if let level = value("readConcernLevel") { readConcern = .init(level: level) }
+        return MongoConcerns(writeConcern: writeConcern, readConcern: readConcern)
+    }
+
     public let contacts: any AggregateRepository<Contact>
     public let contactLists: any AggregateRepository<ContactList>
     public let templates: any AggregateRepository<Template>

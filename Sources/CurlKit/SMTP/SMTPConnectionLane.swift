@@ -32,12 +32,8 @@ final class SMTPConnectionLane {
         easy = try CurlEasyHandle()
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        do {
-            try configure(easy, probe: false)
-        } catch {
-            errorBuffer.deallocate()
-            throw error
-        }
+        // Every property is set, so a throw from here on runs deinit, which frees the buffer.
+        try configure(easy, probe: false)
     }
 
     deinit {
@@ -69,7 +65,17 @@ final class SMTPConnectionLane {
             try easy.set(CURLOPT_MAIL_RCPT, list: list)
             recipientList = consume list
             try easy.set(CURLOPT_INFILESIZE_LARGE, size: Int64(envelope.message.count))
-            code = try run(easy)
+            var result = try run(easy)
+            if result != CURLE_OK, diedBeforeAnyReply(result) {
+                // The relay closed the reused connection between curl's liveness check and MAIL FROM.
+                // It never answered, so it took nothing: sending again on a fresh connection cannot
+                // duplicate the message.
+                recorder.reset()
+                errorBuffer[0] = 0
+                bodyOffset = 0
+                result = try run(easy)
+            }
+            code = result
         } catch {
             return SMTPResult(outcome: .rejected(.local(error.description)))
         }
@@ -105,6 +111,11 @@ final class SMTPConnectionLane {
         try multi.add(handle)
         defer { multi.remove(handle) }
         return try multi.runToCompletion(handle)
+    }
+
+    private func diedBeforeAnyReply(_ code: CURLcode) -> Bool {
+        guard code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING else { return false }
+        return recorder.lastReplyCode == nil && recorder.lastCommand != .none && easy.info(CURLINFO_NUM_CONNECTS) == 0
     }
 
     /// The relay's reply when it gave one that explains the failure, else what curl says.

@@ -17,6 +17,8 @@ final class SMTPLanePool: @unchecked Sendable {
         var queueHead = 0
         var probes: [SMTPJob] = []
         var lanes = 0
+        /// Lanes between taking a job and handing its result back.
+        var busyLanes = 0
         var sleepingLanes = 0
         var shuttingDown = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
@@ -74,8 +76,10 @@ final class SMTPLanePool: @unchecked Sendable {
         let decision = lock.withLock { () -> Decision in
             guard !state.shuttingDown else { return .refuse }
             enqueue(&state)
-            // Jobs no sleeping lane will take get new lanes, up to the limit.
-            let uncovered = state.pendingCount - state.sleepingLanes
+            // Jobs no free lane will take get new lanes, up to the limit. A lane that has handed back
+            // its last result counts as free even before it sleeps again, so sequential sends stay on
+            // one connection.
+            let uncovered = state.pendingCount - (state.lanes - state.busyLanes)
             let start = max(0, min(uncovered, maxLanes - state.lanes))
             state.lanes += start
             if state.sleepingLanes > 0 {
@@ -131,10 +135,13 @@ final class SMTPLanePool: @unchecked Sendable {
     private func runLane() {
         do {
             let lane = try SMTPConnectionLane(settings: settings)
-            while let job = nextJob() {
+            var finished: (SMTPJob, SMTPResult)?
+            while let job = nextJob(handingBack: &finished) {
                 switch job.work {
-                case .send(let envelope): job.complete(lane.send(envelope))
-                case .probe: job.complete(SMTPResult(outcome: lane.probe().map { .rejected($0) } ?? .accepted(reply: nil)))
+                case .send(let envelope):
+                    finished = (job, lane.send(envelope))
+                case .probe:
+                    finished = (job, SMTPResult(outcome: lane.probe().map { .rejected($0) } ?? .accepted(reply: nil)))
                 }
             }
         } catch {
@@ -144,11 +151,26 @@ final class SMTPLanePool: @unchecked Sendable {
         laneExited()
     }
 
-    /// The next job, sleeping while there is none; nil once the pool shuts down.
-    private func nextJob() -> SMTPJob? {
-        lock.withLock {
+    /// Hands back the result of the lane's last job and returns its next one, sleeping while there
+    /// is none; nil once the pool shuts down. While the queue is full this is one lock round per message.
+    private func nextJob(handingBack finished: inout (SMTPJob, SMTPResult)?) -> SMTPJob? {
+        let next = lock.withLock { () -> SMTPJob? in
+            if finished != nil { state.busyLanes -= 1 }
+            guard let job = state.popJob() else { return nil }
+            state.busyLanes += 1
+            return job
+        }
+        if let (job, result) = finished {
+            finished = nil
+            job.complete(result)
+        }
+        if let next { return next }
+        return lock.withLock {
             while true {
-                if let job = state.popJob() { return job }
+                if let job = state.popJob() {
+                    state.busyLanes += 1
+                    return job
+                }
                 if state.shuttingDown { return nil }
                 state.sleepingLanes += 1
                 lock.wait()

@@ -7,7 +7,7 @@ struct SMTPReplyRecorder {
         case none, mail, recipient, data, quit, other
     }
 
-    private var lastCommand = Command.none
+    private(set) var lastCommand = Command.none
     private var current: [UInt8] = []
     private var currentComplete = true
     /// The last complete reply (lines joined by "\n", without CRLF).

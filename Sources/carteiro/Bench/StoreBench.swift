@@ -42,7 +42,7 @@ struct StoreBench: AsyncParsableCommand {
         }
         let store = try await StoreFactory.open(location, logger: logger)
         defer { Task { await store.close() } }
-        print("store: \(location)")
+        emit("store: \(location)")
 
         let sendID = SendID()
         let now = Date()
@@ -56,7 +56,7 @@ struct StoreBench: AsyncParsableCommand {
             _ = try await store.emailJobs.enqueue(Array(allJobs[batch..<min(batch + insertBatch, allJobs.count)]), events: [])
         }
         let insertSeconds = (ContinuousClock.now - start).timeInterval
-        print("bulk_insert_jobs_per_second: \(Int(Double(jobs) / insertSeconds)) (\(jobs) jobs in batches of \(insertBatch), \(format(insertSeconds)) s)")
+        emit("bulk_insert_jobs_per_second: \(Int(Double(jobs) / insertSeconds)) (\(jobs) jobs in batches of \(insertBatch), \(format(insertSeconds)) s)")
 
         // Claims only, then claim + record (the worker's real cycle: two state changes per job).
         let claimBatch = self.claimBatch
@@ -76,7 +76,7 @@ struct StoreBench: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let claimSeconds = (ContinuousClock.now - start).timeInterval
-        print("claims_per_second: \(Int(Double(claimedCount) / claimSeconds)) (\(claimers) claimers, batches of \(claimBatch), \(claimedCount) jobs)")
+        emit("claims_per_second: \(Int(Double(claimedCount) / claimSeconds)) (\(claimers) claimers, batches of \(claimBatch), \(claimedCount) jobs)")
 
         // Recording: leases were taken with a 600 s lease; re-claim after expiry is not measured here.
         let recordSendID = SendID()
@@ -104,7 +104,7 @@ struct StoreBench: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let recordSeconds = (ContinuousClock.now - start).timeInterval
-        print(
+        emit(
             "job_state_changes_per_second: \(Int(Double(changes) / recordSeconds)) (claim + record sent with its email.sent event, \(recordJobs.count) jobs)"
         )
 
@@ -133,8 +133,8 @@ struct StoreBench: AsyncParsableCommand {
         let latencies = probe.latencies().sorted()
         guard !latencies.isEmpty else { return }
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
-        print("event_latency_p50_ms: \(format(percentile(0.5))) (\(latencies.count) events published one per append)")
-        print("event_latency_p99_ms: \(format(percentile(0.99)))")
+        emit("event_latency_p50_ms: \(format(percentile(0.5))) (\(latencies.count) events published one per append)")
+        emit("event_latency_p99_ms: \(format(percentile(0.99)))")
     }
 
     private func format(_ value: Double) -> String { String(format: "%.3f", value) }
