@@ -17,9 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -83,6 +85,26 @@ let package = Package(
             dependencies: [],
             swiftSettings: swiftSettings
         ),
+        // DKIM signing (RFC 6376 relaxed/relaxed; RSA-SHA256 and Ed25519-SHA256, RFC 8463) and key generation.
+        .target(
+            name: "CarteiroDKIM",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Mail for the platform: templates, composing a message for a contact, transports (SMTP relays, .eml files).
+        .target(
+            name: "CarteiroMail",
+            dependencies: [
+                "CarteiroDomain", "CarteiroMIME", "CarteiroDKIM", "CurlKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The two store backends behind the domain's ports: embedded SQLite (default) and MongoDB.
         .target(
             name: "CarteiroStore",
@@ -119,6 +141,10 @@ let package = Package(
             dependencies: [
                 "CarteiroDomain",
                 "CarteiroEvents",
+                "CarteiroMail",
+                "CarteiroMIME",
+                "CarteiroDKIM",
+                "CurlKit",
                 "CarteiroStore",
                 "CarteiroServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -147,6 +173,16 @@ let package = Package(
         .testTarget(
             name: "CarteiroMIMETests",
             dependencies: ["CarteiroMIME", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroDKIMTests",
+            dependencies: ["CarteiroDKIM", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroMailTests",
+            dependencies: ["CarteiroMail", "CarteiroMIME", "CarteiroDKIM", "CurlKit", "CarteiroDomain", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
