@@ -105,6 +105,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The email worker: claims queued jobs, sends them through a pool of relays (load balancing,
+        // circuit breakers, heartbeats, retry with backoff) and records every outcome.
+        .target(
+            name: "CarteiroDelivery",
+            dependencies: [
+                "CarteiroDomain", "CarteiroMail",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The two store backends behind the domain's ports: embedded SQLite (default) and MongoDB.
         .target(
             name: "CarteiroStore",
@@ -144,6 +156,7 @@ let package = Package(
                 "CarteiroMail",
                 "CarteiroMIME",
                 "CarteiroDKIM",
+                "CarteiroDelivery",
                 "CurlKit",
                 "CarteiroStore",
                 "CarteiroServer",
@@ -183,6 +196,11 @@ let package = Package(
         .testTarget(
             name: "CarteiroMailTests",
             dependencies: ["CarteiroMail", "CarteiroMIME", "CarteiroDKIM", "CurlKit", "CarteiroDomain", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroDeliveryTests",
+            dependencies: ["CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,6 @@
 public import Crypto
-public import _CryptoExtras
 import Foundation
+public import _CryptoExtras
 
 /// A DKIM private key: RSA (RFC 6376 `rsa-sha256`) or Ed25519 (RFC 8463 `ed25519-sha256`).
 public struct DKIMKey: Sendable {
@@ -109,13 +109,14 @@ public struct DKIMKey: Sendable {
 
     /// Signs the SHA-256 digest of the canonicalized header data: RSASSA-PKCS1-v1_5 for RSA;
     /// for Ed25519, PureEdDSA over the 32 digest bytes themselves (RFC 8463 §3).
-    func sign(_ digest: SHA256.Digest) throws(DKIMError) -> Data {
+    package func sign(canonicalHeaderData: [UInt8]) throws(DKIMError) -> [UInt8] {
+        let digest = SHA256.hash(data: canonicalHeaderData)
         do {
             switch material {
             case .rsa(let key):
-                return try key.signature(for: digest, padding: .insecurePKCS1v1_5).rawRepresentation
+                return [UInt8](try key.signature(for: digest, padding: .insecurePKCS1v1_5).rawRepresentation)
             case .ed25519(let key):
-                return try digest.withUnsafeBytes { try key.signature(for: Data($0)) }
+                return [UInt8](try digest.withUnsafeBytes { try key.signature(for: Data($0)) })
             }
         } catch {
             throw DKIMError(.signingFailed, field: "keys", "\(algorithmTag) signing failed: \(error)")

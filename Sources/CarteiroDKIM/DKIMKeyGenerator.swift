@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Makes a domain's signing keys, writes each to a file of its own (mode 0600, never over an
@@ -28,7 +28,8 @@ public enum DKIMKeyGenerator {
         domain: String, selector: String, algorithms: [DKIMKey.Algorithm], directory: String
     ) throws(DKIMError) -> [GeneratedKey] {
         guard DKIMSigner.isDomainName(domain) else {
-            throw DKIMError(.invalidConfiguration, field: "domain", "\(domain.debugDescription) is not an ASCII domain name (use the A-label of an IDN)")
+            throw DKIMError(
+                .invalidConfiguration, field: "domain", "\(domain.debugDescription) is not an ASCII domain name (use the A-label of an IDN)")
         }
         guard DKIMSigner.isDomainName(selector) else {
             throw DKIMError(.invalidConfiguration, field: "selector", "\(selector.debugDescription) is not a valid DKIM selector")
@@ -50,7 +51,8 @@ public enum DKIMKeyGenerator {
         var generated: [GeneratedKey] = []
         for ((key, keySelector), path) in zip(zip(keys, selectors), paths) {
             try writeNewFile(path, contents: key.pem)
-            generated.append(GeneratedKey(selector: keySelector, key: key, path: path, dnsRecord: key.dnsTXTRecord(domain: domain, selector: keySelector)))
+            generated.append(
+                GeneratedKey(selector: keySelector, key: key, path: path, dnsRecord: key.dnsTXTRecord(domain: domain, selector: keySelector)))
         }
         return generated
     }

@@ -70,7 +70,7 @@ public struct DKIMSigner: Sendable {
     public static func selectors(base: String, for keys: [DKIMKey]) -> [String] {
         let hasRSA = keys.contains { $0.algorithm == .rsaSHA256 }
         return keys.map { key in
-            key.algorithm == .ed25519SHA256 && hasRSA && keys.count > 1 ? "\(base)-ed25519" : base
+            key.algorithm == .ed25519SHA256 && hasRSA ? "\(base)-ed25519" : base
         }
     }
 
@@ -83,7 +83,8 @@ public struct DKIMSigner: Sendable {
     private static func check(domain: String, keys: [SigningKey], signedHeaders: [String]) throws(DKIMError) {
         guard !keys.isEmpty else { throw DKIMError(.invalidConfiguration, field: "keys", "no signing key") }
         guard Self.isDomainName(domain) else {
-            throw DKIMError(.invalidConfiguration, field: "domain", "\(domain.debugDescription) is not an ASCII domain name (use the A-label of an IDN)")
+            throw DKIMError(
+                .invalidConfiguration, field: "domain", "\(domain.debugDescription) is not an ASCII domain name (use the A-label of an IDN)")
         }
         var selectors = Set<String>()
         for signingKey in keys {
@@ -169,8 +170,8 @@ public struct DKIMSigner: Sendable {
                 RelaxedCanonicalization.appendHeader(field, colon: "DKIM-Signature".utf8.count, to: &hashed)
             }
             hashed.removeLast(2)
-            let signature = try signingKey.key.sign(SHA256.hash(data: hashed))
-            builder.appendBase64(signature.base64EncodedString())
+            let signature = try signingKey.key.sign(canonicalHeaderData: hashed)
+            builder.appendBase64(Data(signature).base64EncodedString())
             builder.finish()
             output.append(contentsOf: builder.bytes)
         }

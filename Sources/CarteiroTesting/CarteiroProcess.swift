@@ -97,6 +97,7 @@ public final class CarteiroProcess: Sendable {
 
     public struct TimedOut: Error, CustomStringConvertible {
         public let what: String
+        public init(what: String) { self.what = what }
         public var description: String { "timed out waiting for \(what)" }
     }
 

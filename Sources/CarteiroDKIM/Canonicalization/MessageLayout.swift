@@ -47,7 +47,8 @@ package struct MessageLayout: Sendable {
                 var colon = lineStart
                 while colon < contentEnd, message[colon] != ASCII.colon { colon += 1 }
                 guard colon < contentEnd, colon > lineStart else {
-                    throw DKIMError(.malformedMessage, field: "header", "line \(lineNumber) is neither a header field nor the blank line before the body")
+                    throw DKIMError(
+                        .malformedMessage, field: "header", "line \(lineNumber) is neither a header field nor the blank line before the body")
                 }
                 fieldStart = lineStart
                 fieldColon = colon
@@ -70,18 +71,4 @@ package struct MessageLayout: Sendable {
         }
         return true
     }
-}
-
-enum ASCII {
-    static let cr = UInt8(ascii: "\r")
-    static let lf = UInt8(ascii: "\n")
-    static let space = UInt8(ascii: " ")
-    static let tab = UInt8(ascii: "\t")
-    static let colon = UInt8(ascii: ":")
-
-    @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
-
-    @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
 }

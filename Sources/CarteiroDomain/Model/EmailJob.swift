@@ -3,8 +3,6 @@ public import Foundation
 public typealias EmailJobID = Identifier<EmailJob>
 /// Identifies one send: a campaign run or one `carteiro send` invocation.
 public typealias SendID = Identifier<Send>
-/// Marker type for `SendID`.
-public enum Send {}
 
 /// Which queue a message travels on. Transactional mail is always claimed before bulk mail.
 public enum MailStream: String, Hashable, Sendable, Codable, CaseIterable {

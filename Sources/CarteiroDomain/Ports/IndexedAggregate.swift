@@ -68,3 +68,8 @@ extension Automation: StoredAggregate {
     public static let collection = "automations"
     public static let indexedFields: [IndexedField<Automation>] = [.single("trigger") { $0.trigger.rawValue }]
 }
+
+extension Send: StoredAggregate {
+    public static let collection = "sends"
+    public static let indexedFields: [IndexedField<Send>] = [.single("status") { $0.status.rawValue }]
+}

@@ -6,6 +6,7 @@ public protocol Store: Sendable {
     var campaigns: any AggregateRepository<Campaign> { get }
     var conversations: any AggregateRepository<Conversation> { get }
     var automations: any AggregateRepository<Automation> { get }
+    var sends: any AggregateRepository<Send> { get }
     var emailJobs: any EmailJobQueue { get }
     var events: any EventLog { get }
 

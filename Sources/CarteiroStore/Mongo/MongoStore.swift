@@ -50,6 +50,7 @@ public final class MongoStore: Store {
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let automations: any AggregateRepository<Automation>
+    public let sends: any AggregateRepository<Send>
     public let emailJobs: any EmailJobQueue
     public let events: any EventLog
     public let displayName: String
@@ -65,6 +66,7 @@ public final class MongoStore: Store {
         campaigns = MongoAggregateRepository<Campaign>(database: database)
         conversations = MongoAggregateRepository<Conversation>(database: database)
         automations = MongoAggregateRepository<Automation>(database: database)
+        sends = MongoAggregateRepository<Send>(database: database)
         emailJobs = MongoEmailJobQueue(database: database, clock: clock)
         events = MongoEventLog(database: database)
     }
@@ -185,6 +187,7 @@ final class MongoDatabase: Sendable {
         (Campaign.collection, Campaign.indexedFields.map { ($0.name, $0.unique) }),
         (Conversation.collection, Conversation.indexedFields.map { ($0.name, $0.unique) }),
         (Automation.collection, Automation.indexedFields.map { ($0.name, $0.unique) }),
+        (Send.collection, Send.indexedFields.map { ($0.name, $0.unique) }),
     ]
 }
 

@@ -87,6 +87,9 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: sends") { db in
+            try db.execute(sql: "CREATE TABLE \(Send.collection) (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

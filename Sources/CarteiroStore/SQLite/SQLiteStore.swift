@@ -36,6 +36,7 @@ public final class SQLiteStore: Store {
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let automations: any AggregateRepository<Automation>
+    public let sends: any AggregateRepository<Send>
     public let emailJobs: any EmailJobQueue
     public let events: any EventLog
     public let displayName: String
@@ -53,6 +54,7 @@ public final class SQLiteStore: Store {
         campaigns = SQLiteAggregateRepository<Campaign>(database: database)
         conversations = SQLiteAggregateRepository<Conversation>(database: database)
         automations = SQLiteAggregateRepository<Automation>(database: database)
+        sends = SQLiteAggregateRepository<Send>(database: database)
         emailJobs = SQLiteEmailJobQueue(database: database, clock: clock)
         events = SQLiteEventLog(database: database)
     }

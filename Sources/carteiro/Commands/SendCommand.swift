@@ -19,7 +19,7 @@ struct SendCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Sender address.")
-    var from: String
+    var from: String?
 
     @Option(name: .customLong("from-name"), help: "Sender display name.")
     var fromName: String?
@@ -28,7 +28,7 @@ struct SendCommand: AsyncParsableCommand {
     var replyTo: String?
 
     @Option(help: "Subject (a template).")
-    var subject: String
+    var subject: String?
 
     @Option(help: "Plain-text body (a template).")
     var text: String?
@@ -45,8 +45,24 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .customLong("to-file"), help: "CSV with a header row: email, optional name, other columns for the template.")
     var recipientFile: String?
 
-    @Option(help: "smtp://[user:pass@]host:port[?starttls=required], smtps://…, or file:///folder. [env: CARTEIRO_RELAY] (default: file://carteiro-data/outbox)")
-    var relay: String?
+    @Option(
+        name: .customLong("relay"),
+        help: "smtp://[user:pass@]host:port[?starttls=required&connections=N], smtps://…, or file:///folder; repeat for several relays. [env: CARTEIRO_RELAY] (default: file://carteiro-data/outbox)")
+    var relayURLs: [String] = []
+
+    @Option(help: "How jobs are spread over relays: round-robin, weighted or least-outstanding.")
+    var strategy = "round-robin"
+
+    @Option(name: .customLong("batch-size"), help: "Jobs a worker claims at once.")
+    var batchSize = 200
+
+    @Option(name: .customLong("lease-seconds"), help: "How long a claimed job stays with this worker before another may take it over.")
+    var leaseSeconds = 300
+
+    @Option(help: "Finish an interrupted send (its id, printed when it was accepted) instead of starting one.")
+    var resume: String?
+
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Parallel connections to the relay.")
     var concurrency = 8
@@ -61,47 +77,27 @@ struct SendCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let plan = try makePlan()
         var logger = Logger(label: "carteiro.send")
         logger.logLevel = .warning
-        let transport = makeTransport(plan.relay, logger: logger)
-        let start = ContinuousClock.now
-        var summary = SendSummary()
-        let batchSize = max(64, concurrency * 32)
-        for batchStart in stride(from: 0, to: plan.jobs.count, by: batchSize) {
-            let batch = plan.jobs[batchStart..<min(batchStart + batchSize, plan.jobs.count)]
-            var composed: [ComposedMessage] = []
-            for job in batch {
-                do {
-                    composed.append(try plan.composer.compose(job, template: plan.template))
-                } catch {
-                    summary.fail(job.recipient.value, reason: "\(error)")
-                }
+        if resume != nil {
+            guard from == nil, subject == nil, recipients.isEmpty, recipientFile == nil else {
+                throw CLIError.badInput("--resume takes no message or recipients: they are in the store")
             }
-            let outcomes = await transport.deliver(composed)
-            for (message, outcome) in zip(composed, outcomes) {
-                switch outcome {
-                case .accepted: summary.sent += 1
-                case .rejected(let failure): summary.fail(message.recipients.joined(separator: ","), reason: failure.description)
-                }
-            }
+            try await runPipeline(plan: nil, logger: logger)
+        } else {
+            try await runPipeline(plan: try makePlan(), logger: logger)
         }
-        await transport.shutdown()
-        summary.seconds = (ContinuousClock.now - start).timeInterval
-        summary.relay = transport.name
-        summary.print(json: json)
-        if summary.failed > 0 { throw ExitCode(1) }
     }
 
-    private struct Plan {
+    struct Plan {
+        let send: Send
         let jobs: [EmailJob]
-        let template: MailTemplate
-        let composer: MailComposer
-        let relay: RelayURL
+        let duplicates: Int
     }
 
     /// Every check that can fail on bad input, before anything is sent.
     private func makePlan() throws -> Plan {
+        guard let from, let subject else { throw CLIError.badInput("give --from and --subject (or --resume SEND)") }
         do {
             let sender = try MailAddress(from, displayName: fromName)
             let replyToAddress = try replyTo.map { address throws(MIMEError) in try MailAddress(address) }
@@ -126,12 +122,16 @@ struct SendCommand: AsyncParsableCommand {
                 }
             }
             guard !rows.isEmpty else { throw CLIError.badInput("no recipients") }
-            let template = try MailTemplate(subject: subject, html: htmlBody, text: textBody, extraVariables: columns)
-            let relayURL = try RelayURL.parse(relay ?? Environment.value("CARTEIRO_RELAY") ?? Self.defaultRelay)
-            let signer = try makeSigner(domain: String(sender.domain))
-            let composer = MailComposer(configuration: .init(from: sender, replyTo: replyToAddress), signer: signer)
-            let sendID = SendID()
+            // Compiled here only to refuse a bad template before anything is written or sent.
+            _ = try MailTemplate(subject: subject, html: htmlBody, text: textBody, extraVariables: columns)
+            for relay in relayURLs { _ = try RelayURL.parse(relay) }
+            _ = try makeSigner(domain: String(sender.domain))
             let now = Date()
+            let send = try Send(
+                stream: .bulk, from: try EmailAddress(sender.address, field: "--from"), fromName: fromName,
+                replyTo: try replyToAddress.map { try EmailAddress($0.address, field: "--reply-to") }, subject: subject, htmlBody: htmlBody,
+                textBody: textBody, extraVariables: columns.sorted(), createdAt: now)
+            let sendID = send.id
             var seen = Set<String>()
             let jobs = rows.compactMap { row -> EmailJob? in
                 // The same address twice in one send gets one message.
@@ -139,7 +139,7 @@ struct SendCommand: AsyncParsableCommand {
                 return EmailJob(
                     sendID: sendID, recipient: row.email, recipientName: row.name, stream: .bulk, variables: row.variables, dueAt: now, createdAt: now)
             }
-            return Plan(jobs: jobs, template: template, composer: composer, relay: relayURL)
+            return Plan(send: send, jobs: jobs, duplicates: rows.count - jobs.count)
         } catch let error as CLIError {
             throw error
         } catch let error as CarteiroDomain.ValidationError {
@@ -148,6 +148,8 @@ struct SendCommand: AsyncParsableCommand {
             throw CLIError.badInput("\(error.field): \(error.message)")
         } catch let error as TemplateError {
             throw CLIError.badInput("template \(error)")
+        } catch let error as RelayURLError {
+            throw CLIError.badInput(error.description)
         } catch let error as RecipientListError {
             throw CLIError.badInput("\(recipientFile ?? "recipients") \(error)")
         } catch {
@@ -157,7 +159,7 @@ struct SendCommand: AsyncParsableCommand {
 
     static let defaultRelay = "file://" + URL(fileURLWithPath: "carteiro-data/outbox").path
 
-    private func makeTransport(_ relay: RelayURL, logger: Logger) -> any MailTransport {
+    func makeTransport(_ relay: RelayURL, logger: Logger) -> any MailTransport {
         switch relay {
         case .file(let directory):
             return FileTransport(directory: directory)
@@ -176,8 +178,13 @@ struct SendCommand: AsyncParsableCommand {
 
 /// What a send did, for people (lines) or programs (`--json`).
 struct SendSummary: Encodable {
+    var sendID = ""
     var sent = 0
     var failed = 0
+    var suppressed = 0
+    var duplicates = 0
+    var retried = 0
+    var perRelay: [String: Int] = [:]
     var failures: [String: [String]] = [:]
     var seconds = 0.0
     var relay = ""
@@ -195,7 +202,9 @@ struct SendSummary: Encodable {
             return
         }
         let rate = seconds > 0 ? Double(sent) / seconds : 0
-        emit("sent: \(sent)  failed: \(failed)  (\(String(format: "%.1f", seconds)) s, \(Int(rate)) messages/s via \(relay))")
+        emit("sent: \(sent)  failed: \(failed)  suppressed: \(suppressed)  duplicates: \(duplicates)  retried: \(retried)")
+        emit("  \(String(format: "%.1f", seconds)) s, \(Int(rate)) messages/s; send \(sendID)")
+        for (relay, count) in perRelay.sorted(by: { $0.key < $1.key }) { emit("  via \(relay): \(count)") }
         for (reason, recipients) in failures.sorted(by: { $0.value.count > $1.value.count }) {
             let shown = recipients.prefix(5).joined(separator: ", ") + (recipients.count > 5 ? ", …" : "")
             emit("  failed \(recipients.count): \(reason) [\(shown)]")

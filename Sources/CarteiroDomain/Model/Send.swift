@@ -1,0 +1,69 @@
+public import Foundation
+
+/// One send: what every recipient's message is made from (sender and template), kept durably
+/// with its jobs so that any worker process, after any restart, can finish it.
+public struct Send: Aggregate {
+    public enum Status: String, StatusMachine, CaseIterable {
+        case sending, paused, finished
+
+        public static let entityName = "send"
+
+        public func canMove(to next: Status) -> Bool {
+            switch (self, next) {
+            case (.sending, .paused), (.paused, .sending), (.sending, .finished): true
+            default: false
+            }
+        }
+    }
+
+    public let id: SendID
+    public var version: Int
+    public let campaignID: CampaignID?
+    public let stream: MailStream
+    public let from: EmailAddress
+    public let fromName: String?
+    public let replyTo: EmailAddress?
+    public let subject: String
+    public let htmlBody: String?
+    public let textBody: String?
+    /// Template variables beyond the contact's fields (for example CSV columns).
+    public let extraVariables: [String]
+    public private(set) var status: Status
+    /// Recipients given, before suppression and duplicate removal.
+    public var requested: Int
+    public var suppressed: Int
+    public var duplicates: Int
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: SendID = SendID(), campaignID: CampaignID? = nil, stream: MailStream, from: EmailAddress, fromName: String? = nil,
+        replyTo: EmailAddress? = nil, subject: String, htmlBody: String?, textBody: String?, extraVariables: [String] = [], createdAt: Date
+    ) throws(ValidationError) {
+        guard htmlBody?.isEmpty == false || textBody?.isEmpty == false else {
+            throw ValidationError(field: "body", reason: "a send needs an HTML or a text body")
+        }
+        self.id = id
+        self.version = 0
+        self.campaignID = campaignID
+        self.stream = stream
+        self.from = from
+        self.fromName = fromName
+        self.replyTo = replyTo
+        self.subject = try requireNonEmpty(subject, field: "subject")
+        self.htmlBody = htmlBody
+        self.textBody = textBody
+        self.extraVariables = extraVariables
+        self.status = .sending
+        self.requested = 0
+        self.suppressed = 0
+        self.duplicates = 0
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    public mutating func move(to next: Status, at now: Date) throws(TransitionError) {
+        status = try status.moving(to: next)
+        updatedAt = now
+    }
+}
