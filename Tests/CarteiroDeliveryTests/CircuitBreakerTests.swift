@@ -17,12 +17,18 @@ import Testing
 
     @Test func opensAfterFiveConsecutiveTransientFailures() {
         var breaker = CircuitBreaker()
-        for _ in 0..<4 { #expect(breaker.recordFailure(now: start) == nil) }
+        for _ in 0..<4 {
+            let transition = breaker.recordFailure(now: start)
+            #expect(transition == nil)
+        }
         #expect(breaker.state == .closed)
         let transition = breaker.recordFailure(now: start)
         #expect(transition?.from == .closed)
         #expect(transition?.to == .open(until: start.addingTimeInterval(30)))
-        #expect(breaker.allowsRequest(now: start) == false)
+        do {
+            let allowed = breaker.allowsRequest(now: start)
+            #expect(allowed == false)
+        }
     }
 
     @Test func successResetsTheConsecutiveCount() {
@@ -39,7 +45,10 @@ import Testing
         // Alternating: never two failures in a row, but half of all outcomes fail.
         for _ in 0..<4 {
             _ = breaker.recordSuccess(now: start)
-            #expect(breaker.recordFailure(now: start) == nil)
+            do {
+                let transition = breaker.recordFailure(now: start)
+                #expect(transition == nil)
+            }
         }
         #expect(breaker.state == .closed)  // 4 of 8: under the minimum the window must hold
         _ = breaker.recordSuccess(now: start)
@@ -59,8 +68,14 @@ import Testing
 
     @Test func staysOpenDuringCoolDown() {
         var breaker = opened()
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(1)) == false)
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(29.999)) == false)
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(1))
+            #expect(allowed == false)
+        }
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(29.999))
+            #expect(allowed == false)
+        }
         #expect(breaker.state == .open(until: start.addingTimeInterval(30)))
     }
 
@@ -70,33 +85,60 @@ import Testing
         #expect(allowed)
         #expect(transition?.to == .halfOpen)
         #expect(breaker.state == .halfOpen)
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(31)) == false)
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(300)) == false)
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(31))
+            #expect(allowed == false)
+        }
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(300))
+            #expect(allowed == false)
+        }
     }
 
     @Test func trialSuccessCloses() {
         var breaker = opened()
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(30)))
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(30))
+            #expect(allowed)
+        }
         let transition = breaker.recordSuccess(now: start.addingTimeInterval(31))
         #expect(transition == CircuitBreaker.Transition(from: .halfOpen, to: .closed, reason: transition?.reason ?? ""))
         #expect(breaker.state == .closed)
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(31)))
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(31)))
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(31))
+            #expect(allowed)
+        }
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(31))
+            #expect(allowed)
+        }
     }
 
     @Test func trialFailureReopensForAnotherCoolDown() {
         var breaker = opened()
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(30)))
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(30))
+            #expect(allowed)
+        }
         let transition = breaker.recordFailure(now: start.addingTimeInterval(31))
         #expect(transition?.from == .halfOpen)
         #expect(breaker.state == .open(until: start.addingTimeInterval(61)))
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(60)) == false)
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(61)))
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(60))
+            #expect(allowed == false)
+        }
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(61))
+            #expect(allowed)
+        }
     }
 
     @Test func permanentRejectionsNeverOpenIt() {
         var breaker = CircuitBreaker()
-        for _ in 0..<100 { #expect(breaker.record([permanent, permanent], now: start) == nil) }
+        for _ in 0..<100 {
+            let transition = breaker.record([permanent, permanent], now: start)
+            #expect(transition == nil)
+        }
         #expect(breaker.state == .closed)
     }
 
@@ -114,7 +156,10 @@ import Testing
 
     @Test func permanentTrialOutcomeClosesIt() {
         var breaker = opened()
-        #expect(breaker.allowsRequest(now: start.addingTimeInterval(30)))
+        do {
+            let allowed = breaker.allowsRequest(now: start.addingTimeInterval(30))
+            #expect(allowed)
+        }
         _ = breaker.record([permanent], now: start.addingTimeInterval(30))
         #expect(breaker.state == .closed)
     }

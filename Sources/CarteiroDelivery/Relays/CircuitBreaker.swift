@@ -1,6 +1,6 @@
-public import Foundation
 import CarteiroDomain
 public import CarteiroMail
+public import Foundation
 
 /// A relay's circuit breaker: a value-type state machine driven by explicit calls that carry
 /// the time, so it is testable without sleeping and its owner (the pool actor) serialises it.
@@ -50,6 +50,12 @@ public struct CircuitBreaker: Sendable {
         public let from: State
         public let to: State
         public let reason: String
+
+        public init(from: State, to: State, reason: String) {
+            self.from = from
+            self.to = to
+            self.reason = reason
+        }
     }
 
     public let configuration: Configuration
