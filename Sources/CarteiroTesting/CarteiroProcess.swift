@@ -48,33 +48,44 @@ public final class CarteiroProcess: Sendable {
         process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
         self.process = process
-        outputPipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            let now = ContinuousClock.now
-            output.withLock { state in
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    state.closedStreams += 1
-                    return
+        // One plain thread per pipe, blocking on reads until end of file: readability handlers
+        // can stall when cleared from inside themselves on Linux.
+        let outputHandle = outputPipe.fileHandleForReading
+        let errorHandle = errorPipe.fileHandleForReading
+        let shared = output
+        Thread.detachNewThread {
+            while true {
+                let data = outputHandle.availableData
+                let now = ContinuousClock.now
+                let finished = shared.withLock { state -> Bool in
+                    if data.isEmpty {
+                        state.closedStreams += 1
+                        return true
+                    }
+                    state.standardOutput.append(data)
+                    state.pendingOutput.append(data)
+                    while let newline = state.pendingOutput.firstIndex(of: UInt8(ascii: "\n")) {
+                        let line = String(decoding: state.pendingOutput[state.pendingOutput.startIndex..<newline], as: UTF8.self)
+                        state.outputLines.append((line, now))
+                        state.pendingOutput = Data(state.pendingOutput[(newline + 1)...])
+                    }
+                    return false
                 }
-                state.standardOutput.append(data)
-                state.pendingOutput.append(data)
-                while let newline = state.pendingOutput.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: state.pendingOutput[state.pendingOutput.startIndex..<newline], as: UTF8.self)
-                    state.outputLines.append((line, now))
-                    state.pendingOutput = Data(state.pendingOutput[(newline + 1)...])
-                }
+                if finished { return }
             }
         }
-        errorPipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.withLock { state in
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    state.closedStreams += 1
-                    return
+        Thread.detachNewThread {
+            while true {
+                let data = errorHandle.availableData
+                let finished = shared.withLock { state -> Bool in
+                    if data.isEmpty {
+                        state.closedStreams += 1
+                        return true
+                    }
+                    state.standardError.append(data)
+                    return false
                 }
-                state.standardError.append(data)
+                if finished { return }
             }
         }
         try process.run()

@@ -15,6 +15,7 @@ public enum PythonEmail {
 
     public struct Failed: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     private static let script = #"""

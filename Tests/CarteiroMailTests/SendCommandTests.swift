@@ -1,3 +1,4 @@
+import CarteiroMIME
 import CarteiroTesting
 import Foundation
 import Testing
@@ -91,6 +92,55 @@ import Testing
         #expect(result.exitCode == 1)
         #expect(result.standardOutput.contains("Subject"))
         try await Task.sleep(for: .milliseconds(300))
+        #expect(sink.messageCount() == 0)
+    }
+}
+
+/// `carteiro dkim keygen` then `carteiro send --dkim-key …`: the sent message carries one
+/// signature per key under the selectors keygen printed. (CarteiroDKIMTests verifies such
+/// signatures with dkimpy.)
+@Suite(.serialized) struct SignedSendTests {
+    @Test func messagesSentWithGeneratedRSAAndEd25519KeysCarryBothSignatures() async throws {
+        let sink = try await SMTPSink.Scripted.start()
+        defer { sink.stop() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let keygen = try await CarteiroProcess.run(
+            ["dkim", "keygen", "--domain", "isp.example", "--selector", "s1", "--algorithm", "both", "--out", folder.path])
+        #expect(keygen.exitCode == 0, "\(keygen.standardError)")
+        let again = try await CarteiroProcess.run(["dkim", "keygen", "--domain", "isp.example", "--selector", "s1", "--out", folder.path])
+        #expect(again.exitCode == 2, "an existing key is never overwritten")
+        let records = keygen.standardOutput.split(separator: "\n").map(String.init)
+        #expect(records.count == 2)
+        #expect(records.contains { $0.hasPrefix("s1._domainkey.isp.example. IN TXT \"v=DKIM1; k=rsa; p=") })
+        #expect(records.contains { $0.hasPrefix("s1-ed25519._domainkey.isp.example. IN TXT \"v=DKIM1; k=ed25519; p=") })
+
+        let send = try await CarteiroProcess.run([
+            "send", "--from", "ofertas@isp.example", "--subject", "Promoção {{name}}", "--text", "Olá",
+            "--to", "ana@example.com", "--relay", sink.url, "--data-dir", folder.path, "--dkim-selector", "s1",
+            "--dkim-key", folder.url.appendingPathComponent("s1.rsa.pem").path, "--dkim-key", folder.url.appendingPathComponent("s1.ed25519.pem").path,
+        ])
+        #expect(send.exitCode == 0, "\(send.standardError)")
+        let message = try #require(await sink.waitForMessages(1).first)
+        let signatures = ParsedMessage.parse(message.data).headers.values(for: "DKIM-Signature").map { $0.replacingOccurrences(of: " ", with: "") }
+        #expect(signatures.count == 2)
+        #expect(signatures.contains { $0.contains("a=rsa-sha256") && $0.contains("s=s1;") && $0.contains("d=isp.example") })
+        #expect(signatures.contains { $0.contains("a=ed25519-sha256") && $0.contains("s=s1-ed25519;") })
+    }
+
+    @Test func unreadableKeyIsBadInputAndNothingIsSent() async throws {
+        let sink = try await SMTPSink.Scripted.start()
+        defer { sink.stop() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let key = folder.url.appendingPathComponent("broken.pem")
+        try "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n".write(to: key, atomically: true, encoding: .utf8)
+        let result = try await CarteiroProcess.run([
+            "send", "--from", "a@isp.example", "--subject", "x", "--text", "y", "--to", "ana@example.com", "--relay", sink.url,
+            "--data-dir", folder.path, "--dkim-selector", "s1", "--dkim-key", key.path,
+        ])
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("--dkim-key"))
         #expect(sink.messageCount() == 0)
     }
 }

@@ -1,0 +1,3 @@
+public import CarteiroDKIM
+
+extension DKIMSigner: MessageSigner {}
