@@ -81,7 +81,7 @@ import Testing
     @Test func storeLocationDefaultsToSQLiteInTheDataFolder() throws {
         #expect(try StoreLocation.resolve(store: nil, dataDirectory: "data") == .sqlite(path: URL(fileURLWithPath: "data/carteiro.sqlite").path))
         #expect(try StoreLocation.resolve(store: "mongodb://db:27017/carteiro", dataDirectory: "x") == .mongodb(uri: "mongodb://db:27017/carteiro"))
-        #expect(try StoreLocation.resolve(store: "sqlite:/tmp/c.sqlite", dataDirectory: "x") == .sqlite(path: "/tmp/c.sqlite"))
+        #expect(try StoreLocation.resolve(store: "sqlite:data/c.sqlite", dataDirectory: "x") == .sqlite(path: "data/c.sqlite"))
         #expect(throws: ConfigurationError.self) { try StoreLocation.resolve(store: "postgres://db", dataDirectory: "x") }
     }
 
