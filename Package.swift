@@ -137,6 +137,8 @@ let package = Package(
             dependencies: [
                 "CarteiroDomain",
                 "CarteiroEvents",
+                "CarteiroDelivery",
+                "CarteiroMail",
                 "CarteiroStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,6 +14,9 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: String
     /// How long in-flight work gets to finish after SIGTERM/SIGINT before it is cancelled.
     public var shutdownGracePeriod: Duration
+    /// SMTP relays (or a `file://` folder) the worker role sends through; empty means
+    /// `file://<data-dir>/outbox`.
+    public var relays: [String] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "carteiro-data", store: StoreLocation? = nil,

@@ -1,5 +1,8 @@
 public import CarteiroDomain
+import CarteiroDelivery
 public import CarteiroEvents
+import CarteiroMail
+import Foundation
 import UnixSignals
 public import Hummingbird
 public import Logging
@@ -41,6 +44,7 @@ public struct CarteiroRuntime {
         for subscriber in subscribers {
             services.append(EventSubscription(subscriber: subscriber, log: store.events, logger: logger))
         }
+        if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         services.append(makeApplication(onServerRunning: onServerRunning))
         return services
     }
@@ -61,5 +65,35 @@ public struct CarteiroRuntime {
             ])
         try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("carteiro stopped")
+    }
+
+    /// The worker role: the relay pool with its heartbeats, and the delivery worker.
+    func makeWorkerServices() -> [any Service] {
+        let relayURLs = configuration.relays.isEmpty
+            ? ["file://" + URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("outbox").path] : configuration.relays
+        let relays: [(RelayConfiguration, any MailTransport)] = relayURLs.compactMap { text in
+            let name = RelayURL.redacted(text)
+            switch try? RelayURL.parse(text) {
+            case .file(let directory): return (RelayConfiguration(name: name), FileTransport(directory: directory))
+            case .smtp(let smtp): return (RelayConfiguration(name: name), SMTPRelayTransport(name: name, configuration: smtp, logger: logger))
+            case nil: return nil
+            }
+        }
+        let pool = RelayPool(relays: relays, clock: SystemWallClock())
+        let worker = DeliveryWorker(
+            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.plainComposer()), pool: pool,
+            configuration: .init(workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"), logger: logger)
+        return [RelayHeartbeatService(pool: pool), worker]
+    }
+}
+
+/// Probes every relay on an interval until shutdown; relays failing it leave the rotation.
+struct RelayHeartbeatService: Service {
+    let pool: RelayPool
+    var interval: Duration = .seconds(10)
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await pool.runHeartbeats(every: interval) }
+        await pool.shutdown()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarteiroDomain
+import CarteiroMail
 import CarteiroServer
 import Foundation
 import Logging
@@ -23,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Comma list of roles (api, chat, worker, scheduler, inbox) or 'all'. [env: CARTEIRO_ROLES] (default: all)")
     var roles: String?
+
+    @Option(name: .customLong("relay"), help: "Relay for the worker role (repeatable): smtp://…, smtps://… or file:///folder. [env: CARTEIRO_RELAYS, comma-separated] (default: file://<data-dir>/outbox)")
+    var relays: [String] = []
 
     @Option(name: .customLong("log-format"), help: "text or json. [env: CARTEIRO_LOG_FORMAT] (default: text)")
     var logFormat: String?
@@ -56,7 +60,16 @@ struct ServeCommand: AsyncParsableCommand {
             guard let format = ServerConfiguration.LogFormat(rawValue: formatText) else {
                 throw ConfigurationError(key: "log-format", message: "'\(formatText)' is not text or json")
             }
-            return try ServerConfiguration(
+            let relayList = relays.isEmpty
+                ? (Environment.value("CARTEIRO_RELAYS")?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []) : relays
+            for relay in relayList {
+                do {
+                    _ = try RelayURL.parse(relay)
+                } catch {
+                    throw ConfigurationError(key: "relay", message: error.description)
+                }
+            }
+            var configuration = try ServerConfiguration(
                 host: host ?? Environment.value("CARTEIRO_HOST") ?? "127.0.0.1",
                 port: portNumber,
                 dataDirectory: storeOptions.resolvedDataDirectory,
@@ -65,6 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
                 logFormat: format,
                 logLevel: logLevel ?? Environment.value("CARTEIRO_LOG_LEVEL") ?? "info"
             )
+            configuration.relays = relayList
+            return configuration
         } catch let error as ConfigurationError {
             throw CLIError.badInput(error.description)
         }
