@@ -48,47 +48,39 @@ public final class CarteiroProcess: Sendable {
         process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
         self.process = process
-        // One plain thread per pipe, blocking on reads until end of file: readability handlers
-        // can stall when cleared from inside themselves on Linux.
-        let outputHandle = outputPipe.fileHandleForReading
-        let errorHandle = errorPipe.fileHandleForReading
-        let shared = output
-        Thread.detachNewThread {
-            while true {
-                let data = outputHandle.availableData
-                let now = ContinuousClock.now
-                let finished = shared.withLock { state -> Bool in
-                    if data.isEmpty {
-                        state.closedStreams += 1
-                        return true
-                    }
-                    state.standardOutput.append(data)
-                    state.pendingOutput.append(data)
-                    while let newline = state.pendingOutput.firstIndex(of: UInt8(ascii: "\n")) {
-                        let line = String(decoding: state.pendingOutput[state.pendingOutput.startIndex..<newline], as: UTF8.self)
-                        state.outputLines.append((line, now))
-                        state.pendingOutput = Data(state.pendingOutput[(newline + 1)...])
-                    }
-                    return false
-                }
-                if finished { return }
+        Self.drain(outputPipe.fileHandleForReading, into: output) { state, data, now in
+            state.standardOutput.append(data)
+            state.pendingOutput.append(data)
+            while let newline = state.pendingOutput.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: state.pendingOutput[state.pendingOutput.startIndex..<newline], as: UTF8.self)
+                state.outputLines.append((line, now))
+                state.pendingOutput = Data(state.pendingOutput[(newline + 1)...])
             }
         }
-        Thread.detachNewThread {
-            while true {
-                let data = errorHandle.availableData
-                let finished = shared.withLock { state -> Bool in
-                    if data.isEmpty {
-                        state.closedStreams += 1
-                        return true
-                    }
-                    state.standardError.append(data)
-                    return false
-                }
-                if finished { return }
-            }
-        }
+        Self.drain(errorPipe.fileHandleForReading, into: output) { state, data, _ in state.standardError.append(data) }
         try process.run()
+    }
+
+    /// Reads `handle` on a plain thread of its own, blocking until end of file (readability
+    /// handlers can stall on Linux when cleared from inside themselves), and counts the EOF.
+    private static func drain(
+        _ handle: FileHandle, into output: SharedOutput, _ append: @escaping @Sendable (inout Output, Data, ContinuousClock.Instant) -> Void
+    ) {
+        Thread.detachNewThread {
+            while true {
+                let data = handle.availableData
+                let now = ContinuousClock.now
+                let finished = output.withLock { state -> Bool in
+                    guard !data.isEmpty else {
+                        state.closedStreams += 1
+                        return true
+                    }
+                    append(&state, data, now)
+                    return false
+                }
+                if finished { return }
+            }
+        }
     }
 
     /// Runs to completion (bounded by `timeout`, then killed) and returns what it printed.

@@ -1,5 +1,6 @@
 public import CurlKit
 public import Foundation
+public import Logging
 
 /// A relay as configured by URL: `smtp://[user:password@]host[:port][?starttls=required|opportunistic|none]`,
 /// `smtps://…`, or `file:///path/to/folder`.
@@ -55,4 +56,17 @@ public struct RelayURLError: Error, Hashable, Sendable, CustomStringConvertible 
     public let url: String
     public let reason: String
     public var description: String { "relay '\(RelayURL.redacted(url))' \(reason)" }
+}
+
+extension RelayURL {
+    /// The transport this URL names. `maxConnections` overrides the URL's `connections=`.
+    public func makeTransport(name: String, maxConnections: Int? = nil, logger: Logger) -> any MailTransport {
+        switch self {
+        case .file(let directory):
+            return FileTransport(directory: directory)
+        case .smtp(var configuration):
+            if let maxConnections { configuration.maxConnections = maxConnections }
+            return SMTPRelayTransport(name: name, configuration: configuration, logger: logger)
+        }
+    }
 }

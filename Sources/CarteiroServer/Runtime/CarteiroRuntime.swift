@@ -71,13 +71,10 @@ public struct CarteiroRuntime {
     func makeWorkerServices() -> [any Service] {
         let relayURLs = configuration.relays.isEmpty
             ? ["file://" + URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("outbox").path] : configuration.relays
+        // URLs were validated with the rest of the configuration, before anything started.
         let relays: [(RelayConfiguration, any MailTransport)] = relayURLs.compactMap { text in
             let name = RelayURL.redacted(text)
-            switch try? RelayURL.parse(text) {
-            case .file(let directory): return (RelayConfiguration(name: name), FileTransport(directory: directory))
-            case .smtp(let smtp): return (RelayConfiguration(name: name), SMTPRelayTransport(name: name, configuration: smtp, logger: logger))
-            case nil: return nil
-            }
+            return (try? RelayURL.parse(text)).map { (RelayConfiguration(name: name), $0.makeTransport(name: name, logger: logger)) }
         }
         let pool = RelayPool(relays: relays, clock: SystemWallClock())
         let worker = DeliveryWorker(

@@ -43,7 +43,10 @@ extension SendCommand {
             throw CLIError.badInput("--strategy must be one of \(RelayPool.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let pool = RelayPool(
-            relays: relays.map { text, relay in (RelayConfiguration(name: RelayURL.redacted(text)), makeTransport(relay, logger: logger)) },
+            relays: relays.map { text, relay in
+                let name = RelayURL.redacted(text)
+                return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: concurrency, logger: logger))
+            },
             strategy: strategyValue, clock: SystemWallClock())
         let tally = SendTally()
         let worker = DeliveryWorker(

@@ -159,16 +159,6 @@ struct SendCommand: AsyncParsableCommand {
 
     static let defaultRelay = "file://" + URL(fileURLWithPath: "carteiro-data/outbox").path
 
-    func makeTransport(_ relay: RelayURL, logger: Logger) -> any MailTransport {
-        switch relay {
-        case .file(let directory):
-            return FileTransport(directory: directory)
-        case .smtp(var configuration):
-            configuration.maxConnections = concurrency
-            return SMTPRelayTransport(name: RelayURL.redacted(configuration.url), configuration: configuration, logger: logger)
-        }
-    }
-
     private static func read(_ path: String, what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.badInput("\(what) \(path): cannot read the file") }
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError.badInput("\(what) \(path): not UTF-8 text") }
