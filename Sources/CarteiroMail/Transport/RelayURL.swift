@@ -56,6 +56,11 @@ public struct RelayURLError: Error, Hashable, Sendable, CustomStringConvertible 
     public let url: String
     public let reason: String
     public var description: String { "relay '\(RelayURL.redacted(url))' \(reason)" }
+
+    public init(url: String, reason: String) {
+        self.url = url
+        self.reason = reason
+    }
 }
 
 extension RelayURL {

@@ -17,6 +17,14 @@ public struct ServerConfiguration: Sendable {
     /// SMTP relays (or a `file://` folder) the worker role sends through; empty means
     /// `file://<data-dir>/outbox`.
     public var relays: [String] = []
+    /// A file of relay URLs, one per line, read at start and again on SIGHUP (added to `relays`).
+    public var relaysFile: String?
+    /// How often each relay is probed (one probe per interval for all workers on a store).
+    public var heartbeatInterval: Duration = .seconds(10)
+    /// Jobs a worker claims per batch.
+    public var batchSize: Int = 200
+    /// Per-recipient-domain entries `DOMAIN:PER_MINUTE[:PARALLEL]`, validated with the rest.
+    public var domainLimits: [String] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "carteiro-data", store: StoreLocation? = nil,

@@ -67,20 +67,22 @@ public struct CarteiroRuntime {
         logger.info("carteiro stopped")
     }
 
-    /// The worker role: the relay pool with its heartbeats, and the delivery worker.
+    /// The worker role: the relay pool with its heartbeats and SIGHUP reload, and the delivery worker.
     func makeWorkerServices() -> [any Service] {
-        let relayURLs = configuration.relays.isEmpty
-            ? ["file://" + URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("outbox").path] : configuration.relays
-        // URLs were validated with the rest of the configuration, before anything started.
-        let relays: [(RelayConfiguration, any MailTransport)] = relayURLs.compactMap { text in
-            let name = RelayURL.redacted(text)
-            return (try? RelayURL.parse(text)).map { (RelayConfiguration(name: name), $0.makeTransport(name: name, logger: logger)) }
-        }
-        let pool = RelayPool(relays: relays, clock: SystemWallClock())
+        let source = RelaySource(configuration: configuration)
+        // The source was validated with the rest of the configuration, before anything started.
+        let installer = RelayInstaller(definitions: (try? source.load()) ?? [], logger: logger)
+        let pool = RelayPool(relays: installer.initialRelays, clock: SystemWallClock())
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.plainComposer()), pool: pool,
-            configuration: .init(workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"), logger: logger)
-        return [RelayHeartbeatService(pool: pool), worker]
+            configuration: .init(
+                workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)", batchSize: configuration.batchSize),
+            logger: logger)
+        return [
+            RelayHeartbeatService(pool: pool, interval: configuration.heartbeatInterval),
+            RelayReloadService(source: source, installer: installer, pool: pool, logger: logger),
+            worker,
+        ]
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMail
 import CarteiroServer
@@ -27,6 +28,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("relay"), help: "Relay for the worker role (repeatable): smtp://…, smtps://… or file:///folder. [env: CARTEIRO_RELAYS, comma-separated] (default: file://<data-dir>/outbox)")
     var relays: [String] = []
+
+    @Option(name: .customLong("relays-file"), help: "File of relay URLs, one per line (# comments), re-read on SIGHUP. A URL may carry weight=, rate= (messages/s), streams= and name=. [env: CARTEIRO_RELAYS_FILE]")
+    var relaysFile: String?
+
+    @Option(name: .customLong("heartbeat-seconds"), help: "Seconds between relay heartbeats. [env: CARTEIRO_HEARTBEAT_SECONDS] (default: 10)")
+    var heartbeatSeconds: String?
+
+    @Option(name: .customLong("batch-size"), help: "Jobs the worker claims per batch. [env: CARTEIRO_BATCH_SIZE] (default: 200)")
+    var batchSize: String?
+
+    @Option(name: .customLong("domain-limit"), help: "Recipient-domain limit DOMAIN:PER_MINUTE[:PARALLEL] (repeatable; - for none), shared by all workers. [env: CARTEIRO_DOMAIN_LIMITS, comma-separated]")
+    var domainLimits: [String] = []
 
     @Option(name: .customLong("log-format"), help: "text or json. [env: CARTEIRO_LOG_FORMAT] (default: text)")
     var logFormat: String?
@@ -62,12 +75,21 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let relayList = relays.isEmpty
                 ? (Environment.value("CARTEIRO_RELAYS")?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []) : relays
-            for relay in relayList {
-                do {
-                    _ = try RelayURL.parse(relay)
-                } catch {
-                    throw ConfigurationError(key: "relay", message: error.description)
-                }
+            let heartbeatText = heartbeatSeconds ?? Environment.value("CARTEIRO_HEARTBEAT_SECONDS") ?? "10"
+            guard let heartbeat = Double(heartbeatText), heartbeat > 0, heartbeat.isFinite else {
+                throw ConfigurationError(key: "heartbeat-seconds", message: "'\(heartbeatText)' is not a positive number of seconds")
+            }
+            let batchText = batchSize ?? Environment.value("CARTEIRO_BATCH_SIZE") ?? "200"
+            guard let batch = Int(batchText), (1...10_000).contains(batch) else {
+                throw ConfigurationError(key: "batch-size", message: "'\(batchText)' is not a number from 1 to 10000")
+            }
+            let limitList = domainLimits.isEmpty
+                ? (Environment.value("CARTEIRO_DOMAIN_LIMITS")?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? [])
+                : domainLimits
+            do {
+                _ = try DomainLimits.parse(limitList)
+            } catch {
+                throw ConfigurationError(key: "domain-limit", message: error.description)
             }
             var configuration = try ServerConfiguration(
                 host: host ?? Environment.value("CARTEIRO_HOST") ?? "127.0.0.1",
@@ -79,6 +101,11 @@ struct ServeCommand: AsyncParsableCommand {
                 logLevel: logLevel ?? Environment.value("CARTEIRO_LOG_LEVEL") ?? "info"
             )
             configuration.relays = relayList
+            configuration.relaysFile = relaysFile ?? Environment.value("CARTEIRO_RELAYS_FILE")
+            configuration.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
+            configuration.batchSize = batch
+            configuration.domainLimits = limitList
+            try configuration.validateRelays()
             return configuration
         } catch let error as ConfigurationError {
             throw CLIError.badInput(error.description)
