@@ -124,10 +124,20 @@ public actor RelayPool {
     }
 
     /// Records a heartbeat: a failing relay leaves rotation until a heartbeat passes again.
-    public func markHeartbeat(relay name: String, failure: TransportFailure?) {
-        guard let index = relays.firstIndex(where: { $0.configuration.name == name }) else { return }
+    /// Returns whether the relay's health changed.
+    @discardableResult
+    public func markHeartbeat(relay name: String, failure: TransportFailure?) -> Bool {
+        guard let index = relays.firstIndex(where: { $0.configuration.name == name }) else { return false }
+        let was = relays[index].healthy
         relays[index].healthy = failure == nil
         relays[index].heartbeatFailure = failure?.failure
+        return was != relays[index].healthy
+    }
+
+    /// Probes one relay (nil when it passes, or when no relay has that name).
+    public func probe(relay name: String) async -> TransportFailure? {
+        guard let transport = relays.first(where: { $0.configuration.name == name })?.transport else { return nil }
+        return await transport.probe()
     }
 
     /// Probes every relay at once and records the results.
