@@ -256,30 +256,30 @@ struct EmailJobQueueContractTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func deferredJobKeepsTheFailureOfItsLastAttempt(_ backend: Backend) async throws {
+    func jobGivenBackUnattemptedKeepsTheFailureOfItsLastAttempt(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
             let queue = fixture.store.emailJobs
             let failure = DeliveryFailure(replyCode: 451, enhancedStatus: "4.7.1", text: "greylisted")
-            _ = try await queue.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
-            let first = try #require(
-                try await queue.claim(ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())).first)
+            _ = try await queue.enqueue(try makeJobs(2, at: fixture.clock.now()), events: [])
+            let first = try await queue.claim(ClaimRequest(owner: "w", limit: 2, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            _ = try await queue.record(
+                first.map {
+                    EmailJobOutcome(jobID: $0.id, leaseToken: $0.lease!.token, result: .retry(at: fixture.clock.now(), relay: "r1", failure: failure))
+                },
+                at: fixture.clock.now())
+            let second = try await queue.claim(ClaimRequest(owner: "w", limit: 2, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            try #require(second.count == 2)
             _ = try await queue.record(
                 [
                     EmailJobOutcome(
-                        jobID: first.id, leaseToken: first.lease!.token, result: .retry(at: fixture.clock.now(), relay: "r1", failure: failure))
-                ],
-                at: fixture.clock.now())
-            let second = try #require(
-                try await queue.claim(ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())).first)
-            _ = try await queue.record(
-                [
-                    EmailJobOutcome(
-                        jobID: second.id, leaseToken: second.lease!.token, result: .deferred(until: fixture.clock.now().addingTimeInterval(60)))
-                ],
-                at: fixture.clock.now())
-            let stored = try #require(try await queue.get(first.id))
-            #expect(stored.lastError == failure)
-            #expect(stored.attempts == 1)
+                        jobID: second[0].id, leaseToken: second[0].lease!.token, result: .deferred(until: fixture.clock.now().addingTimeInterval(60))),
+                    EmailJobOutcome(jobID: second[1].id, leaseToken: second[1].lease!.token, result: .released),
+                ], at: fixture.clock.now())
+            for job in second {
+                let stored = try #require(try await queue.get(job.id))
+                #expect(stored.lastError == failure)
+                #expect(stored.attempts == 1)
+            }
         }
     }
 }

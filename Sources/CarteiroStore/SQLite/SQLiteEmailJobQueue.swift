@@ -94,7 +94,8 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                 var relay: String?
                 var failure: DeliveryFailure?
                 var dueAt = nowMilliseconds
-                // A deferred job was not attempted: the failure of its last attempt still stands.
+                // A job given back unattempted keeps the failure of its last attempt (as on MongoDB,
+                // where those outcomes leave `lastError` alone).
                 var keepsLastError = false
                 var returnsAttempt = 0
                 switch outcome.result {
@@ -106,7 +107,9 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                 case .failed(let failedRelay, let finalFailure):
                     relay = failedRelay
                     failure = finalFailure
-                case .released: returnsAttempt = 1
+                case .released:
+                    keepsLastError = true
+                    returnsAttempt = 1
                 case .deferred(let until):
                     dueAt = StoreCoding.milliseconds(until)
                     keepsLastError = true
