@@ -183,4 +183,103 @@ struct EmailJobQueueContractTests {
             #expect(failed.recipient == batch[2].recipient)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func streamStatsCountWaitingJobsAndTheOldestPerStream(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            let empty = StreamStats(waiting: 0, oldestQueuedAt: nil)
+            #expect(try await queue.streamStats() == [.transactional: empty, .bulk: empty], "every stream is present")
+
+            let t0 = fixture.clock.now()
+            _ = try await queue.enqueue(try makeJobs(1, stream: .bulk, at: t0, prefix: "early"), events: [])
+            fixture.clock.advance(by: .seconds(5))
+            let t1 = fixture.clock.now()
+            _ = try await queue.enqueue(try makeJobs(2, stream: .transactional, at: t1, prefix: "signup"), events: [])
+            fixture.clock.advance(by: .seconds(5))
+            let t2 = fixture.clock.now()
+            _ = try await queue.enqueue(try makeJobs(1, stream: .bulk, at: t2, prefix: "late"), events: [])
+            #expect(
+                try await queue.streamStats() == [
+                    .transactional: StreamStats(waiting: 2, oldestQueuedAt: t1), .bulk: StreamStats(waiting: 2, oldestQueuedAt: t0),
+                ])
+
+            let batch = try await queue.claim(ClaimRequest(owner: "w", limit: 3, leaseDuration: .seconds(10), now: t2))
+            #expect(batch.map(\.stream) == [.transactional, .transactional, .bulk])
+            #expect(
+                try await queue.streamStats() == [.transactional: empty, .bulk: StreamStats(waiting: 1, oldestQueuedAt: t2)],
+                "leased jobs are not waiting")
+            let failure = DeliveryFailure(replyCode: 451, text: "try later")
+            _ = try await queue.record(
+                [
+                    EmailJobOutcome(jobID: batch[0].id, leaseToken: batch[0].lease!.token, result: .sent(relay: "r1")),
+                    EmailJobOutcome(
+                        jobID: batch[1].id, leaseToken: batch[1].lease!.token,
+                        result: .retry(at: t2.addingTimeInterval(60), relay: "r1", failure: failure)),
+                    EmailJobOutcome(jobID: batch[2].id, leaseToken: batch[2].lease!.token, result: .sent(relay: "r1")),
+                ], at: t2)
+            #expect(
+                try await queue.streamStats() == [
+                    .transactional: StreamStats(waiting: 1, oldestQueuedAt: t1), .bulk: StreamStats(waiting: 1, oldestQueuedAt: t2),
+                ],
+                "a job scheduled for retry waits again, a sent one does not")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func deferredJobWaitsUntilItsTimeWithItsAttemptUncountedAndNoEvent(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            _ = try await queue.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
+            let job = try #require(
+                try await queue.claim(ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())).first)
+            #expect(job.attempts == 1)
+            let until = fixture.clock.now().addingTimeInterval(45)
+            let result = try await queue.record(
+                [EmailJobOutcome(jobID: job.id, leaseToken: job.lease!.token, result: .deferred(until: until))], at: fixture.clock.now())
+            #expect(result.accepted == [job.id])
+
+            let deferred = try #require(try await queue.get(job.id))
+            #expect(deferred.status == .queued)
+            #expect(deferred.attempts == 0, "the attempt is not counted")
+            #expect(deferred.dueAt == until)
+            #expect(deferred.lease == nil)
+            fixture.clock.advance(by: .seconds(44))
+            let early = try await queue.claim(ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(early.isEmpty, "not claimable before its time")
+            fixture.clock.advance(by: .seconds(1))
+            let again = try await queue.claim(ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(again.map(\.id) == [job.id])
+            #expect(again.first?.attempts == 1)
+            #expect(try await fixture.store.events.read(after: 0, limit: 10).isEmpty, "no email.sent or email.failed")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func jobGivenBackUnattemptedKeepsTheFailureOfItsLastAttempt(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            let failure = DeliveryFailure(replyCode: 451, enhancedStatus: "4.7.1", text: "greylisted")
+            _ = try await queue.enqueue(try makeJobs(2, at: fixture.clock.now()), events: [])
+            let first = try await queue.claim(ClaimRequest(owner: "w", limit: 2, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            _ = try await queue.record(
+                first.map {
+                    EmailJobOutcome(jobID: $0.id, leaseToken: $0.lease!.token, result: .retry(at: fixture.clock.now(), relay: "r1", failure: failure))
+                },
+                at: fixture.clock.now())
+            let second = try await queue.claim(ClaimRequest(owner: "w", limit: 2, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            try #require(second.count == 2)
+            _ = try await queue.record(
+                [
+                    EmailJobOutcome(
+                        jobID: second[0].id, leaseToken: second[0].lease!.token, result: .deferred(until: fixture.clock.now().addingTimeInterval(60))),
+                    EmailJobOutcome(jobID: second[1].id, leaseToken: second[1].lease!.token, result: .released),
+                ], at: fixture.clock.now())
+            for job in second {
+                let stored = try #require(try await queue.get(job.id))
+                #expect(stored.lastError == failure)
+                #expect(stored.attempts == 1)
+            }
+        }
+    }
 }

@@ -115,6 +115,9 @@ public struct EmailJobOutcome: Hashable, Sendable {
         case failed(relay: String?, failure: DeliveryFailure)
         /// Given back unsent and unattempted: it is claimable again at once, and the attempt is not counted.
         case released
+        /// Given back unattempted until `until` (a recipient domain's rate limit was reached): the
+        /// attempt is not counted.
+        case deferred(until: Date)
     }
 
     public let jobID: EmailJobID
@@ -132,7 +135,7 @@ public struct EmailJobOutcome: Hashable, Sendable {
         case .sent: .sent
         case .retry: .retryScheduled
         case .failed: .failed
-        case .released: .queued
+        case .released, .deferred: .queued
         }
     }
 }

@@ -18,6 +18,18 @@ public protocol EmailJobQueue: Sendable {
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int]
     /// Jobs of a send in identifier order.
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob>
+    /// Per stream: jobs waiting (queued or retry-scheduled, due or not) and the creation time of
+    /// the oldest queued one, for the queue-depth and oldest-queued-age gauges. Every stream is present.
+    func streamStats() async throws -> [MailStream: StreamStats]
+}
+
+public struct StreamStats: Hashable, Sendable {
+    public var waiting: Int
+    public var oldestQueuedAt: Date?
+    public init(waiting: Int, oldestQueuedAt: Date?) {
+        self.waiting = waiting
+        self.oldestQueuedAt = oldestQueuedAt
+    }
 }
 
 public struct ClaimRequest: Sendable {

@@ -9,6 +9,10 @@ public protocol Store: Sendable {
     var sends: any AggregateRepository<Send> { get }
     var emailJobs: any EmailJobQueue { get }
     var events: any EventLog { get }
+    /// Relay health and breaker states shared by the worker processes.
+    var relayStates: any RelayStateBoard { get }
+    /// Per-recipient-domain rate limits shared by the worker processes.
+    var throttle: any DeliveryThrottle { get }
 
     /// A short description for logs, with credentials masked.
     var displayName: String { get }

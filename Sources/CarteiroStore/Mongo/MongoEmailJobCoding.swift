@@ -77,11 +77,13 @@ enum MongoEmailJobCoding {
             job.lease = Lease(owner: owner, token: token, expiresAt: expiresAt)
         }
         job.relay = document["relay"]?.stringValue
-        if let failure = document["lastError"]?.documentValue {
-            job.lastError = DeliveryFailure(
-                replyCode: failure["replyCode"]?.int64Value.map(Int.init), enhancedStatus: failure["enhancedStatus"]?.stringValue,
-                text: failure["text"]?.stringValue ?? "")
-        }
+        job.lastError = document["lastError"]?.documentValue.map(failure(from:))
         return job
+    }
+
+    static func failure(from document: BSONDocument) -> DeliveryFailure {
+        DeliveryFailure(
+            replyCode: document["replyCode"]?.int64Value.map(Int.init), enhancedStatus: document["enhancedStatus"]?.stringValue,
+            text: document["text"]?.stringValue ?? "")
     }
 }

@@ -95,6 +95,9 @@ struct MongoEmailJobQueue: EmailJobQueue {
             case .released:
                 set["dueAt"] = nowValue
                 increment = -1
+            case .deferred(let until):
+                set["dueAt"] = MongoEmailJobCoding.milliseconds(until)
+                increment = -1
             }
             var update: BSONDocument = ["$set": .document(set), "$unset": ["lease": ""]]
             if increment != 0 { update["$inc"] = ["attempts": .int64(increment)] }
@@ -123,7 +126,9 @@ struct MongoEmailJobQueue: EmailJobQueue {
                         DomainEvent(
                             occurredAt: now,
                             payload: .emailSent(
-                                .init(jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, recipient: job.recipient, relay: relay))))
+                                .init(
+                                    jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, recipient: job.recipient,
+                                    relay: relay))))
                 case .failed(_, let failure):
                     events.append(
                         DomainEvent(
@@ -132,7 +137,7 @@ struct MongoEmailJobQueue: EmailJobQueue {
                                 .init(
                                     jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, recipient: job.recipient,
                                     failure: failure, attempts: job.attempts))))
-                case .retry, .released: break
+                case .retry, .released, .deferred: break
                 }
             }
             _ = try MongoEventLog.append(events, connection: connection, session: session)
@@ -160,6 +165,25 @@ struct MongoEmailJobQueue: EmailJobQueue {
                 }
             }
             return counts
+        }
+    }
+
+    /// Per stream, a count on the `due` index and the oldest creation time from the `waiting_age` index.
+    func streamStats() async throws -> [MailStream: StreamStats] {
+        let collection = self.collection
+        return try await database.run { connection in
+            var stats: [MailStream: StreamStats] = [:]
+            for stream in MailStream.allCases {
+                let filter: BSONDocument = [
+                    "status": ["$in": ["queued", "retry_scheduled"]], "streamPriority": .int64(Int64(stream.priority)),
+                ]
+                let waiting = try connection.countDocuments(filter: filter, in: collection)
+                let oldest =
+                    waiting == 0
+                    ? nil : try connection.findOne(filter, in: collection, sort: ["createdAt": 1], projection: ["createdAt": 1])
+                stats[stream] = StreamStats(waiting: waiting, oldestQueuedAt: MongoEmailJobCoding.date(oldest?["createdAt"]))
+            }
+            return stats
         }
     }
 

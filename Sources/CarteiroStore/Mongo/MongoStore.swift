@@ -53,6 +53,8 @@ public final class MongoStore: Store {
     public let sends: any AggregateRepository<Send>
     public let emailJobs: any EmailJobQueue
     public let events: any EventLog
+    public let relayStates: any RelayStateBoard
+    public let throttle: any DeliveryThrottle
     public let displayName: String
 
     private let database: MongoDatabase
@@ -69,6 +71,8 @@ public final class MongoStore: Store {
         sends = MongoAggregateRepository<Send>(database: database)
         emailJobs = MongoEmailJobQueue(database: database, clock: clock)
         events = MongoEventLog(database: database)
+        relayStates = MongoRelayStateBoard(database: database)
+        throttle = MongoDeliveryThrottle(database: database)
     }
 
     /// Connects, checks that a server answers within `connectTimeout` (a clear error naming the
@@ -116,6 +120,10 @@ final class MongoDatabase: Sendable {
     static let checkpointsCollection = "subscriber_checkpoints"
     static let parkedCollection = "parked_events"
     static let emailJobsCollection = "email_jobs"
+    static let relayProbesCollection = "relay_probes"
+    static let relayBreakersCollection = "relay_breakers"
+    static let deliveryRatesCollection = "delivery_rates"
+    static let deliverySlotsCollection = "delivery_slots"
 
     init(pool: MongoClientPool, logger: Logger) {
         self.pool = pool
@@ -172,7 +180,11 @@ final class MongoDatabase: Sendable {
                     MongoIndex(keys: ["status": 1, "lease.expiresAt": 1], name: "lease_expiry"),
                     MongoIndex(keys: ["lease.token": 1], name: "lease_token"),
                     MongoIndex(keys: ["sendID": 1, "status": 1], name: "send_status"),
+                    MongoIndex(keys: ["status": 1, "streamPriority": 1, "createdAt": 1], name: "waiting_age"),
                 ], on: Self.emailJobsCollection)
+            // Each minute's allowance documents go a minute after their minute ends.
+            try connection.createIndexes(
+                [MongoIndex(keys: ["expireAt": 1], name: "expire_at", expireAfterSeconds: 0)], on: Self.deliveryRatesCollection)
             try connection.createIndexes(
                 [MongoIndex(keys: ["position": 1], name: "position", unique: true)], on: Self.eventsCollection)
             try connection.createIndexes(

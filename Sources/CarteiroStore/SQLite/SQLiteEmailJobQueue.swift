@@ -57,7 +57,8 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                         AND stream_priority IN (\(placeholders)) ORDER BY lease_expires_at LIMIT ?)
                     RETURNING \(Self.columns)
                     """,
-                arguments: StatementArguments([request.owner, token, expiry, now, now] as [any DatabaseValueConvertible] + priorities + [request.limit]))
+                arguments: StatementArguments(
+                    [request.owner, token, expiry, now, now] as [any DatabaseValueConvertible] + priorities + [request.limit]))
             for priority in priorities where claimed.count < request.limit {
                 claimed += try Row.fetchAll(
                     db,
@@ -81,8 +82,8 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
             let encoder = StoreCoding.makeEncoder()
             let statement = try db.cachedStatement(
                 sql: """
-                    UPDATE email_jobs SET status = ?, relay = coalesce(?, relay), last_error = ?, due_at = ?,
-                        attempts = attempts - ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ?
+                    UPDATE email_jobs SET status = ?, relay = coalesce(?, relay), last_error = CASE WHEN ? THEN last_error ELSE ? END,
+                        due_at = ?, attempts = attempts - ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ?
                     WHERE id = ? AND status = 'leased' AND lease_token = ?
                     RETURNING send_id, campaign_id, contact_id, recipient, attempts
                     """)
@@ -93,6 +94,10 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                 var relay: String?
                 var failure: DeliveryFailure?
                 var dueAt = nowMilliseconds
+                // A job given back unattempted keeps the failure of its last attempt (as on MongoDB,
+                // where those outcomes leave `lastError` alone).
+                var keepsLastError = false
+                var returnsAttempt = 0
                 switch outcome.result {
                 case .sent(let sentRelay): relay = sentRelay
                 case .retry(let at, let retryRelay, let retryFailure):
@@ -102,13 +107,18 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                 case .failed(let failedRelay, let finalFailure):
                     relay = failedRelay
                     failure = finalFailure
-                case .released: break
+                case .released:
+                    keepsLastError = true
+                    returnsAttempt = 1
+                case .deferred(let until):
+                    dueAt = StoreCoding.milliseconds(until)
+                    keepsLastError = true
+                    returnsAttempt = 1
                 }
-                let returnsAttempt = outcome.result == .released ? 1 : 0
                 let row = try Row.fetchOne(
                     statement,
                     arguments: [
-                        outcome.newStatus.rawValue, relay, try failure.map { try encoder.encode($0) }, dueAt, returnsAttempt,
+                        outcome.newStatus.rawValue, relay, keepsLastError, try failure.map { try encoder.encode($0) }, dueAt, returnsAttempt,
                         nowMilliseconds, outcome.jobID.rawValue, outcome.leaseToken,
                     ])
                 guard let row else {
@@ -142,7 +152,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                     .init(
                         jobID: outcome.jobID, sendID: sendID, campaignID: campaignID, contactID: contactID, recipient: recipient,
                         failure: failure, attempts: row["attempts"])))
-        case .retry, .released:
+        case .retry, .released, .deferred:
             return nil
         }
     }
@@ -180,6 +190,24 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
             let decoder = StoreCoding.makeDecoder()
             let items = try rows.prefix(page.limit).map { try Self.job(from: $0, decoder: decoder) }
             return Page(items: items, nextCursor: rows.count > page.limit ? items.last?.id.rawValue : nil)
+        }
+    }
+
+    func streamStats() async throws -> [MailStream: StreamStats] {
+        try await database.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT stream_priority, count(*) AS waiting, min(created_at) AS oldest FROM email_jobs
+                    WHERE status IN ('queued', 'retry_scheduled') GROUP BY stream_priority
+                    """)
+            var stats = Dictionary(uniqueKeysWithValues: MailStream.allCases.map { ($0, StreamStats(waiting: 0, oldestQueuedAt: nil)) })
+            for row in rows {
+                guard let stream = MailStream.allCases.first(where: { $0.priority == row["stream_priority"] }) else { continue }
+                stats[stream] = StreamStats(
+                    waiting: row["waiting"], oldestQueuedAt: (row["oldest"] as Int64?).map(StoreCoding.date(milliseconds:)))
+            }
+            return stats
         }
     }
 

@@ -88,7 +88,50 @@ enum SQLiteSchema {
                     """)
         }
         migrator.registerMigration("v2: sends") { db in
-            try db.execute(sql: "CREATE TABLE \(Send.collection) (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID")
+            try db.execute(
+                sql: "CREATE TABLE \(Send.collection) (id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID")
+        }
+        migrator.registerMigration("v3: relay states, delivery throttle, stream stats") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE relay_probes (
+                        relay TEXT PRIMARY KEY NOT NULL,
+                        worker TEXT NOT NULL,
+                        at_ms INTEGER NOT NULL,
+                        failure BLOB
+                    ) WITHOUT ROWID;
+                    CREATE TABLE relay_breakers (
+                        relay TEXT NOT NULL,
+                        worker TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        open_until_ms INTEGER,
+                        at_ms INTEGER NOT NULL,
+                        PRIMARY KEY (relay, worker)
+                    ) WITHOUT ROWID;
+                    """)
+            // Minute first, so the rows of past minutes are one key range to delete.
+            try db.execute(
+                sql: """
+                    CREATE TABLE delivery_rates (
+                        minute INTEGER NOT NULL,
+                        domain TEXT NOT NULL,
+                        used INTEGER NOT NULL,
+                        PRIMARY KEY (minute, domain)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE delivery_slots (
+                        domain TEXT NOT NULL,
+                        slot INTEGER NOT NULL,
+                        holder TEXT,
+                        expires_at_ms INTEGER,
+                        PRIMARY KEY (domain, slot)
+                    ) WITHOUT ROWID;
+                    """)
+            // Covers the stream stats query: counts and oldest creation time per stream from the index alone.
+            try db.execute(
+                sql: """
+                    CREATE INDEX email_jobs_waiting_age ON email_jobs (stream_priority, created_at)
+                        WHERE status IN ('queued', 'retry_scheduled');
+                    """)
         }
         return migrator
     }

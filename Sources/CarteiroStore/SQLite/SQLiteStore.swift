@@ -39,6 +39,8 @@ public final class SQLiteStore: Store {
     public let sends: any AggregateRepository<Send>
     public let emailJobs: any EmailJobQueue
     public let events: any EventLog
+    public let relayStates: any RelayStateBoard
+    public let throttle: any DeliveryThrottle
     public let displayName: String
 
     private let database: SQLiteDatabase
@@ -57,6 +59,8 @@ public final class SQLiteStore: Store {
         sends = SQLiteAggregateRepository<Send>(database: database)
         emailJobs = SQLiteEmailJobQueue(database: database, clock: clock)
         events = SQLiteEventLog(database: database)
+        relayStates = SQLiteRelayStateBoard(database: database)
+        throttle = SQLiteDeliveryThrottle(database: database)
     }
 
     public func ping() async throws {
