@@ -22,10 +22,12 @@ public struct DeliveryWorker: Service {
         public var streams: [MailStream]
         /// How long an idle worker waits before looking at the queue again.
         public var idlePoll: Duration
+        /// Per-recipient-domain limits, enforced through the store's throttle.
+        public var domainLimits: DomainLimits
 
         public init(
             workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(300), backoff: Backoff = Backoff(),
-            streams: [MailStream] = MailStream.allCases, idlePoll: Duration = .milliseconds(200)
+            streams: [MailStream] = MailStream.allCases, idlePoll: Duration = .milliseconds(200), domainLimits: DomainLimits = DomainLimits()
         ) {
             self.workerID = workerID
             self.batchSize = batchSize
@@ -34,6 +36,7 @@ public struct DeliveryWorker: Service {
             self.backoff = backoff
             self.streams = streams
             self.idlePoll = idlePoll
+            self.domainLimits = domainLimits
         }
     }
 
@@ -44,10 +47,12 @@ public struct DeliveryWorker: Service {
     private let clock: any WallClock
     private let logger: Logger
     private let progress: (@Sendable (BatchReport) -> Void)?
+    private let gate: DomainGate?
 
+    /// `throttle` is required for `configuration.domainLimits` to take effect (the store's).
     public init(
         queue: any EmailJobQueue, catalog: SendCatalog, pool: RelayPool, configuration: Configuration, clock: any WallClock = SystemWallClock(),
-        logger: Logger, progress: (@Sendable (BatchReport) -> Void)? = nil
+        throttle: (any DeliveryThrottle)? = nil, logger: Logger, progress: (@Sendable (BatchReport) -> Void)? = nil
     ) {
         self.queue = queue
         self.catalog = catalog
@@ -56,6 +61,11 @@ public struct DeliveryWorker: Service {
         self.clock = clock
         self.logger = logger
         self.progress = progress
+        if let throttle, !configuration.domainLimits.isEmpty {
+            gate = DomainGate(limits: configuration.domainLimits, throttle: throttle, slotLease: configuration.leaseDuration, logger: logger)
+        } else {
+            gate = nil
+        }
     }
 
     /// What one batch did, for progress display and tests.
@@ -64,6 +74,8 @@ public struct DeliveryWorker: Service {
         public var retried = 0
         public var failed: [String: Int] = [:]
         public var released = 0
+        /// Held back by a recipient domain's limit.
+        public var deferred = 0
         public var stale = 0
     }
 
@@ -100,7 +112,19 @@ public struct DeliveryWorker: Service {
                 try? await Task.sleep(for: configuration.idlePoll)
                 continue
             }
-            let (outcomes, report, waitForRelays) = await process(jobs, random: &random)
+            var admission = DomainGate.Admission()
+            let holder = "\(configuration.workerID)/\(lane)/\(UUID().uuidString)"
+            if let gate {
+                admission = await gate.admit(jobs, holder: holder, now: clock.now())
+            } else {
+                admission.admitted = jobs
+            }
+            var (outcomes, report, waitForRelays) = await process(admission.admitted, slots: admission.slots, random: &random)
+            if let gate, !admission.slots.isEmpty { await gate.release(admission.slots, holder: holder) }
+            for (job, until) in admission.deferred {
+                outcomes.append(.init(jobID: job.id, leaseToken: job.lease?.token ?? "", result: .deferred(until: until)))
+            }
+            report.deferred = admission.deferred.count
             try await recordDurably(outcomes)
             progress?(report)
             if let waitForRelays { try? await Task.sleep(for: waitForRelays) }
@@ -124,7 +148,9 @@ public struct DeliveryWorker: Service {
         }
     }
 
-    private func process(_ jobs: [EmailJob], random: inout SystemRandomNumberGenerator) async -> ([EmailJobOutcome], BatchReport, Duration?) {
+    private func process(_ jobs: [EmailJob], slots: [String: [Int]], random: inout SystemRandomNumberGenerator) async -> (
+        [EmailJobOutcome], BatchReport, Duration?
+    ) {
         var outcomes: [EmailJobOutcome] = []
         var report = BatchReport()
         var waitForRelays: Duration?
@@ -160,15 +186,17 @@ public struct DeliveryWorker: Service {
                 continue
             }
             let started = ContinuousClock.now
-            let results = await lease.transport.deliver(pairs.map(\.1))
+            let results = await Self.deliver(pairs.map { ($0.0.recipient.domain.lowercased(), $0.1) }, through: lease.transport, slots: slots)
             await pool.complete(lease, outcomes: results)
-            Timer(label: "carteiro_send_batch_duration_seconds", dimensions: [("relay", lease.relay)]).recordNanoseconds(
-                (ContinuousClock.now - started).nanoseconds)
+            let elapsed = (ContinuousClock.now - started).nanoseconds
+            Timer(label: "carteiro_send_batch_duration_seconds", dimensions: [("relay", lease.relay)]).recordNanoseconds(elapsed)
+            let latency = Timer(label: "carteiro_email_send_latency_seconds", dimensions: [("relay", lease.relay)])
             for ((job, _), result) in zip(pairs, results) {
                 let token = job.lease?.token ?? ""
                 switch result {
                 case .accepted:
                     outcomes.append(.init(jobID: job.id, leaseToken: token, result: .sent(relay: lease.relay)))
+                    latency.recordNanoseconds(elapsed)
                     report.sent[lease.relay, default: 0] += 1
                     Counter(label: "carteiro_emails_total", dimensions: [("relay", lease.relay), ("outcome", "sent")]).increment()
                 case .rejected(let failure) where failure.isTransient && !configuration.backoff.isExhausted(attempts: job.attempts):
@@ -186,7 +214,53 @@ public struct DeliveryWorker: Service {
         }
         return (outcomes, report, waitForRelays)
     }
+
+    /// Delivers a batch: messages to domains holding slots go one at a time per slot (so at most
+    /// that many are in flight for the domain), the rest in one call; outcomes in input order.
+    static func deliver(_ messages: [(domain: String, message: ComposedMessage)], through transport: any MailTransport, slots: [String: [Int]])
+        async -> [TransportOutcome]
+    {
+        guard !slots.isEmpty else { return await transport.deliver(messages.map(\.message)) }
+        var free: [Int] = []
+        var lanes: [[Int]] = []
+        var laneOfSlot: [String: [Int]] = [:]
+        for (index, item) in messages.enumerated() {
+            guard let held = slots[item.domain], !held.isEmpty else {
+                free.append(index)
+                continue
+            }
+            if laneOfSlot[item.domain] == nil {
+                laneOfSlot[item.domain] = held.map { _ in
+                    lanes.append([])
+                    return lanes.count - 1
+                }
+            }
+            let domainLanes = laneOfSlot[item.domain]!
+            let position = lanes[domainLanes[0]].count + domainLanes.dropFirst().reduce(0) { $0 + lanes[$1].count }
+            lanes[domainLanes[position % domainLanes.count]].append(index)
+        }
+        var results = [TransportOutcome?](repeating: nil, count: messages.count)
+        let unlimited = free
+        let slotLanes = lanes
+        await withTaskGroup(of: [(Int, TransportOutcome)].self) { group in
+            if !unlimited.isEmpty {
+                group.addTask { Array(zip(unlimited, await transport.deliver(unlimited.map { messages[$0].message }))) }
+            }
+            for lane in slotLanes where !lane.isEmpty {
+                group.addTask {
+                    var done: [(Int, TransportOutcome)] = []
+                    for index in lane { done.append((index, (await transport.deliver([messages[index].message])).first ?? missingOutcome)) }
+                    return done
+                }
+            }
+            for await part in group { for (index, outcome) in part { results[index] = outcome } }
+        }
+        return results.map { $0 ?? missingOutcome }
+    }
 }
+
+private let missingOutcome = TransportOutcome.rejected(
+    TransportFailure(failure: DeliveryFailure(text: "the transport returned no outcome"), isTransient: true))
 
 final class StopFlag: Sendable {
     private let stopped = Atomic<Bool>(false)

@@ -28,6 +28,7 @@ public struct CarteiroRuntime {
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
+        RelayRoutes(board: store.relayStates).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
@@ -67,32 +68,53 @@ public struct CarteiroRuntime {
         logger.info("carteiro stopped")
     }
 
-    /// The worker role: the relay pool with its heartbeats and SIGHUP reload, and the delivery worker.
+    /// The worker role: the relay pool with its shared heartbeats, breaker reporting and SIGHUP
+    /// reload; the queue gauges; and the delivery worker.
     func makeWorkerServices() -> [any Service] {
+        let workerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let clock = SystemWallClock()
         let source = RelaySource(configuration: configuration)
-        // The source was validated with the rest of the configuration, before anything started.
+        // The relays and limits were validated with the rest of the configuration, before anything started.
         let installer = RelayInstaller(definitions: (try? source.load()) ?? [], logger: logger)
-        let pool = RelayPool(relays: installer.initialRelays, clock: SystemWallClock())
+        let limits = (try? DomainLimits.parse(configuration.domainLimits)) ?? DomainLimits()
+        let reporter = RelayStateReporter(board: store.relayStates, workerID: workerID, logger: logger)
+        let pool = RelayPool(
+            relays: installer.initialRelays, clock: clock,
+            onTransition: { relay, transition in reporter.breakerChanged(relay: relay, transition: transition, at: clock.now()) })
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.plainComposer()), pool: pool,
-            configuration: .init(
-                workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)", batchSize: configuration.batchSize),
+            configuration: .init(workerID: workerID, batchSize: configuration.batchSize, domainLimits: limits), clock: clock, throttle: store.throttle,
             logger: logger)
         return [
-            RelayHeartbeatService(pool: pool, interval: configuration.heartbeatInterval),
+            RelayHeartbeatService(
+                pool: pool, reporter: reporter,
+                heartbeat: SharedRelayHeartbeat(
+                    pool: pool, board: store.relayStates, reporter: reporter, workerID: workerID, interval: configuration.heartbeatInterval,
+                    clock: clock, logger: logger),
+                gauges: QueueGauges(queue: store.emailJobs, clock: clock, logger: logger)),
             RelayReloadService(source: source, installer: installer, pool: pool, logger: logger),
             worker,
         ]
     }
 }
 
-/// Probes every relay on an interval until shutdown; relays failing it leave the rotation.
+/// Until shutdown: relay heartbeats shared through the store, breaker states written to it, and
+/// the queue gauges. Shuts the relays' transports down last, after the worker has stopped.
 struct RelayHeartbeatService: Service {
     let pool: RelayPool
-    var interval: Duration = .seconds(10)
+    let reporter: RelayStateReporter
+    let heartbeat: SharedRelayHeartbeat
+    let gauges: QueueGauges
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await pool.runHeartbeats(every: interval) }
+        try await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await heartbeat.run() }
+                group.addTask { await reporter.run() }
+                group.addTask { await gauges.run(every: .seconds(5)) }
+            }
+        }
+        reporter.finish()
         await pool.shutdown()
     }
 }
