@@ -1,4 +1,5 @@
 import CarteiroMIME
+import CarteiroMail
 import CarteiroTesting
 import Foundation
 import Testing
@@ -38,7 +39,8 @@ import Testing
     }
 
     @Test func refusedRecipientsMakeExitOneWithTheServersReply() async throws {
-        let sink = try await SMTPSink.Scripted.start(.init(recipientReplies: [("^nobody@", "550 5.1.1 <nobody@example.com>: Recipient address rejected")]))
+        let sink = try await SMTPSink.Scripted.start(
+            .init(recipientReplies: [("^nobody@", "550 5.1.1 <nobody@example.com>: Recipient address rejected")]))
         defer { sink.stop() }
         let result = try await CarteiroProcess.run([
             "send", "--from", "a@isp.example", "--subject", "x", "--text", "y", "--to", "ana@example.com", "--to", "nobody@example.com",
@@ -58,7 +60,9 @@ import Testing
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let csv = try writeCSV("email,name\nana@example.com,Ana\nnot-an-address,Rui\nbia@example.com,Bia\n", in: folder)
-        let result = try await CarteiroProcess.run(["send", "--from", "a@isp.example", "--subject", "x", "--text", "y", "--to-file", csv, "--relay", sink.url])
+        let result = try await CarteiroProcess.run([
+            "send", "--from", "a@isp.example", "--subject", "x", "--text", "y", "--to-file", csv, "--relay", sink.url,
+        ])
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains("line 3"))
         #expect(result.standardError.split(separator: "\n").count == 1)
@@ -78,6 +82,31 @@ import Testing
         let parsed = try PythonEmail.parse(Array(try Data(contentsOf: outbox.appendingPathComponent(files[0]))))
         #expect(parsed.to == ["ana@example.com"])
         #expect(parsed.messageID == "<\(files[0].dropLast(4))@isp.example>")
+    }
+
+    @Test func queueOnlyStoresTheJobsAndSendsNothingUntilAWorkerRunsThem() async throws {
+        let sink = try await SMTPSink.Scripted.start()
+        defer { sink.stop() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let csv = try writeCSV("email,name\nana@example.com,Ana\njose@example.com,José\nANA@example.com,Ana de novo\n", in: folder)
+        let queued = try await CarteiroProcess.run([
+            "send", "--from", "a@isp.example", "--subject", "Oi {{name}}", "--text", "y", "--to-file", csv, "--relay", sink.url,
+            "--data-dir", folder.path, "--queue-only", "--json",
+        ])
+        #expect(queued.exitCode == 0, "\(queued.standardError)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(queued.standardOutput.utf8)) as? [String: Any])
+        let sendID = try #require(summary["sendID"] as? String)
+        #expect(summary["requested"] as? Int == 3)
+        #expect(summary["duplicates"] as? Int == 1)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sink.messageCount() == 0, "--queue-only sends nothing")
+
+        // The jobs are in the store: a worker on it (here `send --resume`) sends exactly them.
+        let resumed = try await CarteiroProcess.run(["send", "--resume", sendID, "--relay", sink.url, "--data-dir", folder.path, "--json"])
+        #expect(resumed.exitCode == 0, "\(resumed.standardError)")
+        let messages = await sink.waitForMessages(2)
+        #expect(Set(messages.flatMap(\.recipients)) == ["ana@example.com", "jose@example.com"])
     }
 
     @Test func headerInjectionThroughATemplateValueSendsNothing() async throws {
@@ -118,7 +147,8 @@ import Testing
         let send = try await CarteiroProcess.run([
             "send", "--from", "ofertas@isp.example", "--subject", "Promoção {{name}}", "--text", "Olá",
             "--to", "ana@example.com", "--relay", sink.url, "--data-dir", folder.path, "--dkim-selector", "s1",
-            "--dkim-key", folder.url.appendingPathComponent("s1.rsa.pem").path, "--dkim-key", folder.url.appendingPathComponent("s1.ed25519.pem").path,
+            "--dkim-key", folder.url.appendingPathComponent("s1.rsa.pem").path, "--dkim-key",
+            folder.url.appendingPathComponent("s1.ed25519.pem").path,
         ])
         #expect(send.exitCode == 0, "\(send.standardError)")
         let message = try #require(await sink.waitForMessages(1).first)
@@ -142,5 +172,39 @@ import Testing
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains("--dkim-key"))
         #expect(sink.messageCount() == 0)
+    }
+}
+
+/// `carteiro send` reads a recipient file a chunk at a time: rows, quoted fields and multi-byte
+/// characters cut by a chunk boundary read exactly as the whole text does.
+@Suite struct RecipientFileStreamingTests {
+    @Test func rowsCutByEveryChunkBoundaryReadAsTheWholeTextDoes() throws {
+        let text =
+            "\u{FEFF}email,name,endereco\r\nana@example.com,\"Souza, Ana \"\"Aninha\"\"\",\"Rua A, 1\nApto 2\"\r\n\njose@example.com,José Ñúñez 🎄,x\nrui@example.com,Rui,\"\"\n"
+        let whole = try RecipientCSV.parse(text)
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("list.csv")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        for chunkSize in 1...12 {
+            var reader = try RecipientCSVReader(file: try FileHandle(forReadingFrom: file), chunkSize: chunkSize)
+            var rows: [RecipientCSV.Row] = []
+            while let row = try reader.next() { rows.append(row) }
+            #expect(reader.columns == ["email", "name", "endereco"], "chunk size \(chunkSize)")
+            #expect(rows == whole.rows, "chunk size \(chunkSize)")
+        }
+        #expect(whole.rows.map(\.line) == [2, 5, 6])
+        #expect(whole.rows[1].name == "José Ñúñez 🎄")
+    }
+
+    @Test func invalidUTF8IsReportedWithItsLine() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("list.csv")
+        try Data("email,name\nana@example.com,Ana\nrui@example.com,R".utf8 + [0xFF] + Data("i\n".utf8)).write(to: file)
+        var reader = try RecipientCSVReader(file: try FileHandle(forReadingFrom: file))
+        #expect(try reader.next()?.email.value == "ana@example.com")
+        let error = #expect(throws: RecipientListError.self) { try reader.next() }
+        #expect(error?.line == 3)
     }
 }

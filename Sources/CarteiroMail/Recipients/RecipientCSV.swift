@@ -1,4 +1,5 @@
 public import CarteiroDomain
+public import Foundation
 
 /// A recipient list in CSV (RFC 4180): a header row with at least `email`, optionally `name`,
 /// and any other columns, which become template variables.
@@ -14,9 +15,46 @@ public struct RecipientCSV: Sendable {
     public let rows: [Row]
 
     /// Parses and validates every row; the first bad one is reported with its line number.
+    /// For a file of any size, read it row by row with `RecipientCSVReader` instead.
     public static func parse(_ text: String) throws(RecipientListError) -> RecipientCSV {
-        let records = try CSVReader.records(in: text)
-        guard let header = records.first else { throw RecipientListError(line: 1, message: "the file is empty; expected a header row with 'email'") }
+        var reader = try RecipientCSVReader(text: text)
+        var rows: [Row] = []
+        while let row = try reader.next() { rows.append(row) }
+        return RecipientCSV(columns: reader.columns, rows: rows)
+    }
+}
+
+public struct RecipientListError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let line: Int
+    public let message: String
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// Reads and validates a recipient CSV one row at a time, a chunk of the file at a time, so a
+/// list of millions of rows costs the memory of one chunk and one row.
+public struct RecipientCSVReader {
+    /// The header row's names, trimmed and lowercased.
+    public let columns: [String]
+    private var records: CSVRecordReader
+    private let emailColumn: Int
+    private let nameColumn: Int?
+    /// (index, name) of the columns that become template variables.
+    private let variableColumns: [(Int, String)]
+
+    /// Reads from an open file; the reader takes the handle and reads it to the end.
+    public init(file: FileHandle, chunkSize: Int = 1 << 16) throws(RecipientListError) {
+        try self.init(records: CSVRecordReader(source: .file(file, chunkSize: chunkSize)))
+    }
+
+    public init(text: String) throws(RecipientListError) {
+        try self.init(records: CSVRecordReader(source: .bytes(Array(text.utf8))))
+    }
+
+    private init(records: CSVRecordReader) throws(RecipientListError) {
+        var records = records
+        guard let header = try records.next() else {
+            throw RecipientListError(line: 1, message: "the file is empty; expected a header row with 'email'")
+        }
         let columns = header.fields.map { $0.trimmingWhitespace().lowercased() }
         guard let emailColumn = columns.firstIndex(of: "email") else {
             throw RecipientListError(line: header.line, message: "the header row has no 'email' column")
@@ -24,9 +62,17 @@ public struct RecipientCSV: Sendable {
         if let duplicate = Dictionary(grouping: columns, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw RecipientListError(line: header.line, message: "column '\(duplicate)' appears twice")
         }
+        self.records = records
+        self.columns = columns
+        self.emailColumn = emailColumn
         let nameColumn = columns.firstIndex(of: "name")
-        var rows: [Row] = []
-        for record in records.dropFirst() {
+        self.nameColumn = nameColumn
+        variableColumns = columns.indices.filter { $0 != emailColumn && $0 != nameColumn && !columns[$0].isEmpty }.map { ($0, columns[$0]) }
+    }
+
+    /// The next row, validated; nil at the end of the file. Blank lines are skipped.
+    public mutating func next() throws(RecipientListError) -> RecipientCSV.Row? {
+        while let record = try records.next() {
             if record.fields.count == 1, record.fields[0].trimmingWhitespace().isEmpty { continue }
             guard record.fields.count == columns.count else {
                 throw RecipientListError(line: record.line, message: "has \(record.fields.count) fields, the header has \(columns.count)")
@@ -38,99 +84,150 @@ public struct RecipientCSV: Sendable {
                 throw RecipientListError(line: record.line, message: "invalid email address '\(record.fields[emailColumn])' (\(error.reason))")
             }
             var variables: [String: String] = [:]
-            for (index, column) in columns.enumerated() where index != emailColumn && index != nameColumn && !column.isEmpty {
-                variables[column] = record.fields[index]
-            }
+            for (index, column) in variableColumns { variables[column] = record.fields[index] }
             let name = nameColumn.map { record.fields[$0].trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
-            rows.append(Row(line: record.line, email: email, name: name, variables: variables))
+            return RecipientCSV.Row(line: record.line, email: email, name: name, variables: variables)
         }
-        return RecipientCSV(columns: columns, rows: rows)
+        return nil
     }
 }
 
-public struct RecipientListError: Error, Hashable, Sendable, CustomStringConvertible {
-    public let line: Int
-    public let message: String
-    public var description: String { "line \(line): \(message)" }
-}
-
-/// RFC 4180 records: quoted fields may hold commas, quotes (doubled) and line breaks.
-enum CSVReader {
+/// RFC 4180 records from UTF-8 bytes read a chunk at a time: quoted fields may hold commas,
+/// quotes (doubled) and line breaks, and may span chunks. Bytes, not characters, are scanned:
+/// the delimiters are ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII.
+struct CSVRecordReader {
     struct Record {
         let line: Int
         let fields: [String]
     }
 
-    static func records(in text: String) throws(RecipientListError) -> [Record] {
-        var records: [Record] = []
-        var fields: [String] = []
-        var field = String.UnicodeScalarView()
-        var line = 1
-        var recordLine = 1
-        var inQuotes = false
-        var fieldWasQuoted = false
-        var scalars = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func next() -> Unicode.Scalar? {
-            if let scalar = pending {
-                pending = nil
-                return scalar
+    enum Source {
+        case file(FileHandle, chunkSize: Int)
+        case bytes([UInt8])
+    }
+
+    private var source: Source?
+    private var chunk: [UInt8] = []
+    private var position = 0
+    private var atStart = true
+
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var line = 1
+    private var recordLine = 1
+    private var inQuotes = false
+    /// A quote seen inside a quoted field: either half of a doubled quote or the closing one.
+    private var quotePending = false
+    private var fieldWasQuoted = false
+
+    init(source: Source) { self.source = source }
+
+    mutating func next() throws(RecipientListError) -> Record? {
+        while true {
+            if position == chunk.count {
+                guard try refill() else { return try finish() }
             }
-            return scalars.next()
+            let byte = chunk[position]
+            position += 1
+            if let record = try consume(byte) { return record }
         }
-        func endRecord() {
-            fields.append(String(field))
-            records.append(Record(line: recordLine, fields: fields))
-            fields = []
-            field = .init()
-            fieldWasQuoted = false
+    }
+
+    /// Reads the next chunk; false at the end of the input.
+    private mutating func refill() throws(RecipientListError) -> Bool {
+        position = 0
+        switch source {
+        case .file(let handle, let chunkSize):
+            do {
+                guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else {
+                    source = nil
+                    return false
+                }
+                chunk = Array(data)
+            } catch {
+                throw RecipientListError(line: line, message: "cannot read the file: \(error)")
+            }
+        case .bytes(let bytes):
+            chunk = bytes
+            source = nil
+            if bytes.isEmpty { return false }
+        case nil:
+            chunk = []
+            return false
         }
-        while let scalar = next() {
-            if inQuotes {
-                if scalar == "\"" {
-                    if let following = next() {
-                        if following == "\"" {
-                            field.append("\"")
-                        } else {
-                            inQuotes = false
-                            pending = following
-                        }
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.append(scalar)
+        if atStart {
+            atStart = false
+            // A byte order mark, as spreadsheet programs write, is not part of the first column's name.
+            if chunk.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+        }
+        if position == chunk.count { return try refill() }
+        return true
+    }
+
+    private mutating func consume(_ byte: UInt8) throws(RecipientListError) -> Record? {
+        if inQuotes {
+            if quotePending {
+                quotePending = false
+                if byte == UInt8(ascii: "\"") {
+                    field.append(byte)
+                    return nil
                 }
-                continue
+                inQuotes = false
+                // The quote closed the field: this byte is read as outside quotes.
+            } else if byte == UInt8(ascii: "\"") {
+                quotePending = true
+                return nil
+            } else {
+                if byte == UInt8(ascii: "\n") { line += 1 }
+                field.append(byte)
+                return nil
             }
-            switch scalar {
-            case "\"":
-                guard field.isEmpty, !fieldWasQuoted else {
-                    throw RecipientListError(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
-                }
-                inQuotes = true
-                fieldWasQuoted = true
-            case ",":
-                fields.append(String(field))
-                field = .init()
-                fieldWasQuoted = false
-            case "\r":
-                continue
-            case "\n":
-                endRecord()
-                line += 1
-                recordLine = line
-            default:
-                if fieldWasQuoted {
-                    throw RecipientListError(line: line, message: "text after a closing quote")
-                }
-                field.append(scalar)
+        }
+        switch byte {
+        case UInt8(ascii: "\""):
+            guard field.isEmpty, !fieldWasQuoted else {
+                throw RecipientListError(line: line, message: "a quote inside an unquoted field (quote the whole field and double the quote)")
             }
+            inQuotes = true
+            fieldWasQuoted = true
+        case UInt8(ascii: ","):
+            try endField()
+        case UInt8(ascii: "\r"):
+            break
+        case UInt8(ascii: "\n"):
+            let record = try endRecord()
+            line += 1
+            recordLine = line
+            return record
+        default:
+            if fieldWasQuoted { throw RecipientListError(line: line, message: "text after a closing quote") }
+            field.append(byte)
+        }
+        return nil
+    }
+
+    private mutating func finish() throws(RecipientListError) -> Record? {
+        if quotePending {
+            quotePending = false
+            inQuotes = false
         }
         if inQuotes { throw RecipientListError(line: recordLine, message: "a quoted field is never closed") }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
-        return records
+        guard !field.isEmpty || !fields.isEmpty || fieldWasQuoted else { return nil }
+        return try endRecord()
+    }
+
+    private mutating func endField() throws(RecipientListError) {
+        guard let text = String(validating: field, as: UTF8.self) else { throw RecipientListError(line: line, message: "is not UTF-8 text") }
+        fields.append(text)
+        field.removeAll(keepingCapacity: true)
+        fieldWasQuoted = false
+    }
+
+    private mutating func endRecord() throws(RecipientListError) -> Record {
+        try endField()
+        let record = Record(line: recordLine, fields: fields)
+        fields = []
+        return record
     }
 }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// to the store before anything is sent; an in-process worker sends them; a killed run is
 /// finished by `carteiro send --resume SEND` or by any `carteiro serve --roles worker`.
 extension SendCommand {
-    func runPipeline(plan: Plan?, logger: Logger) async throws {
+    func runPipeline(plan: Plan?, logger: Logger, started: ContinuousClock.Instant = .now) async throws {
         let location = try storeOptions.location()
         let store: any Store
         do {
@@ -23,14 +23,30 @@ extension SendCommand {
 
         let sendID: SendID
         if let plan {
-            let accepted = try await accept(plan, into: store)
-            sendID = accepted
+            let send = try await accept(plan, into: store)
+            sendID = send.id
+            if queueOnly {
+                var summary = SendSummary()
+                summary.sendID = send.id.rawValue
+                summary.requested = send.requested
+                summary.suppressed = send.suppressed
+                summary.duplicates = send.duplicates
+                summary.acceptSeconds = (ContinuousClock.now - started).timeInterval
+                if json {
+                    summary.print(json: true)
+                } else {
+                    // The id alone on standard output, for scripts: SEND=$(carteiro send --queue-only …)
+                    emit(send.id.rawValue)
+                }
+                return
+            }
         } else {
             guard let resume, let existing = try await store.sends.get(SendID(rawValue: resume)) else {
                 throw CLIError.badInput("--resume \(resume ?? ""): no such send in \(location)")
             }
             sendID = existing.id
         }
+        let acceptSeconds = (ContinuousClock.now - started).timeInterval
 
         let relays = try (relayURLs.isEmpty ? [Environment.value("CARTEIRO_RELAY") ?? Self.defaultRelay] : relayURLs).map { text in
             do {
@@ -45,14 +61,15 @@ extension SendCommand {
         let pool = RelayPool(
             relays: relays.map { text, relay in
                 let name = RelayURL.redacted(text)
-                return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: concurrency, logger: logger))
+                return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: connections(for: text), logger: logger))
             },
             strategy: strategyValue, clock: SystemWallClock())
         let tally = SendTally()
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: composerFactory()), pool: pool,
             configuration: .init(
-                workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", batchSize: batchSize, parallelBatches: max(1, relays.count * 2),
+                workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", batchSize: batchSize,
+                parallelBatches: max(1, parallelBatches ?? relays.count * 2),
                 leaseDuration: .seconds(max(1, leaseSeconds))),
             logger: logger, progress: { tally.add($0) })
 
@@ -68,15 +85,7 @@ extension SendCommand {
                 }
                 return nil
             }
-            group.addTask {
-                while true {
-                    let counts = try await store.emailJobs.statusCounts(sendID: sendID)
-                    let open = (counts[.queued] ?? 0) + (counts[.leased] ?? 0) + (counts[.retryScheduled] ?? 0)
-                    progress.show(counts: counts, elapsed: ContinuousClock.now - start)
-                    if open == 0 { return counts }
-                    try await Task.sleep(for: .milliseconds(250))
-                }
-            }
+            group.addTask { try await Self.waitUntilFinished(sendID, store: store, tally: tally, progress: progress, start: start) }
             var finalCounts: [EmailJob.Status: Int] = [:]
             for try await result in group {
                 if let result {
@@ -92,21 +101,22 @@ extension SendCommand {
         var summary = SendSummary()
         summary.sendID = sendID.rawValue
         summary.sent = counts[.sent] ?? 0
-        summary.failed = counts[.failed] ?? 0
         summary.retried = snapshot.retried
         summary.perRelay = snapshot.perRelay
         summary.seconds = (ContinuousClock.now - start).timeInterval
+        summary.acceptSeconds = acceptSeconds
         summary.relay = relays.map { RelayURL.redacted($0.0) }.joined(separator: ", ")
         if let send = try await store.sends.get(sendID) {
+            summary.requested = send.requested
             summary.suppressed = send.suppressed
             summary.duplicates = send.duplicates
         }
-        if summary.failed > 0 {
+        if (counts[.failed] ?? 0) > 0 {
             var cursor: String?
             repeat {
                 let page = try await store.emailJobs.jobs(sendID: sendID, page: try PageRequest(limit: 1000, cursor: cursor))
                 for job in page.items where job.status == .failed {
-                    summary.failures[job.lastError?.description ?? "failed", default: []].append(job.recipient.value)
+                    summary.fail(job.recipient.value, reason: job.lastError?.description ?? "failed")
                 }
                 cursor = page.nextCursor
             } while cursor != nil
@@ -115,45 +125,136 @@ extension SendCommand {
         if summary.failed > 0 { throw ExitCode(1) }
     }
 
-    /// Writes the send and its jobs durably; returns once they are committed.
-    private func accept(_ plan: Plan, into store: any Store) async throws -> SendID {
+    /// Connections per relay: --concurrency, else the URL's connections=, else 8.
+    private func connections(for relay: String) -> Int? {
+        if let concurrency { return max(1, concurrency) }
+        let query = URLComponents(string: relay)?.queryItems ?? []
+        return query.contains { $0.name.lowercased() == "connections" } ? nil : 8
+    }
+
+    /// Returns the send's final status counts once none of its jobs is open. This process's own
+    /// outcomes are counted as they are recorded; the store, whose count of a large send's jobs
+    /// costs a scan, is asked when they add up or every few seconds (other workers may help).
+    private static func waitUntilFinished(
+        _ sendID: SendID, store: any Store, tally: SendTally, progress: ProgressLine, start: ContinuousClock.Instant
+    ) async throws -> [EmailJob.Status: Int] {
+        func open(_ counts: [EmailJob.Status: Int]) -> Int { (counts[.queued] ?? 0) + (counts[.leased] ?? 0) + (counts[.retryScheduled] ?? 0) }
+        var counts = try await store.emailJobs.statusCounts(sendID: sendID)
+        let before = tally.snapshot()
+        var expected = before.finals + open(counts)
+        var lastCheck = ContinuousClock.now
+        var lastShown = ContinuousClock.now
+        while open(counts) > 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            let now = ContinuousClock.now
+            let current = tally.snapshot()
+            if current.finals >= expected || now - lastCheck >= .seconds(5) {
+                counts = try await store.emailJobs.statusCounts(sendID: sendID)
+                // Jobs still open then are the ones this process has yet to finish.
+                expected = current.finals + open(counts)
+                lastCheck = now
+                progress.show(counts: counts, elapsed: now - start)
+                lastShown = now
+            } else if now - lastShown >= .milliseconds(250) {
+                let finished = current.finals - before.finals
+                var estimate = counts
+                estimate[.sent, default: 0] += current.sent - before.sent
+                estimate[.failed, default: 0] += finished - (current.sent - before.sent)
+                estimate[.queued] = max(0, open(counts) - finished)
+                estimate[.leased] = nil
+                estimate[.retryScheduled] = nil
+                progress.show(counts: estimate, elapsed: now - start)
+                lastShown = now
+            }
+        }
+        progress.show(counts: counts, elapsed: ContinuousClock.now - start)
+        return counts
+    }
+
+    /// Writes the send, then its jobs in chunks, reading the recipients a second time (the first
+    /// read validated them all); returns the stored send once every job is committed.
+    /// Duplicates within the send are left to the queue (one job per send and recipient), and
+    /// suppressed addresses are looked up in a set of the suppressed ones only.
+    private func accept(_ plan: Plan, into store: any Store) async throws -> Send {
+        let suppression = try await SuppressionList.load(from: store.contacts)
         var send = plan.send
-        var jobs: [EmailJob] = []
-        jobs.reserveCapacity(plan.jobs.count)
+        send.requested = plan.requested
+        send = try await store.sends.insert(send)
+
+        var queued = 0
+        var duplicates = 0
         var suppressed = 0
-        let checkSuppression = try await store.contacts.count() > 0
-        for job in plan.jobs {
-            if checkSuppression, let contact = try await store.contacts.find(email: job.recipient), contact.status.isSuppressed {
-                suppressed += 1
+        var rows = 0
+        // A suppressed address given twice is one suppression and one duplicate, as for any other
+        // address; this set is never larger than the suppression list.
+        var suppressedSeen = Set<String>()
+        var chunk: [EmailJob] = []
+        chunk.reserveCapacity(Self.enqueueChunk)
+        func flush() async throws {
+            guard !chunk.isEmpty else { return }
+            let result = try await store.emailJobs.enqueue(chunk, events: [])
+            queued += result.inserted
+            duplicates += result.duplicates
+            chunk.removeAll(keepingCapacity: true)
+        }
+        let now = Date()
+        var reader = try plan.recipients.makeReader()
+        while true {
+            let row: (email: EmailAddress, name: String?, variables: [String: String])?
+            do {
+                row = try reader.next()
+            } catch {
+                throw Self.badInput(error, source: recipientFile)
+            }
+            guard let row else { break }
+            rows += 1
+            if !suppression.isEmpty, suppression.contains(row.email) {
+                if suppressedSeen.insert(row.email.canonical).inserted { suppressed += 1 } else { duplicates += 1 }
                 continue
             }
-            jobs.append(job)
+            chunk.append(
+                EmailJob(
+                    sendID: send.id, recipient: row.email, recipientName: row.name, stream: .bulk, variables: row.variables, dueAt: now,
+                    createdAt: now))
+            if chunk.count == Self.enqueueChunk { try await flush() }
+        }
+        try await flush()
+        guard rows == plan.requested else {
+            throw CLIError.badInput("\(recipientFile ?? "recipients") changed while it was read: \(plan.requested) rows, then \(rows)")
         }
         send.suppressed = suppressed
-        send.duplicates = plan.duplicates
-        send.requested = plan.jobs.count + plan.duplicates
-        _ = try await store.sends.insert(send)
-        var duplicates = 0
-        for batch in stride(from: 0, to: jobs.count, by: 5000) {
-            duplicates += try await store.emailJobs.enqueue(Array(jobs[batch..<min(batch + 5000, jobs.count)]), events: []).duplicates
-        }
-        if !json { FileHandle.standardError.write(Data("send \(send.id): \(jobs.count - duplicates) jobs queued\n".utf8)) }
-        return send.id
+        send.duplicates = duplicates
+        send = try await store.sends.update(send)
+        if !json { FileHandle.standardError.write(Data("send \(send.id): \(queued) jobs queued\n".utf8)) }
+        return send
     }
 }
 
-/// Per-relay and retry counts from the worker's batch reports.
+/// Per-relay, outcome and retry counts from the worker's batch reports.
 final class SendTally: Sendable {
-    private let state = Mutex<(perRelay: [String: Int], retried: Int)>(([:], 0))
+    struct Snapshot {
+        var perRelay: [String: Int] = [:]
+        var sent = 0
+        var failed = 0
+        var retried = 0
+        /// Jobs this process finished (sent or failed).
+        var finals: Int { sent + failed }
+    }
+
+    private let state = Mutex(Snapshot())
 
     func add(_ report: DeliveryWorker.BatchReport) {
         state.withLock { state in
-            for (relay, count) in report.sent { state.perRelay[relay, default: 0] += count }
+            for (relay, count) in report.sent {
+                state.perRelay[relay, default: 0] += count
+                state.sent += count
+            }
+            state.failed += report.failed.values.reduce(0, +)
             state.retried += report.retried
         }
     }
 
-    func snapshot() -> (perRelay: [String: Int], retried: Int) { state.withLock { $0 } }
+    func snapshot() -> Snapshot { state.withLock { $0 } }
 }
 
 /// A live progress bar on a terminal; plain periodic lines otherwise.
@@ -169,7 +270,8 @@ final class ProgressLine: Sendable {
         let total = counts.values.reduce(0, +)
         let done = (counts[.sent] ?? 0) + (counts[.failed] ?? 0)
         let seconds = max(0.001, elapsed.timeInterval)
-        let text = "sent \(counts[.sent] ?? 0), failed \(counts[.failed] ?? 0), retrying \(counts[.retryScheduled] ?? 0) of \(total) — \(Int(Double(done) / seconds))/s"
+        let text =
+            "sent \(counts[.sent] ?? 0), failed \(counts[.failed] ?? 0), retrying \(counts[.retryScheduled] ?? 0) of \(total) — \(Int(Double(done) / seconds))/s"
         if terminal {
             let width = 30
             let filled = total == 0 ? width : width * done / total

@@ -47,7 +47,9 @@ struct SendCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("relay"),
-        help: "smtp://[user:pass@]host:port[?starttls=required&connections=N], smtps://…, or file:///folder; repeat for several relays. [env: CARTEIRO_RELAY] (default: file://carteiro-data/outbox)")
+        help:
+            "smtp://[user:pass@]host:port[?starttls=required&connections=N], smtps://…, or file:///folder; repeat for several relays. [env: CARTEIRO_RELAY] (default: file://carteiro-data/outbox)"
+    )
     var relayURLs: [String] = []
 
     @Option(help: "How jobs are spread over relays: round-robin, weighted or least-outstanding.")
@@ -55,6 +57,9 @@ struct SendCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: "Jobs a worker claims at once.")
     var batchSize = 200
+
+    @Option(name: .customLong("parallel-batches"), help: "Batches in flight at once (default: 2 per relay).")
+    var parallelBatches: Int?
 
     @Option(name: .customLong("lease-seconds"), help: "How long a claimed job stays with this worker before another may take it over.")
     var leaseSeconds = 300
@@ -64,8 +69,8 @@ struct SendCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "Parallel connections to the relay.")
-    var concurrency = 8
+    @Option(help: "Parallel connections to each relay; overrides the URL's connections= (default: 8).")
+    var concurrency: Int?
 
     @Option(name: .customLong("dkim-key"), help: "PEM private key to sign with (repeatable: RSA and Ed25519 both sign).")
     var dkimKeys: [String] = []
@@ -73,29 +78,87 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .customLong("dkim-selector"), help: "DKIM selector of the key(s).")
     var dkimSelector: String?
 
+    @Flag(
+        name: .customLong("queue-only"),
+        help:
+            "Accept the send into the store, print its id and exit without sending: workers (carteiro serve --roles worker) on the same store send it."
+    )
+    var queueOnly = false
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    /// Jobs written per enqueue call while a send is accepted.
+    static let enqueueChunk = 5_000
+
     func run() async throws {
+        let started = ContinuousClock.now
         var logger = Logger(label: "carteiro.send")
         logger.logLevel = .warning
         if resume != nil {
             guard from == nil, subject == nil, recipients.isEmpty, recipientFile == nil else {
                 throw CLIError.badInput("--resume takes no message or recipients: they are in the store")
             }
+            guard !queueOnly else { throw CLIError.badInput("--resume sends; --queue-only is for a new send") }
             try await runPipeline(plan: nil, logger: logger)
         } else {
-            try await runPipeline(plan: try makePlan(), logger: logger)
+            try await runPipeline(plan: try makePlan(), logger: logger, started: started)
         }
     }
 
+    /// A validated send, not yet written: the recipients are read again from their source when
+    /// the jobs are enqueued, so a list of any length is never held in memory whole.
     struct Plan {
         let send: Send
-        let jobs: [EmailJob]
-        let duplicates: Int
+        let recipients: RecipientSource
+        /// Recipient rows given (blank CSV lines aside), before duplicate and suppression removal.
+        let requested: Int
     }
 
-    /// Every check that can fail on bad input, before anything is sent.
+    /// Where the recipients come from: `--to` addresses or a `--to-file` CSV.
+    enum RecipientSource {
+        case addresses([EmailAddress])
+        case file(String)
+
+        func makeReader() throws -> RecipientReader {
+            switch self {
+            case .addresses(let addresses):
+                return .addresses(addresses[...])
+            case .file(let path):
+                guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError.badInput("--to-file \(path): cannot read the file") }
+                return .csv(try RecipientCSVReader(file: handle))
+            }
+        }
+    }
+
+    /// One recipient at a time, whichever the source.
+    enum RecipientReader {
+        case addresses(ArraySlice<EmailAddress>)
+        case csv(RecipientCSVReader)
+
+        var columns: [String] {
+            if case .csv(let reader) = self { return reader.columns }
+            return ["email"]
+        }
+
+        mutating func next() throws -> (email: EmailAddress, name: String?, variables: [String: String])? {
+            switch self {
+            case .addresses(var rest):
+                guard let email = rest.popFirst() else { return nil }
+                self = .addresses(rest)
+                return (email, nil, [:])
+            case .csv(var reader):
+                // Moved out and back so the reader is not copied on every row.
+                self = .addresses([])
+                defer { self = .csv(reader) }
+                guard let row = try reader.next() else { return nil }
+                return (row.email, row.name, row.variables)
+            }
+        }
+    }
+
+    /// Every check that can fail on bad input, before anything is written or sent. The recipient
+    /// file is read through once here, keeping only a count: the first bad row stops everything.
     private func makePlan() throws -> Plan {
         guard let from, let subject else { throw CLIError.badInput("give --from and --subject (or --resume SEND)") }
         do {
@@ -109,51 +172,46 @@ struct SendCommand: AsyncParsableCommand {
             guard recipients.isEmpty != (recipientFile == nil) else {
                 throw CLIError.badInput(recipients.isEmpty ? "give --to or --to-file" : "give --to or --to-file, not both")
             }
-            var rows: [(email: EmailAddress, name: String?, variables: [String: String])] = []
-            var columns: Set<String> = []
-            if let recipientFile {
-                let list = try RecipientCSV.parse(try Self.read(recipientFile, what: "--to-file"))
-                columns = Set(list.columns).subtracting(["email", "name"])
-                rows = list.rows.map { ($0.email, $0.name, $0.variables) }
-            } else {
-                for recipient in recipients {
-                    let address = try MailAddress(recipient)
-                    rows.append((try EmailAddress(address.address, field: "--to"), nil, [:]))
-                }
+            if queueOnly, !dkimKeys.isEmpty {
+                // Keys are not stored with the send: the workers that send it would not sign.
+                throw CLIError.badInput("--dkim-key signs only what this process sends; it cannot be used with --queue-only")
             }
-            guard !rows.isEmpty else { throw CLIError.badInput("no recipients") }
+            let source: RecipientSource
+            if let recipientFile {
+                source = .file(recipientFile)
+            } else {
+                source = .addresses(
+                    try recipients.map { recipient in try EmailAddress(try MailAddress(recipient).address, field: "--to") })
+            }
+            var reader = try source.makeReader()
+            let columns = Set(reader.columns).subtracting(["email", "name"])
+            var requested = 0
+            while try reader.next() != nil { requested += 1 }
+            guard requested > 0 else { throw CLIError.badInput("no recipients") }
             // Compiled here only to refuse a bad template before anything is written or sent.
             _ = try MailTemplate(subject: subject, html: htmlBody, text: textBody, extraVariables: columns)
             for relay in relayURLs { _ = try RelayURL.parse(relay) }
             _ = try makeSigner(domain: String(sender.domain))
-            let now = Date()
             let send = try Send(
                 stream: .bulk, from: try EmailAddress(sender.address, field: "--from"), fromName: fromName,
                 replyTo: try replyToAddress.map { try EmailAddress($0.address, field: "--reply-to") }, subject: subject, htmlBody: htmlBody,
-                textBody: textBody, extraVariables: columns.sorted(), createdAt: now)
-            let sendID = send.id
-            var seen = Set<String>()
-            let jobs = rows.compactMap { row -> EmailJob? in
-                // The same address twice in one send gets one message.
-                guard seen.insert(row.email.canonical).inserted else { return nil }
-                return EmailJob(
-                    sendID: sendID, recipient: row.email, recipientName: row.name, stream: .bulk, variables: row.variables, dueAt: now, createdAt: now)
-            }
-            return Plan(send: send, jobs: jobs, duplicates: rows.count - jobs.count)
-        } catch let error as CLIError {
-            throw error
-        } catch let error as CarteiroDomain.ValidationError {
-            throw CLIError.badInput("\(error.field): \(error.reason)")
-        } catch let error as MIMEError {
-            throw CLIError.badInput("\(error.field): \(error.message)")
-        } catch let error as TemplateError {
-            throw CLIError.badInput("template \(error)")
-        } catch let error as RelayURLError {
-            throw CLIError.badInput(error.description)
-        } catch let error as RecipientListError {
-            throw CLIError.badInput("\(recipientFile ?? "recipients") \(error)")
+                textBody: textBody, extraVariables: columns.sorted(), createdAt: Date())
+            return Plan(send: send, recipients: source, requested: requested)
         } catch {
-            throw CLIError.badInput("\(error)")
+            throw Self.badInput(error, source: recipientFile)
+        }
+    }
+
+    /// Bad input as the one line the CLI prints.
+    static func badInput(_ error: any Error, source: String?) -> CLIError {
+        switch error {
+        case let error as CLIError: error
+        case let error as CarteiroDomain.ValidationError: CLIError.badInput("\(error.field): \(error.reason)")
+        case let error as MIMEError: CLIError.badInput("\(error.field): \(error.message)")
+        case let error as TemplateError: CLIError.badInput("template \(error)")
+        case let error as RelayURLError: CLIError.badInput(error.description)
+        case let error as RecipientListError: CLIError.badInput("\(source ?? "recipients") \(error)")
+        default: CLIError.badInput("\(error)")
         }
     }
 
@@ -169,19 +227,30 @@ struct SendCommand: AsyncParsableCommand {
 /// What a send did, for people (lines) or programs (`--json`).
 struct SendSummary: Encodable {
     var sendID = ""
+    var requested = 0
     var sent = 0
     var failed = 0
     var suppressed = 0
     var duplicates = 0
     var retried = 0
     var perRelay: [String: Int] = [:]
+    /// Failed recipients by reason: the first `listedFailures` of each.
     var failures: [String: [String]] = [:]
+    var failuresByReason: [String: Int] = [:]
+    /// From starting to send to the last outcome recorded (acceptance excluded).
     var seconds = 0.0
+    /// Validating the recipients and writing the send and its jobs.
+    var acceptSeconds = 0.0
     var relay = ""
+
+    /// Recipients listed per failure reason; the rest are counted only, so a send that fails
+    /// for a million recipients does not list them all in memory.
+    static let listedFailures = 100
 
     mutating func fail(_ recipient: String, reason: String) {
         failed += 1
-        failures[reason, default: []].append(recipient)
+        failuresByReason[reason, default: 0] += 1
+        if failures[reason, default: []].count < Self.listedFailures { failures[reason, default: []].append(recipient) }
     }
 
     func print(json: Bool) {
@@ -192,12 +261,13 @@ struct SendSummary: Encodable {
             return
         }
         let rate = seconds > 0 ? Double(sent) / seconds : 0
-        emit("sent: \(sent)  failed: \(failed)  suppressed: \(suppressed)  duplicates: \(duplicates)  retried: \(retried)")
+        emit("requested: \(requested)  sent: \(sent)  failed: \(failed)  suppressed: \(suppressed)  duplicates: \(duplicates)  retried: \(retried)")
         emit("  \(String(format: "%.1f", seconds)) s, \(Int(rate)) messages/s; send \(sendID)")
         for (relay, count) in perRelay.sorted(by: { $0.key < $1.key }) { emit("  via \(relay): \(count)") }
-        for (reason, recipients) in failures.sorted(by: { $0.value.count > $1.value.count }) {
-            let shown = recipients.prefix(5).joined(separator: ", ") + (recipients.count > 5 ? ", …" : "")
-            emit("  failed \(recipients.count): \(reason) [\(shown)]")
+        for (reason, count) in failuresByReason.sorted(by: { $0.value > $1.value }) {
+            let recipients = failures[reason] ?? []
+            let shown = recipients.prefix(5).joined(separator: ", ") + (count > 5 ? ", …" : "")
+            emit("  failed \(count): \(reason) [\(shown)]")
         }
     }
 }
