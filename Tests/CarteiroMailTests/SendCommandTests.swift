@@ -1,3 +1,4 @@
+import CarteiroDomain
 import CarteiroMIME
 import CarteiroMail
 import CarteiroTesting

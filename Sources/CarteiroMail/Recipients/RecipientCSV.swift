@@ -144,6 +144,8 @@ struct CSVRecordReader {
                     return false
                 }
                 chunk = Array(data)
+                // Enough bytes to recognise a byte order mark, whatever the chunk size.
+                while atStart, chunk.count < 3, let more = try handle.read(upToCount: chunkSize), !more.isEmpty { chunk += more }
             } catch {
                 throw RecipientListError(line: line, message: "cannot read the file: \(error)")
             }
