@@ -27,6 +27,9 @@ public final class CarteiroProcess: Sendable {
     /// `CARTEIRO_BIN` when set.
     public static var executableURL: URL {
         if let path = ProcessInfo.processInfo.environment["CARTEIRO_BIN"] { return URL(fileURLWithPath: path) }
+        let besideTests = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("carteiro")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
         var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path), folder.path != "/" {
             folder.deleteLastPathComponent()

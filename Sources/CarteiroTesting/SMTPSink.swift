@@ -151,7 +151,8 @@ public enum SMTPSink {
                 return stored
             }
             guard let stored else { return }
-            terminate(stored)
+            // smtp-sink ignores SIGTERM.
+            terminate(stored, immediately: true)
             try? FileManager.default.removeItem(at: workFolder)
         }
     }
@@ -343,8 +344,13 @@ public enum SMTPSink {
 
 // MARK: - Shared helpers
 
-private func terminate(_ process: Process) {
+private func terminate(_ process: Process, immediately: Bool = false) {
     guard process.isRunning else { return }
+    if immediately {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return
+    }
     process.terminate()
     let deadline = Date().addingTimeInterval(2)
     while process.isRunning, Date() < deadline { usleep(10_000) }

@@ -84,7 +84,18 @@ public struct DeliveryWorker: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for lane in 0..<max(1, configuration.parallelBatches) {
-                    group.addTask { try await runLane(lane, stopping: stopping) }
+                    group.addTask {
+                        try await runLane("\(lane)", streams: configuration.streams, idlePoll: configuration.idlePoll, stopping: stopping)
+                    }
+                }
+                // A lane of its own for transactional mail, polling often, so a confirmation never
+                // waits for a lane to finish a bulk batch. The other lanes take transactional
+                // mail first too, which helps with bursts.
+                if configuration.streams.contains(.transactional), configuration.streams.count > 1 {
+                    group.addTask {
+                        try await runLane(
+                            "t", streams: [.transactional], idlePoll: min(configuration.idlePoll, .milliseconds(25)), stopping: stopping)
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -94,7 +105,7 @@ public struct DeliveryWorker: Service {
         }
     }
 
-    private func runLane(_ lane: Int, stopping: StopFlag) async throws {
+    private func runLane(_ lane: String, streams: [MailStream], idlePoll: Duration, stopping: StopFlag) async throws {
         var random = SystemRandomNumberGenerator()
         while !stopping.isStopped && !Task.isCancelled {
             let jobs: [EmailJob]
@@ -102,33 +113,41 @@ public struct DeliveryWorker: Service {
                 jobs = try await queue.claim(
                     ClaimRequest(
                         owner: "\(configuration.workerID)/\(lane)", limit: configuration.batchSize, leaseDuration: configuration.leaseDuration,
-                        streams: configuration.streams, now: clock.now()))
+                        streams: streams, now: clock.now()))
             } catch let error as StoreError where error.isTransient {
                 logger.warning("cannot claim jobs, retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: configuration.idlePoll)
+                try? await Task.sleep(for: idlePoll)
                 continue
             }
             if jobs.isEmpty {
-                try? await Task.sleep(for: configuration.idlePoll)
+                try? await Task.sleep(for: idlePoll)
                 continue
             }
-            var admission = DomainGate.Admission()
-            let holder = "\(configuration.workerID)/\(lane)/\(UUID().uuidString)"
-            if let gate {
-                admission = await gate.admit(jobs, holder: holder, now: clock.now())
-            } else {
-                admission.admitted = jobs
+            // A batch holding both streams is handled (and recorded) transactional part first.
+            let transactional = jobs.filter { $0.stream == .transactional }
+            for part in [transactional, jobs.filter { $0.stream != .transactional }] where !part.isEmpty {
+                try await handle(part, lane: lane, random: &random)
             }
-            var (outcomes, report, waitForRelays) = await process(admission.admitted, slots: admission.slots, random: &random)
-            if let gate, !admission.slots.isEmpty { await gate.release(admission.slots, holder: holder) }
-            for (job, until) in admission.deferred {
-                outcomes.append(.init(jobID: job.id, leaseToken: job.lease?.token ?? "", result: .deferred(until: until)))
-            }
-            report.deferred = admission.deferred.count
-            try await recordDurably(outcomes)
-            progress?(report)
-            if let waitForRelays { try? await Task.sleep(for: waitForRelays) }
         }
+    }
+
+    private func handle(_ jobs: [EmailJob], lane: String, random: inout SystemRandomNumberGenerator) async throws {
+        var admission = DomainGate.Admission()
+        let holder = "\(configuration.workerID)/\(lane)/\(UUID().uuidString)"
+        if let gate {
+            admission = await gate.admit(jobs, holder: holder, now: clock.now())
+        } else {
+            admission.admitted = jobs
+        }
+        var (outcomes, report, waitForRelays) = await process(admission.admitted, slots: admission.slots, random: &random)
+        if let gate, !admission.slots.isEmpty { await gate.release(admission.slots, holder: holder) }
+        for (job, until) in admission.deferred {
+            outcomes.append(.init(jobID: job.id, leaseToken: job.lease?.token ?? "", result: .deferred(until: until)))
+        }
+        report.deferred = admission.deferred.count
+        try await recordDurably(outcomes)
+        progress?(report)
+        if let waitForRelays { try? await Task.sleep(for: waitForRelays) }
     }
 
     /// Records outcomes, retrying while the store is unavailable: an outcome that is not

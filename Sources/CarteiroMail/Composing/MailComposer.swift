@@ -65,7 +65,7 @@ public struct MailComposer: Sendable {
                 headers: headers)
             var bytes = try message.render()
             if let signer { bytes = try signer.sign(bytes) }
-            return ComposedMessage(jobID: job.id, mailFrom: configuration.from.address, recipients: [recipient.address], bytes: bytes)
+            return ComposedMessage(jobID: job.id, stream: job.stream, mailFrom: configuration.from.address, recipients: [recipient.address], bytes: bytes)
         } catch let error as MIMEError {
             throw CompositionError(jobID: job.id, field: error.field, message: error.message)
         } catch {
@@ -85,6 +85,8 @@ public protocol MessageSigner: Sendable {
 
 public struct ComposedMessage: Sendable {
     public let jobID: EmailJobID
+    /// Transactional messages go ahead of bulk ones waiting at the transport.
+    public let stream: MailStream
     public let mailFrom: String
     public let recipients: [String]
     public let bytes: [UInt8]

@@ -14,7 +14,8 @@ public final class SMTPRelayTransport: MailTransport {
 
     public func deliver(_ messages: [ComposedMessage]) async -> [TransportOutcome] {
         let envelopes = messages.map { SMTPEnvelope(mailFrom: $0.mailFrom, recipients: $0.recipients, message: $0.bytes) }
-        return await client.send(batch: envelopes).map { outcome in
+        let urgent = messages.allSatisfy { $0.stream == .transactional }
+        return await client.send(batch: envelopes, urgent: urgent).map { outcome in
             switch outcome {
             case .accepted: .accepted
             case .rejected(let failure): .rejected(Self.transportFailure(failure))

@@ -32,13 +32,14 @@ public final class SMTPClient: Sendable {
     }
 
     /// Relays many messages over up to `maxConnections` connections at once; the outcomes are in
-    /// the order of `batch`.
-    public func send(batch: [SMTPEnvelope]) async -> [SMTPOutcome] {
-        await deliver(batch: batch).map(\.outcome)
+    /// the order of `batch`. An `urgent` batch goes ahead of every batch already waiting (it
+    /// still waits for the messages in progress).
+    public func send(batch: [SMTPEnvelope], urgent: Bool = false) async -> [SMTPOutcome] {
+        await deliver(batch: batch, urgent: urgent).map(\.outcome)
     }
 
     /// `send(batch:)` with the refused recipients of each message.
-    public func deliver(batch: [SMTPEnvelope]) async -> [SMTPResult] {
+    public func deliver(batch: [SMTPEnvelope], urgent: Bool = false) async -> [SMTPResult] {
         guard !batch.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let collector = SMTPBatchCollector(count: batch.count, continuation: continuation)
@@ -47,7 +48,7 @@ public final class SMTPClient: Sendable {
             for (index, envelope) in batch.enumerated() {
                 jobs.append(SMTPJob(work: .send(envelope), completion: .batch(collector, index: index)))
             }
-            pool.submit(jobs)
+            pool.submit(jobs, urgent: urgent)
         }
     }
 

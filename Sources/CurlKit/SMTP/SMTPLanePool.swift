@@ -16,6 +16,9 @@ final class SMTPLanePool: @unchecked Sendable {
         var queue: [SMTPJob] = []
         var queueHead = 0
         var probes: [SMTPJob] = []
+        /// Batches submitted as urgent (transactional mail): taken after probes, before `queue`.
+        var urgent: [SMTPJob] = []
+        var urgentHead = 0
         var lanes = 0
         /// Lanes between taking a job and handing its result back.
         var busyLanes = 0
@@ -23,10 +26,19 @@ final class SMTPLanePool: @unchecked Sendable {
         var shuttingDown = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
 
-        var pendingCount: Int { queue.count - queueHead + probes.count }
+        var pendingCount: Int { queue.count - queueHead + probes.count + urgent.count - urgentHead }
 
         mutating func popJob() -> SMTPJob? {
             if !probes.isEmpty { return probes.removeFirst() }
+            if urgentHead < urgent.count {
+                let job = urgent[urgentHead]
+                urgentHead += 1
+                if urgentHead == urgent.count {
+                    urgent.removeAll(keepingCapacity: true)
+                    urgentHead = 0
+                }
+                return job
+            }
             guard queueHead < queue.count else { return nil }
             let job = queue[queueHead]
             queueHead += 1
@@ -41,8 +53,10 @@ final class SMTPLanePool: @unchecked Sendable {
         }
 
         mutating func drain() -> [SMTPJob] {
-            let jobs = probes + queue[queueHead...]
+            let jobs = probes + urgent[urgentHead...] + queue[queueHead...]
             probes.removeAll()
+            urgent.removeAll()
+            urgentHead = 0
             queue.removeAll()
             queueHead = 0
             return jobs
@@ -63,9 +77,9 @@ final class SMTPLanePool: @unchecked Sendable {
         }
     }
 
-    func submit(_ jobs: [SMTPJob]) {
+    func submit(_ jobs: [SMTPJob], urgent: Bool = false) {
         submit(count: jobs.count) { state in
-            state.queue.append(contentsOf: jobs)
+            if urgent { state.urgent.append(contentsOf: jobs) } else { state.queue.append(contentsOf: jobs) }
         } refused: {
             for job in jobs { job.complete(SMTPResult(outcome: .rejected(.local("the SMTP client is shut down")))) }
         }
