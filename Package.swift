@@ -149,6 +149,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Intent classification: text normalisation, TF-IDF word and character n-grams, a one-vs-rest
+        // linear SVM, confidence for out-of-scope detection, and evaluation on a labelled corpus.
+        .target(
+            name: "CarteiroNLU",
+            swiftSettings: swiftSettings
+        ),
         // The one executable: a thin command line over the server and the libraries.
         .executableTarget(
             name: "carteiro",
@@ -162,6 +168,7 @@ let package = Package(
                 "CurlKit",
                 "CarteiroStore",
                 "CarteiroServer",
+                "CarteiroNLU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -202,7 +209,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroDeliveryTests",
-            dependencies: ["CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting"],
+            dependencies: ["CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroNLUTests",
+            dependencies: ["CarteiroNLU"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
