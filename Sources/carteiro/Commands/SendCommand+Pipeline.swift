@@ -3,6 +3,7 @@ import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMail
 import CarteiroServer
+import CurlKit
 import Foundation
 import Logging
 import Synchronization
@@ -58,18 +59,30 @@ extension SendCommand {
         guard let strategyValue = RelayPool.Strategy(rawValue: strategy) else {
             throw CLIError.badInput("--strategy must be one of \(RelayPool.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        var totalConnections = 0
         let pool = RelayPool(
             relays: relays.map { text, relay in
                 let name = RelayURL.redacted(text)
-                return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: connections(for: text), logger: logger))
+                let connections = connections(for: text)
+                if case .smtp(let configuration) = relay {
+                    totalConnections += connections ?? configuration.maxConnections
+                } else {
+                    totalConnections += 1
+                }
+                return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: connections, logger: logger))
             },
             strategy: strategyValue, clock: SystemWallClock())
+        // Each batch is claimed, composed, delivered and recorded in turn; with more batches in
+        // flight, one is being delivered while others are in the store or being composed, so the
+        // connections are not left idle (measured with `carteiro bench delivery`: 8 connections
+        // sent ~10% more with 4 batches than with 2).
+        let lanes = parallelBatches ?? min(8, max(2 * relays.count, totalConnections / 2))
         let tally = SendTally()
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: composerFactory()), pool: pool,
             configuration: .init(
                 workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", batchSize: batchSize,
-                parallelBatches: max(1, parallelBatches ?? relays.count * 2),
+                parallelBatches: max(1, lanes),
                 leaseDuration: .seconds(max(1, leaseSeconds))),
             logger: logger, progress: { tally.add($0) })
 
@@ -140,8 +153,9 @@ extension SendCommand {
     ) async throws -> [EmailJob.Status: Int] {
         func open(_ counts: [EmailJob.Status: Int]) -> Int { (counts[.queued] ?? 0) + (counts[.leased] ?? 0) + (counts[.retryScheduled] ?? 0) }
         var counts = try await store.emailJobs.statusCounts(sendID: sendID)
-        let before = tally.snapshot()
-        var expected = before.finals + open(counts)
+        // This process's outcomes when `counts` was read.
+        var atCheck = tally.snapshot()
+        var expected = atCheck.finals + open(counts)
         var lastCheck = ContinuousClock.now
         var lastShown = ContinuousClock.now
         while open(counts) > 0 {
@@ -151,16 +165,18 @@ extension SendCommand {
             if current.finals >= expected || now - lastCheck >= .seconds(5) {
                 counts = try await store.emailJobs.statusCounts(sendID: sendID)
                 // Jobs still open then are the ones this process has yet to finish.
+                atCheck = current
                 expected = current.finals + open(counts)
                 lastCheck = now
                 progress.show(counts: counts, elapsed: now - start)
                 lastShown = now
             } else if now - lastShown >= .milliseconds(250) {
-                let finished = current.finals - before.finals
+                let sent = current.sent - atCheck.sent
+                let failed = current.failed - atCheck.failed
                 var estimate = counts
-                estimate[.sent, default: 0] += current.sent - before.sent
-                estimate[.failed, default: 0] += finished - (current.sent - before.sent)
-                estimate[.queued] = max(0, open(counts) - finished)
+                estimate[.sent, default: 0] += sent
+                estimate[.failed, default: 0] += failed
+                estimate[.queued] = max(0, open(counts) - sent - failed)
                 estimate[.leased] = nil
                 estimate[.retryScheduled] = nil
                 progress.show(counts: estimate, elapsed: now - start)
@@ -169,6 +185,11 @@ extension SendCommand {
         }
         progress.show(counts: counts, elapsed: ContinuousClock.now - start)
         return counts
+    }
+
+    /// What --queue-only does, into a store the caller opened: validates, writes the send and its jobs.
+    func accept(into store: any Store) async throws -> Send {
+        try await accept(try makePlan(), into: store)
     }
 
     /// Writes the send, then its jobs in chunks, reading the recipients a second time (the first
