@@ -57,8 +57,9 @@ public enum SMTPSink {
 
         /// Starts `smtp-sink -c` (running counters) as `nobody`; with `recordMessages` each message is
         /// also dumped to a file in `messageFolder`. `arguments` go before the address (see `man smtp-sink`:
-        /// `-r RCPT` for 4xx on every RCPT, `-w 1` to delay DATA, …).
-        public static func start(recordMessages: Bool = false, arguments: [String] = []) async throws -> Postfix {
+        /// `-r RCPT` for 4xx on every RCPT, `-w 1` to delay DATA, …). `port` pins the port, so that a
+        /// relay already pointing at an address can start (or change) answering; otherwise a free one.
+        public static func start(recordMessages: Bool = false, arguments: [String] = [], port: Int? = nil) async throws -> Postfix {
             let binary = ProcessInfo.processInfo.environment["CARTEIRO_SMTP_SINK"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/sbin/smtp-sink"
             guard FileManager.default.isExecutableFile(atPath: binary) else {
                 throw LaunchError(
@@ -67,7 +68,7 @@ public enum SMTPSink {
             var lastError: (any Error)?
             for _ in 0..<3 {
                 do {
-                    return try await launch(binary: binary, recordMessages: recordMessages, arguments: arguments)
+                    return try await launch(binary: binary, recordMessages: recordMessages, arguments: arguments, port: port)
                 } catch let error as LaunchError where error.description.contains("exited") {
                     lastError = error
                 }
@@ -75,8 +76,8 @@ public enum SMTPSink {
             throw lastError ?? LaunchError(description: "smtp-sink did not start")
         }
 
-        private static func launch(binary: String, recordMessages: Bool, arguments: [String]) async throws -> Postfix {
-            let port = try freeLoopbackPort()
+        private static func launch(binary: String, recordMessages: Bool, arguments: [String], port pinned: Int?) async throws -> Postfix {
+            let port = try pinned ?? freeLoopbackPort()
             let workFolder = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
             let outputFile = workFolder.appendingPathComponent("output.log")

@@ -92,7 +92,7 @@ import Testing
         #expect(await up.waitForCounters { $0.messages >= 100 }.messages == 100)
 
         // Phase 2: a server comes up on that port; the next heartbeat puts the relay back.
-        let late = try await PinnedPortSink.start(port: latePort)
+        let late = try await SMTPSink.Postfix.start(port: latePort)
         defer { late.stop() }
         let deadline = ContinuousClock.now + .seconds(5)
         while try await status(pool, "late").healthy == false {
@@ -114,7 +114,7 @@ import Testing
         #expect(toLate + toUp == 200)
         // Round robin over two relays: the recovered one takes a real share, not a token message.
         #expect(toLate >= 50, "the recovered relay took \(toLate) of 200")
-        #expect(await late.waitForMessages(atLeast: toLate) == toLate, "each message recorded as sent through 'late' arrived there")
+        #expect(await late.waitForCounters { $0.messages >= toLate }.messages == toLate, "each message recorded as sent through 'late' arrived there")
         #expect(await up.waitForCounters { $0.messages >= 100 + toUp }.messages == 100 + toUp)
         await store.close()
     }
@@ -124,7 +124,7 @@ import Testing
         defer { steady.stop() }
         let flakyPort = try freeLoopbackPort()
         // Up (so its heartbeat passes) but answering every RCPT with 450: transient failures only.
-        let refusing = try await PinnedPortSink.start(port: flakyPort, arguments: ["-r", "RCPT"])
+        let refusing = try await SMTPSink.Postfix.start(arguments: ["-r", "RCPT"], port: flakyPort)
         defer { refusing.stop() }
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
@@ -148,7 +148,7 @@ import Testing
         #expect(firstJobs.contains { $0.attempts > 1 }, "some jobs were refused by 'flaky' first and retried")
         #expect(flakyTransitions().first == "open", "transitions: \(flakyTransitions())")
         #expect(flakyTransitions().contains("closed") == false)
-        #expect(refusing.messageCount() == 0)
+        #expect(refusing.counters().messages == 0)
         let flakyDuringPhase1 = try await status(pool, "flaky")
         #expect(flakyDuringPhase1.healthy, "its heartbeat passes: only the breaker keeps it out")
         let failuresInPhase1 = flakyDuringPhase1.failed
@@ -156,7 +156,7 @@ import Testing
 
         // Phase 2: the server behind "flaky" now accepts mail; after the cool-down a trial succeeds.
         refusing.stop()
-        let accepting = try await PinnedPortSink.start(port: flakyPort)
+        let accepting = try await SMTPSink.Postfix.start(port: flakyPort)
         defer { accepting.stop() }
         let transitionsBefore = flakyTransitions().count
         let second = try await enqueueSend(store, count: 300, prefix: "second", spacing: .milliseconds(10))
@@ -176,91 +176,8 @@ import Testing
         let toSteady = secondJobs.count { $0.relay == "steady" }
         #expect(toFlaky + toSteady == 300)
         #expect(toFlaky >= 30, "the recovered relay took \(toFlaky) of 300")
-        #expect(await accepting.waitForMessages(atLeast: toFlaky) == toFlaky, "each message recorded as sent through 'flaky' arrived there")
+        #expect(await accepting.waitForCounters { $0.messages >= toFlaky }.messages == toFlaky, "each message recorded as sent through 'flaky' arrived there")
         #expect(await steady.waitForCounters { $0.messages >= 60 + toSteady }.messages == 60 + toSteady)
         await store.close()
-    }
-}
-
-/// Postfix's `smtp-sink` on a port the test chose, so that an address a relay already points at
-/// can start (or change) answering. `SMTPSink.Postfix` picks its own port, hence this helper.
-private final class PinnedPortSink: Sendable {
-    struct LaunchError: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    let port: Int
-    private let process: Mutex<Process?>
-    private let workFolder: URL
-
-    private init(port: Int, process: Process, workFolder: URL) {
-        self.port = port
-        self.process = Mutex(process)
-        self.workFolder = workFolder
-    }
-
-    deinit { stop() }
-
-    /// `arguments` go before the address (`-r RCPT`: 4xx on every RCPT, see `man smtp-sink`).
-    static func start(port: Int, arguments: [String] = []) async throws -> PinnedPortSink {
-        let binary = "/usr/sbin/smtp-sink"
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw PinnedPortSink.LaunchError(description: "smtp-sink not found at \(binary); install Debian's postfix package (scripts/setup.sh)")
-        }
-        let workFolder = FileManager.default.temporaryDirectory.appendingPathComponent("pinned-sink-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
-        let outputFile = workFolder.appendingPathComponent("output.log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["-c"] + (getuid() == 0 ? ["-u", "nobody"] : []) + arguments + ["127.0.0.1:\(port)", "256"]
-        let output = try FileHandle(forWritingTo: outputFile)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
-        let sink = PinnedPortSink(port: port, process: process, workFolder: workFolder)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !loopbackPortAcceptsConnections(port) {
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                let log = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-                sink.stop()
-                throw PinnedPortSink.LaunchError(description: "smtp-sink did not listen on port \(port): \(log)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return sink
-    }
-
-    /// Messages received, from the last counter line smtp-sink printed (`sess=… quit=… mesg=…`).
-    func messageCount() -> Int {
-        let text = (try? String(contentsOf: workFolder.appendingPathComponent("output.log"), encoding: .utf8)) ?? ""
-        let last = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last { $0.hasPrefix("sess=") }
-        let field = last?.split(separator: " ").first { $0.hasPrefix("mesg=") }
-        return field.flatMap { Int($0.dropFirst("mesg=".count)) } ?? 0
-    }
-
-    /// Polls until at least `count` messages are counted or `timeout` passes; returns the last count.
-    func waitForMessages(atLeast count: Int, timeout: Duration = .seconds(10)) async -> Int {
-        let deadline = ContinuousClock.now + timeout
-        var current = messageCount()
-        while current < count, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-            current = messageCount()
-        }
-        return current
-    }
-
-    func stop() {
-        guard
-            let stored = process.withLock({ stored -> Process? in
-                defer { stored = nil }; return stored
-            })
-        else { return }
-        // SIGKILL: smtp-sink can sit on SIGTERM, and it keeps nothing worth a clean exit.
-        if stored.isRunning { kill(stored.processIdentifier, SIGKILL) }
-        stored.waitUntilExit()
-        try? FileManager.default.removeItem(at: workFolder)
     }
 }
