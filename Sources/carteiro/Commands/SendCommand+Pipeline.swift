@@ -76,7 +76,7 @@ extension SendCommand {
         // flight, one is being delivered while others are in the store or being composed, so the
         // connections are not left idle (measured with `carteiro bench delivery`: 8 connections
         // sent ~10% more with 4 batches than with 2).
-        let lanes = parallelBatches ?? min(8, max(2 * relays.count, totalConnections / 2))
+        let lanes = parallelBatches ?? Self.defaultParallelBatches(relays: relays.count, connections: totalConnections)
         let tally = SendTally()
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: composerFactory()), pool: pool,
@@ -137,6 +137,10 @@ extension SendCommand {
         summary.print(json: json)
         if summary.failed > 0 { throw ExitCode(1) }
     }
+
+    /// Batches in flight when --parallel-batches is not given: half the connections of all relays,
+    /// at least 2 per relay, at most 8.
+    static func defaultParallelBatches(relays: Int, connections: Int) -> Int { min(8, max(2 * relays, connections / 2)) }
 
     /// Connections per relay: --concurrency, else the URL's connections=, else 8.
     private func connections(for relay: String) -> Int? {
