@@ -438,6 +438,12 @@ struct DeliveryBench: AsyncParsableCommand {
         emit(
             "memory: \(memoryRecipients) recipients (\(megabytes(csvBytes)) CSV, written in \(seconds((ContinuousClock.now - csvStart).timeInterval))) to smtp-sink, \(connections) connections"
         )
+        let queued = try await bench.send(
+            ["--to-file", csv, "--queue-only", "--data-dir", bench.freshFolder("memory-queue")], bodyBytes: size, name: "memory-queue")
+        emit(
+            "carteiro send --queue-only peak RSS: \(megabytes(queued.exit.peakRSSBytes))  (accepted in \(seconds(queued.acceptSeconds)) = \(rate(Double(memoryRecipients) / queued.acceptSeconds)) jobs/s)"
+        )
+        _ = bench.freshFolder("memory-queue")
         let result = try await bench.send(
             ["--to-file", csv, "--relay", "smtp://127.0.0.1:\(sink.port)?connections=\(connections)", "--data-dir", bench.freshFolder("memory")],
             bodyBytes: size, name: "memory")
@@ -540,7 +546,8 @@ struct Meter {
     }
 }
 
-func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+/// Decimal megabytes (10^6 bytes), the stricter reading of a limit in MB.
+func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
 
 /// The benchmark's scratch folder, the carteiro binary and the files they share.
 struct Workbench {
