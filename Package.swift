@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -155,6 +156,18 @@ let package = Package(
             name: "CarteiroNLU",
             swiftSettings: swiftSettings
         ),
+        // The support bot: bot files (YAML) loaded and checked, entities, intents, and a pure dialogue
+        // engine (slot filling, fallback and hand-off policy) that turns a customer message into replies and effects.
+        .target(
+            name: "CarteiroChat",
+            dependencies: [
+                "CarteiroDomain",
+                "CarteiroNLU",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: a thin command line over the server and the libraries.
         .executableTarget(
             name: "carteiro",
@@ -169,6 +182,7 @@ let package = Package(
                 "CarteiroStore",
                 "CarteiroServer",
                 "CarteiroNLU",
+                "CarteiroChat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -215,6 +229,11 @@ let package = Package(
         .testTarget(
             name: "CarteiroNLUTests",
             dependencies: ["CarteiroNLU"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroChatTests",
+            dependencies: ["CarteiroChat", "CarteiroNLU", "CarteiroDomain", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -37,7 +37,9 @@ public final class CarteiroProcess: Sendable {
         return folder.appendingPathComponent(".build/debug/carteiro")
     }
 
-    public init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil) throws {
+    /// `standardInput`, when given, is written to the child's standard input, which is then closed;
+    /// otherwise the child reads from /dev/null.
+    public init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil) throws {
         let process = Process()
         process.executableURL = Self.executableURL
         process.arguments = arguments
@@ -49,7 +51,8 @@ public final class CarteiroProcess: Sendable {
         let errorPipe = Pipe()
         process.standardOutput = outputPipe
         process.standardError = errorPipe
-        process.standardInput = FileHandle.nullDevice
+        let inputPipe = standardInput.map { _ in Pipe() }
+        process.standardInput = inputPipe ?? FileHandle.nullDevice
         self.process = process
         Self.drain(outputPipe.fileHandleForReading, into: output) { state, data, now in
             state.standardOutput.append(data)
@@ -62,6 +65,15 @@ public final class CarteiroProcess: Sendable {
         }
         Self.drain(errorPipe.fileHandleForReading, into: output) { state, data, _ in state.standardError.append(data) }
         try process.run()
+        if let inputPipe, let standardInput {
+            // A thread of its own: a child that answers as it reads would otherwise fill our
+            // output pipe while we still block writing its input.
+            let writer = inputPipe.fileHandleForWriting
+            Thread.detachNewThread {
+                writer.write(Data(standardInput.utf8))
+                try? writer.close()
+            }
+        }
     }
 
     /// Reads `handle` on a plain thread of its own, blocking until end of file (readability
@@ -88,9 +100,10 @@ public final class CarteiroProcess: Sendable {
 
     /// Runs to completion (bounded by `timeout`, then killed) and returns what it printed.
     public static func run(
-        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, timeout: Duration = .seconds(60)
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil,
+        timeout: Duration = .seconds(60)
     ) async throws -> Result {
-        let child = try CarteiroProcess(arguments, environment: environment, currentDirectory: currentDirectory)
+        let child = try CarteiroProcess(arguments, environment: environment, currentDirectory: currentDirectory, standardInput: standardInput)
         return try await child.waitForExit(timeout: timeout)
     }
 

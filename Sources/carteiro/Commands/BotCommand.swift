@@ -1,12 +1,13 @@
 import ArgumentParser
+import CarteiroChat
 import CarteiroNLU
 import Foundation
 
 struct BotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bot",
-        abstract: "The support bot's intent classifier: evaluate it on a labelled corpus.",
-        subcommands: [Eval.self]
+        abstract: "The support bot: classify messages, ask it something, evaluate its classifier on a labelled corpus.",
+        subcommands: [Classify.self, Ask.self, Eval.self]
     )
 
     /// Trains the classifier the bot uses on one CSV and scores it on another.

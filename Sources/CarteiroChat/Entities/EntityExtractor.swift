@@ -1,0 +1,79 @@
+import CarteiroNLU
+public import Foundation
+
+/// Finds a bot's entities in a message. Regex entities match the text as written; value-list
+/// entities match synonyms on normalised words (case and accents do not matter), whole words only,
+/// longest synonym first, the message's locale before the others, each word claimed once.
+public struct EntityExtractor: Sendable {
+    private struct Phrase: Sendable {
+        let words: [String]
+        let entity: String
+        let canonical: String
+        let locale: String
+    }
+
+    private let regexes: [(name: String, regex: NSRegularExpression)]
+    private let phrases: [Phrase]
+
+    public init(entities: [String: EntityDefinition]) {
+        var regexes: [(String, NSRegularExpression)] = []
+        var phrases: [Phrase] = []
+        for (name, entity) in entities.sorted(by: { $0.key < $1.key }) {
+            switch entity.kind {
+            case .regex(let regex):
+                regexes.append((name, regex))
+            case .values(let values):
+                for value in values {
+                    for (locale, synonyms) in value.synonyms.sorted(by: { $0.key < $1.key }) {
+                        for synonym in synonyms {
+                            let words = TextNormalization.normalize(synonym).split(separator: " ").map(String.init)
+                            if !words.isEmpty { phrases.append(Phrase(words: words, entity: name, canonical: value.canonical, locale: locale)) }
+                        }
+                    }
+                }
+            }
+        }
+        self.regexes = regexes
+        // Stable: longer first; the locale preference is applied per message.
+        self.phrases = phrases.enumerated().sorted { ($0.element.words.count, -$0.offset) > ($1.element.words.count, -$1.offset) }.map(\.element)
+    }
+
+    /// Every entity found in `text`, in order of appearance (regex entities first on a tie).
+    public func extract(from text: String, locale: String) -> [EntityMatch] {
+        var found: [(position: String.Index, match: EntityMatch)] = []
+        let whole = NSRange(text.startIndex..<text.endIndex, in: text)
+        for (name, regex) in regexes {
+            for result in regex.matches(in: text, range: whole) {
+                guard let range = Range(result.range, in: text), !range.isEmpty else { continue }
+                let surface = String(text[range])
+                found.append((range.lowerBound, EntityMatch(entity: name, value: surface, text: surface)))
+            }
+        }
+        found.append(contentsOf: valueMatches(in: text, locale: locale))
+        return found.sorted { $0.position < $1.position }.map(\.match)
+    }
+
+    private func valueMatches(in text: String, locale: String) -> [(String.Index, EntityMatch)] {
+        let words = NormalizedWords(text)
+        guard !words.words.isEmpty, !phrases.isEmpty else { return [] }
+        var claimed = [Bool](repeating: false, count: words.words.count)
+        var result: [(String.Index, EntityMatch)] = []
+        let ordered = phrases.filter { $0.locale == locale } + phrases.filter { $0.locale != locale }
+        let byLength = ordered.enumerated().sorted { ($0.element.words.count, -$0.offset) > ($1.element.words.count, -$1.offset) }.map(\.element)
+        for phrase in byLength where phrase.words.count <= words.words.count {
+            var start = 0
+            while start + phrase.words.count <= words.words.count {
+                let span = start..<(start + phrase.words.count)
+                if !claimed[span].contains(true), Array(words.words[span]) == phrase.words {
+                    for index in span { claimed[index] = true }
+                    let range = words.ranges[span.lowerBound].lowerBound..<words.ranges[span.upperBound - 1].upperBound
+                    result.append((range.lowerBound, EntityMatch(entity: phrase.entity, value: phrase.canonical, text: String(text[range]))))
+                    start = span.upperBound
+                } else {
+                    start += 1
+                }
+            }
+        }
+        return result
+    }
+}
