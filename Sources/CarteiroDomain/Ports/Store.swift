@@ -5,6 +5,8 @@ public protocol Store: Sendable {
     var templates: any AggregateRepository<Template> { get }
     var campaigns: any AggregateRepository<Campaign> { get }
     var conversations: any AggregateRepository<Conversation> { get }
+    /// Every conversation's messages, in sequence order.
+    var chatMessages: any ChatMessageLog { get }
     var automations: any AggregateRepository<Automation> { get }
     var sends: any AggregateRepository<Send> { get }
     var emailJobs: any EmailJobQueue { get }

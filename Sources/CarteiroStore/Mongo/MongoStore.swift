@@ -49,6 +49,7 @@ public final class MongoStore: Store {
     public let templates: any AggregateRepository<Template>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
+    public let chatMessages: any ChatMessageLog
     public let automations: any AggregateRepository<Automation>
     public let sends: any AggregateRepository<Send>
     public let emailJobs: any EmailJobQueue
@@ -67,6 +68,7 @@ public final class MongoStore: Store {
         templates = MongoAggregateRepository<Template>(database: database)
         campaigns = MongoAggregateRepository<Campaign>(database: database)
         conversations = MongoAggregateRepository<Conversation>(database: database)
+        chatMessages = MongoChatMessageLog(database: database)
         automations = MongoAggregateRepository<Automation>(database: database)
         sends = MongoAggregateRepository<Send>(database: database)
         emailJobs = MongoEmailJobQueue(database: database, clock: clock)
@@ -124,6 +126,7 @@ final class MongoDatabase: Sendable {
     static let relayBreakersCollection = "relay_breakers"
     static let deliveryRatesCollection = "delivery_rates"
     static let deliverySlotsCollection = "delivery_slots"
+    static let chatMessagesCollection = "chat_messages"
 
     init(pool: MongoClientPool, logger: Logger) {
         self.pool = pool
@@ -189,6 +192,13 @@ final class MongoDatabase: Sendable {
                 [MongoIndex(keys: ["position": 1], name: "position", unique: true)], on: Self.eventsCollection)
             try connection.createIndexes(
                 [MongoIndex(keys: ["subscriber": 1, "position": 1], name: "subscriber_position")], on: Self.parkedCollection)
+            try connection.createIndexes(
+                [
+                    MongoIndex(keys: ["conversationID": 1, "sequence": 1], name: "conversation_sequence"),
+                    MongoIndex(
+                        keys: ["conversationID": 1, "clientMessageID": 1], name: "client_message_id", unique: true,
+                        partialFilter: ["clientMessageID": ["$exists": true]]),
+                ], on: Self.chatMessagesCollection)
         }
     }
 

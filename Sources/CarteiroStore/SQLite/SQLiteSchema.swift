@@ -133,6 +133,24 @@ enum SQLiteSchema {
                         WHERE status IN ('queued', 'retry_scheduled');
                     """)
         }
+        migrator.registerMigration("v4: chat messages") { db in
+            // The primary key is what makes two writers of one sequence collide; the partial
+            // unique index is what makes a resent client message idempotent.
+            try db.execute(
+                sql: """
+                    CREATE TABLE chat_messages (
+                        conversation_id TEXT NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        client_message_id TEXT,
+                        body BLOB NOT NULL,
+                        created_at_ms INTEGER NOT NULL,
+                        PRIMARY KEY (conversation_id, sequence)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX chat_messages_client_id ON chat_messages (conversation_id, client_message_id)
+                        WHERE client_message_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -35,6 +35,7 @@ public final class SQLiteStore: Store {
     public let templates: any AggregateRepository<Template>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
+    public let chatMessages: any ChatMessageLog
     public let automations: any AggregateRepository<Automation>
     public let sends: any AggregateRepository<Send>
     public let emailJobs: any EmailJobQueue
@@ -55,6 +56,7 @@ public final class SQLiteStore: Store {
         templates = SQLiteAggregateRepository<Template>(database: database)
         campaigns = SQLiteAggregateRepository<Campaign>(database: database)
         conversations = SQLiteAggregateRepository<Conversation>(database: database)
+        chatMessages = SQLiteChatMessageLog(database: database)
         automations = SQLiteAggregateRepository<Automation>(database: database)
         sends = SQLiteAggregateRepository<Send>(database: database)
         emailJobs = SQLiteEmailJobQueue(database: database, clock: clock)

@@ -1,0 +1,188 @@
+import CarteiroDomain
+import CarteiroStore
+import CarteiroTesting
+import Foundation
+import Testing
+
+@Suite("Chat message log: one contract, both backends")
+struct ChatMessageLogContractTests {
+    @Test(arguments: Backend.allCases)
+    func messagesAreReadBackInSequenceOrderAfterACursorAndUpToALimit(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = fixture.store.chatMessages
+            let conversation = ConversationID()
+            let other = ConversationID()
+            // Appended out of order, to show reads sort by sequence rather than by insertion.
+            for sequence in [2, 1, 4, 3, 5] {
+                _ = try await log.append(try message(conversation, sequence, at: fixture.clock.now()), events: [])
+            }
+            _ = try await log.append(try message(other, 1, at: fixture.clock.now()), events: [])
+
+            let all = try await log.messages(in: conversation, after: 0, limit: 100)
+            #expect(all.map(\.sequence) == [1, 2, 3, 4, 5])
+            #expect(all.allSatisfy { $0.conversationID == conversation })
+            #expect(all.first?.text == "message 1")
+            #expect(all.first?.createdAt == fixture.clock.now())
+            let page = try await log.messages(in: conversation, after: 2, limit: 2)
+            #expect(page.map(\.sequence) == [3, 4])
+            #expect(try await log.messages(in: conversation, after: 5, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func storedMessageKeepsEveryField(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let original = try ChatMessage(
+                conversationID: ConversationID(), sequence: 1, author: .agent(id: "ana"), text: "Olá! Posso ajudar?", clientMessageID: "c-1",
+                quickReplies: ["Sim", "Não"], createdAt: Date(timeIntervalSince1970: 1_700_000_000.123))
+            let appended = try await fixture.store.chatMessages.append(original, events: [])
+            let read = try #require(try await fixture.store.chatMessages.messages(in: original.conversationID, after: 0, limit: 1).first)
+            #expect(read == original)
+            #expect(appended == original)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func lastSequenceIsTheHighestStoredAndZeroWhenNone(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = fixture.store.chatMessages
+            let conversation = ConversationID()
+            #expect(try await log.lastSequence(in: conversation) == 0)
+            for sequence in 1...3 { _ = try await log.append(try message(conversation, sequence, at: fixture.clock.now()), events: []) }
+            #expect(try await log.lastSequence(in: conversation) == 3)
+            #expect(try await log.lastSequence(in: ConversationID()) == 0)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func takenSequenceThrowsConflictAndStoresNothingAndAppendsNoEvents(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = fixture.store.chatMessages
+            let conversation = ConversationID()
+            let first = try message(conversation, 1, at: fixture.clock.now())
+            _ = try await log.append(first, events: [posted(first)])
+            let eventsBefore = try await fixture.store.events.read(after: 0, limit: 100)
+
+            let loser = try message(conversation, 1, text: "the other answer", clientID: "late", at: fixture.clock.now())
+            let error = await #expect(throws: StoreError.self) { try await log.append(loser, events: [posted(loser)]) }
+            #expect(error?.isConflict == true, "\(String(describing: error))")
+
+            let stored = try await log.messages(in: conversation, after: 0, limit: 10)
+            #expect(stored.map(\.id) == [first.id])
+            #expect(try await fixture.store.events.read(after: 0, limit: 100).map(\.id) == eventsBefore.map(\.id))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func resendWithTheSameClientMessageIDReturnsTheOriginalWithoutANewMessageOrEvents(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = fixture.store.chatMessages
+            let conversation = ConversationID()
+            let original = try message(conversation, 1, clientID: "client-7", at: fixture.clock.now())
+            _ = try await log.append(original, events: [posted(original)])
+            fixture.clock.advance(by: .seconds(5))
+
+            // A resend at the next free sequence, and one racing for the original's own sequence.
+            for sequence in [2, 1] {
+                let resend = try message(conversation, sequence, clientID: "client-7", at: fixture.clock.now())
+                let returned = try await log.append(resend, events: [posted(resend)])
+                #expect(returned == original)
+            }
+
+            #expect(try await log.messages(in: conversation, after: 0, limit: 10).map(\.id) == [original.id])
+            let events = try await fixture.store.events.read(after: 0, limit: 100)
+            #expect(events.count == 1)
+            // The same client id in another conversation is a different message.
+            let elsewhere = try message(ConversationID(), 1, clientID: "client-7", at: fixture.clock.now())
+            #expect(try await log.append(elsewhere, events: []).id == elsewhere.id)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func eventsAreAppendedWithTheMessage(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = fixture.store.chatMessages
+            let conversation = ConversationID()
+            let first = try message(conversation, 1, at: fixture.clock.now())
+            let second = try message(conversation, 2, at: fixture.clock.now())
+            _ = try await log.append(first, events: [posted(first)])
+            _ = try await log.append(second, events: [posted(second)])
+
+            let events = try await fixture.store.events.read(after: 0, limit: 100)
+            let payloads = events.compactMap { event -> (ChatMessageID, Int)? in
+                guard case .chatMessagePosted(let posted) = event.payload else { return nil }
+                return (posted.messageID, posted.sequence)
+            }
+            #expect(payloads.map(\.0) == [first.id, second.id])
+            #expect(payloads.map(\.1) == [1, 2])
+            #expect(events.allSatisfy { $0.subject == conversation.rawValue })
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentAppendersRacingForTheNextSequenceLeaveAGapFreeLogWithOneEventPerMessage(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let log = fixture.store.chatMessages
+            let conversation = ConversationID()
+            let now = fixture.clock.now()
+            let (appenders, rounds) = (8, 50)
+            let results = try await withThrowingTaskGroup(of: (stored: [ChatMessageID], conflicts: Int).self) { group in
+                for appender in 0..<appenders {
+                    group.addTask {
+                        var stored: [ChatMessageID] = []
+                        var conflicts = 0
+                        for round in 0..<rounds {
+                            // Like two chat processes answering: read the last sequence, take the next, retry on losing.
+                            while true {
+                                let next = try await log.lastSequence(in: conversation) + 1
+                                let candidate = try message(conversation, next, text: "appender \(appender) round \(round)", at: now)
+                                do {
+                                    let appended = try await log.append(candidate, events: [posted(candidate)])
+                                    stored.append(appended.id)
+                                    break
+                                } catch let error as StoreError where error.isConflict {
+                                    conflicts += 1
+                                }
+                            }
+                        }
+                        return (stored, conflicts)
+                    }
+                }
+                var all: [(stored: [ChatMessageID], conflicts: Int)] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            let total = appenders * rounds
+            let claimed = results.flatMap(\.stored)
+            #expect(claimed.count == total)
+
+            let messages = try await log.messages(in: conversation, after: 0, limit: total + 10)
+            #expect(messages.map(\.sequence) == Array(1...total), "gap-free, no duplicates")
+            #expect(Set(messages.map(\.id)) == Set(claimed), "each appender's success is what was stored")
+            #expect(try await log.lastSequence(in: conversation) == total)
+
+            let events = try await fixture.store.events.read(after: 0, limit: total * 2)
+            let postedIDs = events.compactMap { event -> ChatMessageID? in
+                guard case .chatMessagePosted(let posted) = event.payload else { return nil }
+                return posted.messageID
+            }
+            #expect(postedIDs.count == total, "one event per stored message")
+            #expect(Set(postedIDs) == Set(claimed))
+            #expect(results.map(\.conflicts).reduce(0, +) > 0, "the appenders did race")
+        }
+    }
+}
+
+private func message(
+    _ conversation: ConversationID, _ sequence: Int, text: String? = nil, clientID: String? = nil, at date: Date
+) throws -> ChatMessage {
+    try ChatMessage(
+        conversationID: conversation, sequence: sequence, author: .customer, text: text ?? "message \(sequence)", clientMessageID: clientID,
+        createdAt: date)
+}
+
+private func posted(_ message: ChatMessage) -> DomainEvent {
+    DomainEvent(
+        occurredAt: message.createdAt,
+        payload: .chatMessagePosted(.init(conversationID: message.conversationID, messageID: message.id, sequence: message.sequence)))
+}
