@@ -119,56 +119,79 @@ struct ChatMessageLogContractTests {
         }
     }
 
+    /// nx-27017 deviation: transactions running at the same time fail at commit with "no such
+    /// savepoint" although their writes stay applied (see WorkerScaleOutTests), or find the
+    /// events counter without its value ("the events counter has no value"), so on that server
+    /// the race with events — a transaction per append — is a known issue. The race without
+    /// events below runs no transactions and holds on both backends.
     @Test(arguments: Backend.allCases)
     func concurrentAppendersRacingForTheNextSequenceLeaveAGapFreeLogWithOneEventPerMessage(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
-            let log = fixture.store.chatMessages
-            let conversation = ConversationID()
-            let now = fixture.clock.now()
-            let (appenders, rounds) = (8, 50)
-            let results = try await withThrowingTaskGroup(of: (stored: [ChatMessageID], conflicts: Int).self) { group in
-                for appender in 0..<appenders {
-                    group.addTask {
-                        var stored: [ChatMessageID] = []
-                        var conflicts = 0
-                        for round in 0..<rounds {
-                            // Like two chat processes answering: read the last sequence, take the next, retry on losing.
-                            while true {
-                                let next = try await log.lastSequence(in: conversation) + 1
-                                let candidate = try message(conversation, next, text: "appender \(appender) round \(round)", at: now)
-                                do {
-                                    let appended = try await log.append(candidate, events: [posted(candidate)])
-                                    stored.append(appended.id)
-                                    break
-                                } catch let error as StoreError where error.isConflict {
-                                    conflicts += 1
-                                }
+            try await withKnownIssue("nx-27017: concurrent transactions fail with 'no such savepoint'", isIntermittent: true) {
+                try await Self.race(in: fixture, withEvents: true)
+            } when: {
+                backend == .mongodb
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentAppendersWithoutEventsRacingForTheNextSequenceLeaveAGapFreeLog(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in try await Self.race(in: fixture, withEvents: false) }
+    }
+
+    /// Eight appenders, fifty messages each, every one reading the last sequence and taking the
+    /// next, retrying on conflict, as two chat processes answering one conversation do.
+    private static func race(in fixture: StoreFixture, withEvents: Bool) async throws {
+        let log = fixture.store.chatMessages
+        let conversation = ConversationID()
+        let now = fixture.clock.now()
+        let (appenders, rounds) = (8, 50)
+        let results = try await withThrowingTaskGroup(of: (stored: [ChatMessageID], conflicts: Int).self) { group in
+            for appender in 0..<appenders {
+                group.addTask {
+                    var stored: [ChatMessageID] = []
+                    var conflicts = 0
+                    for round in 0..<rounds {
+                        while true {
+                            let next = try await log.lastSequence(in: conversation) + 1
+                            let candidate = try message(conversation, next, text: "appender \(appender) round \(round)", at: now)
+                            do {
+                                let appended = try await log.append(candidate, events: withEvents ? [posted(candidate)] : [])
+                                stored.append(appended.id)
+                                break
+                            } catch let error as StoreError where error.isConflict {
+                                conflicts += 1
                             }
                         }
-                        return (stored, conflicts)
                     }
+                    return (stored, conflicts)
                 }
-                var all: [(stored: [ChatMessageID], conflicts: Int)] = []
-                for try await result in group { all.append(result) }
-                return all
             }
-            let total = appenders * rounds
-            let claimed = results.flatMap(\.stored)
-            #expect(claimed.count == total)
+            var all: [(stored: [ChatMessageID], conflicts: Int)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let total = appenders * rounds
+        let claimed = results.flatMap(\.stored)
+        #expect(claimed.count == total)
 
-            let messages = try await log.messages(in: conversation, after: 0, limit: total + 10)
-            #expect(messages.map(\.sequence) == Array(1...total), "gap-free, no duplicates")
-            #expect(Set(messages.map(\.id)) == Set(claimed), "each appender's success is what was stored")
-            #expect(try await log.lastSequence(in: conversation) == total)
+        let messages = try await log.messages(in: conversation, after: 0, limit: total + 10)
+        #expect(messages.map(\.sequence) == Array(1...total), "gap-free, no duplicates")
+        #expect(Set(messages.map(\.id)) == Set(claimed), "each appender's success is what was stored")
+        #expect(try await log.lastSequence(in: conversation) == total)
+        #expect(results.map(\.conflicts).reduce(0, +) > 0, "the appenders did race")
 
-            let events = try await fixture.store.events.read(after: 0, limit: total * 2)
-            let postedIDs = events.compactMap { event -> ChatMessageID? in
-                guard case .chatMessagePosted(let posted) = event.payload else { return nil }
-                return posted.messageID
-            }
+        let events = try await fixture.store.events.read(after: 0, limit: total * 2)
+        let postedIDs = events.compactMap { event -> ChatMessageID? in
+            guard case .chatMessagePosted(let posted) = event.payload else { return nil }
+            return posted.messageID
+        }
+        if withEvents {
             #expect(postedIDs.count == total, "one event per stored message")
             #expect(Set(postedIDs) == Set(claimed))
-            #expect(results.map(\.conflicts).reduce(0, +) > 0, "the appenders did race")
+        } else {
+            #expect(postedIDs.isEmpty)
         }
     }
 }
