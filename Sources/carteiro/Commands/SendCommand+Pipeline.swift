@@ -48,6 +48,8 @@ extension SendCommand {
             sendID = existing.id
         }
         let acceptSeconds = (ContinuousClock.now - started).timeInterval
+        // Acceptance's garbage (parsed rows, encoded jobs) is not needed while sending.
+        MallocTuning.releaseFreeMemory()
 
         let relays = try (relayURLs.isEmpty ? [Environment.value("CARTEIRO_RELAY") ?? Self.defaultRelay] : relayURLs).map { text in
             do {
@@ -167,6 +169,7 @@ extension SendCommand {
             let now = ContinuousClock.now
             let current = tally.snapshot()
             if current.finals >= expected || now - lastCheck >= .seconds(5) {
+                MallocTuning.releaseFreeMemory()
                 counts = try await store.emailJobs.statusCounts(sendID: sendID)
                 // Jobs still open then are the ones this process has yet to finish.
                 atCheck = current

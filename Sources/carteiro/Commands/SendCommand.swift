@@ -97,9 +97,7 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
-        #if os(Linux)
-            Self.tuneMalloc()
-        #endif
+        MallocTuning.shareOneArena()
         var logger = Logger(label: "carteiro.send")
         logger.logLevel = .warning
         if resume != nil {
@@ -281,26 +279,32 @@ struct SendSummary: Encodable {
     }
 }
 
-#if os(Linux)
-    extension SendCommand {
-        /// glibc malloc settings for a bulk send (measured with `carteiro bench delivery` and perf):
-        /// - one arena for the whole process instead of one per busy thread (SMTP lanes, SQLite
-        ///   queues, the cooperative pool): each arena keeps the memory its threads freed, and a send
-        ///   of a million recipients must stay within 64 MB. Threads that allocate at the same time
-        ///   are few here (two cores' worth), so sharing the arena costs no measurable speed.
-        /// - no giving memory back while sending, and no mmap for blocks under 16 MB: by default the
-        ///   heap shrinks and grows (brk) and large blocks are mapped and unmapped batch after batch,
-        ///   and every shrink or unmap interrupts all the process's threads for a TLB flush (1–7% of
-        ///   the send's CPU in perf profiles). The peak resident set is the same; memory is only not
-        ///   handed back before exit.
-        static func tuneMalloc() {
+/// glibc malloc settings for a bulk send: a send of a million recipients must stay within 64 MB.
+enum MallocTuning {
+    /// One arena for the threads started from here on (SMTP lanes, SQLite queues) instead of one
+    /// per thread: each arena keeps the memory its threads freed. Threads that allocate at the
+    /// same time are few here (two cores' worth), so sharing costs no measurable speed.
+    static func shareOneArena() {
+        #if os(Linux)
             _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
-            _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 256 << 20)
-            _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 16 << 20)
-        }
+        #endif
     }
 
-    // glibc's mallopt, from <malloc.h>, which the Glibc module does not export.
+    /// Hands the free pages inside the heap back to the system (malloc_trim), so that memory
+    /// freed between batches in the middle of the heap does not stay resident. Cheap enough to
+    /// call every few seconds.
+    static func releaseFreeMemory() {
+        #if os(Linux)
+            _ = glibcMallocTrim(0)
+        #endif
+    }
+}
+
+#if os(Linux)
+    // From glibc's <malloc.h>, which the Glibc module does not export.
     @_silgen_name("mallopt")
     private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+
+    @_silgen_name("malloc_trim")
+    private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
