@@ -62,6 +62,7 @@ extension SendCommand {
             throw CLIError.badInput("--strategy must be one of \(RelayPool.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var totalConnections = 0
+        let breakerEvents = BreakerEventLog()
         let pool = RelayPool(
             relays: relays.map { text, relay in
                 let name = RelayURL.redacted(text)
@@ -73,7 +74,8 @@ extension SendCommand {
                 }
                 return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: connections, logger: logger))
             },
-            strategy: strategyValue, clock: SystemWallClock())
+            strategy: strategyValue, clock: SystemWallClock(),
+            onTransition: { relay, transition in breakerEvents.add("\(relay): \(transition.from) → \(transition.to) (\(transition.reason))") })
         // Each batch is claimed, composed, delivered and recorded in turn; with more batches in
         // flight, one is being delivered while others are in the store or being composed, so the
         // connections are not left idle (measured with `carteiro bench delivery`: 8 connections
@@ -118,6 +120,7 @@ extension SendCommand {
         summary.sent = counts[.sent] ?? 0
         summary.retried = snapshot.retried
         summary.perRelay = snapshot.perRelay
+        summary.breakerEvents = breakerEvents.all()
         summary.seconds = (ContinuousClock.now - start).timeInterval
         summary.acceptSeconds = acceptSeconds
         summary.relay = relays.map { RelayURL.redacted($0.0) }.joined(separator: ", ")
@@ -283,6 +286,13 @@ final class SendTally: Sendable {
     }
 
     func snapshot() -> Snapshot { state.withLock { $0 } }
+}
+
+/// The relays' circuit-breaker changes during a send, in order, for its summary.
+final class BreakerEventLog: Sendable {
+    private let events = Mutex<[String]>([])
+    func add(_ event: String) { events.withLock { $0.append(event) } }
+    func all() -> [String] { events.withLock { $0 } }
 }
 
 /// A live progress bar on a terminal; plain periodic lines otherwise.

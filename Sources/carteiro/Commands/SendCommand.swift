@@ -247,6 +247,8 @@ struct SendSummary: Encodable {
     /// Validating the recipients and writing the send and its jobs.
     var acceptSeconds = 0.0
     var relay = ""
+    /// Circuit-breaker changes, e.g. "smtp://a:25: closed → open (5 transient failures in a row)".
+    var breakerEvents: [String] = []
 
     /// Recipients listed per failure reason; the rest are counted only, so a send that fails
     /// for a million recipients does not list them all in memory.
@@ -271,6 +273,7 @@ struct SendSummary: Encodable {
             "  \(String(format: "%.1f", seconds)) s, \(Int(rate)) messages/s (accepted in \(String(format: "%.1f", acceptSeconds)) s before); send \(sendID)"
         )
         for (relay, count) in perRelay.sorted(by: { $0.key < $1.key }) { emit("  via \(relay): \(count)") }
+        for event in breakerEvents { emit("  breaker \(event)") }
         for (reason, count) in failuresByReason.sorted(by: { $0.value > $1.value }) {
             let recipients = failures[reason] ?? []
             let shown = recipients.prefix(5).joined(separator: ", ") + (count > 5 ? ", …" : "")
