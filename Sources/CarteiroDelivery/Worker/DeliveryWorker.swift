@@ -176,10 +176,18 @@ public struct DeliveryWorker: Service {
         var composedByStream: [MailStream: [(EmailJob, ComposedMessage)]] = [:]
         let now = clock.now()
 
+        // A batch is nearly always one send: look its content up once, not once per job.
+        var contents: [SendID: SendCatalog.Content] = [:]
         for job in jobs {
             let token = job.lease?.token ?? ""
             do {
-                let content = try await catalog.content(for: job.sendID)
+                let content: SendCatalog.Content
+                if let cached = contents[job.sendID] {
+                    content = cached
+                } else {
+                    content = try await catalog.content(for: job.sendID)
+                    contents[job.sendID] = content
+                }
                 let message = try content.composer.compose(job, template: content.template)
                 composedByStream[job.stream, default: []].append((job, message))
             } catch let error as CompositionError {
@@ -210,6 +218,12 @@ public struct DeliveryWorker: Service {
             let elapsed = (ContinuousClock.now - started).nanoseconds
             Timer(label: "carteiro_send_batch_duration_seconds", dimensions: [("relay", lease.relay)]).recordNanoseconds(elapsed)
             let latency = Timer(label: "carteiro_email_send_latency_seconds", dimensions: [("relay", lease.relay)])
+            var outcomeCounts = (sent: 0, retry: 0, failed: 0)
+            defer {
+                for (outcome, count) in [("sent", outcomeCounts.sent), ("retry", outcomeCounts.retry), ("failed", outcomeCounts.failed)] where count > 0 {
+                    Counter(label: "carteiro_emails_total", dimensions: [("relay", lease.relay), ("outcome", outcome)]).increment(by: count)
+                }
+            }
             for ((job, _), result) in zip(pairs, results) {
                 let token = job.lease?.token ?? ""
                 switch result {
@@ -217,17 +231,17 @@ public struct DeliveryWorker: Service {
                     outcomes.append(.init(jobID: job.id, leaseToken: token, result: .sent(relay: lease.relay)))
                     latency.recordNanoseconds(elapsed)
                     report.sent[lease.relay, default: 0] += 1
-                    Counter(label: "carteiro_emails_total", dimensions: [("relay", lease.relay), ("outcome", "sent")]).increment()
+                    outcomeCounts.sent += 1
                 case .rejected(let failure) where failure.isTransient && !configuration.backoff.isExhausted(attempts: job.attempts):
                     let delay = configuration.backoff.delay(afterAttempt: job.attempts, retryAfter: failure.retryAfter, using: &random)
                     outcomes.append(
                         .init(jobID: job.id, leaseToken: token, result: .retry(at: now.addingTimeInterval(delay.timeInterval), relay: lease.relay, failure: failure.failure)))
                     report.retried += 1
-                    Counter(label: "carteiro_emails_total", dimensions: [("relay", lease.relay), ("outcome", "retry")]).increment()
+                    outcomeCounts.retry += 1
                 case .rejected(let failure):
                     outcomes.append(.init(jobID: job.id, leaseToken: token, result: .failed(relay: lease.relay, failure: failure.failure)))
                     report.failed[failure.failure.replyCode.map(String.init) ?? "transport", default: 0] += 1
-                    Counter(label: "carteiro_emails_total", dimensions: [("relay", lease.relay), ("outcome", "failed")]).increment()
+                    outcomeCounts.failed += 1
                 }
             }
         }

@@ -96,6 +96,10 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
 
 extension StringProtocol {
     func trimmingWhitespace() -> String {
+        // Nearly every address arrives trimmed: no copy then.
+        if let first = unicodeScalars.first, let last = unicodeScalars.last, !first.properties.isWhitespace, !last.properties.isWhitespace {
+            return String(self)
+        }
         let scalars = Array(unicodeScalars)
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
