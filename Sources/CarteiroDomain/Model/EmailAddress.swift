@@ -26,6 +26,10 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         self.value = candidate
     }
 
+    /// An address read back from Carteiro's own store, where only validated addresses are written:
+    /// not checked again (the checks are a measurable share of claiming and recording jobs).
+    public init(storedValue: String) { self.value = storedValue }
+
     public var description: String { value }
 
     public var localPart: Substring { value[..<value.lastIndex(of: "@")!] }

@@ -138,7 +138,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         let sendID = SendID(rawValue: row["send_id"])
         let campaignID = (row["campaign_id"] as String?).map(CampaignID.init(rawValue:))
         let contactID = (row["contact_id"] as String?).map(ContactID.init(rawValue:))
-        let recipient = try EmailAddress(row["recipient"] as String)
+        let recipient = EmailAddress(storedValue: row["recipient"])
         switch outcome.result {
         case .sent(let relay):
             return DomainEvent(
