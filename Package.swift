@@ -228,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroNLUTests",
-            dependencies: ["CarteiroNLU"],
+            dependencies: ["CarteiroNLU", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,14 +1,15 @@
 import CarteiroChat
+import CarteiroTesting
 import Foundation
 
 /// The shipped support bot (`bots/support.yml`), loaded and trained once for all suites.
 enum SupportBot {
     static let file: String = {
-        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path), folder.path != "/" {
-            folder.deleteLastPathComponent()
+        do {
+            return try repositoryRoot(startingAt: #filePath).appendingPathComponent("bots/support.yml").path
+        } catch {
+            fatalError("no repository root above \(#filePath): \(error)")
         }
-        return folder.appendingPathComponent("bots/support.yml").path
     }()
 
     static let bot: Bot = {

@@ -6,7 +6,7 @@ import Testing
     static let baselineAccuracy = 0.913
 
     @Test func accuracyOnTheTestSplitReachesTheScikitLearnBaseline() throws {
-        let corpora = try #require(Corpora.directory(), "no corpora: set CARTEIRO_CORPORA or put them in ../shared/corpora")
+        let corpora = try Corpora.directory()
         let training = try LabeledUtterance.load(csvFile: corpora + "/banking77/train.csv")
         let test = try LabeledUtterance.load(csvFile: corpora + "/banking77/test.csv")
         #expect(training.count == 10003)

@@ -257,6 +257,7 @@ public struct DeliveryWorker: Service {
         var free: [Int] = []
         var lanes: [[Int]] = []
         var laneOfSlot: [String: [Int]] = [:]
+        var sentToDomain: [String: Int] = [:]
         for (index, item) in messages.enumerated() {
             guard let held = slots[item.domain], !held.isEmpty else {
                 free.append(index)
@@ -268,9 +269,11 @@ public struct DeliveryWorker: Service {
                     return lanes.count - 1
                 }
             }
+            // The domain's messages go round its lanes in turn.
             let domainLanes = laneOfSlot[item.domain]!
-            let position = lanes[domainLanes[0]].count + domainLanes.dropFirst().reduce(0) { $0 + lanes[$1].count }
-            lanes[domainLanes[position % domainLanes.count]].append(index)
+            let turn = sentToDomain[item.domain, default: 0]
+            lanes[domainLanes[turn % domainLanes.count]].append(index)
+            sentToDomain[item.domain] = turn + 1
         }
         var results = [TransportOutcome?](repeating: nil, count: messages.count)
         let unlimited = free

@@ -53,7 +53,7 @@ extension SendCommand {
 
         let relays = try (relayURLs.isEmpty ? [Environment.value("CARTEIRO_RELAY") ?? Self.defaultRelay] : relayURLs).map { text in
             do {
-                return (text, try RelayURL.parse(text))
+                return (text, try RelayDefinition.parse(text))
             } catch {
                 throw CLIError.badInput("\(error)")
             }
@@ -64,15 +64,15 @@ extension SendCommand {
         var totalConnections = 0
         let breakerEvents = BreakerEventLog()
         let pool = RelayPool(
-            relays: relays.map { text, relay in
-                let name = RelayURL.redacted(text)
+            relays: relays.map { text, definition in
                 let connections = connections(for: text)
-                if case .smtp(let configuration) = relay {
+                if case .smtp(let configuration) = definition.url {
                     totalConnections += connections ?? configuration.maxConnections
                 } else {
                     totalConnections += 1
                 }
-                return (RelayConfiguration(name: name), relay.makeTransport(name: name, maxConnections: connections, logger: logger))
+                // The same relay settings (weight, rate, streams, name) as `serve` takes.
+                return (definition.configuration, definition.makeTransport(maxConnections: connections, logger: logger))
             },
             strategy: strategyValue, clock: SystemWallClock(),
             onTransition: { relay, transition in breakerEvents.add("\(relay): \(transition.from) → \(transition.to) (\(transition.reason))") })
@@ -123,7 +123,7 @@ extension SendCommand {
         summary.breakerEvents = breakerEvents.all()
         summary.seconds = (ContinuousClock.now - start).timeInterval
         summary.acceptSeconds = acceptSeconds
-        summary.relay = relays.map { RelayURL.redacted($0.0) }.joined(separator: ", ")
+        summary.relay = relays.map(\.1.configuration.name).joined(separator: ", ")
         if let send = try await store.sends.get(sendID) {
             summary.requested = send.requested
             summary.suppressed = send.suppressed

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMIME
 import CarteiroMail
@@ -195,7 +196,7 @@ struct SendCommand: AsyncParsableCommand {
             guard requested > 0 else { throw CLIError.badInput("no recipients") }
             // Compiled here only to refuse a bad template before anything is written or sent.
             _ = try MailTemplate(subject: subject, html: htmlBody, text: textBody, extraVariables: columns)
-            for relay in relayURLs { _ = try RelayURL.parse(relay) }
+            for relay in relayURLs { _ = try RelayDefinition.parse(relay) }
             _ = try makeSigner(domain: String(sender.domain))
             let send = try Send(
                 stream: .bulk, from: try EmailAddress(sender.address, field: "--from"), fromName: fromName,
