@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -141,7 +142,10 @@ let package = Package(
                 "CarteiroDelivery",
                 "CarteiroMail",
                 "CarteiroStore",
+                "CarteiroChat",
+                "CarteiroChatProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -168,6 +172,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The chat wire protocol: customer, agent and server frames as JSON text, shared by the
+        // server, the terminal client and the chat benchmark.
+        .target(
+            name: "CarteiroChatProtocol",
+            swiftSettings: swiftSettings
+        ),
         // The one executable: a thin command line over the server and the libraries.
         .executableTarget(
             name: "carteiro",
@@ -183,7 +193,9 @@ let package = Package(
                 "CarteiroServer",
                 "CarteiroNLU",
                 "CarteiroChat",
+                "CarteiroChatProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -234,6 +246,11 @@ let package = Package(
         .testTarget(
             name: "CarteiroChatTests",
             dependencies: ["CarteiroChat", "CarteiroNLU", "CarteiroDomain", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroChatProtocolTests",
+            dependencies: ["CarteiroChatProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
