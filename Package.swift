@@ -178,6 +178,18 @@ let package = Package(
             name: "CarteiroChatProtocol",
             swiftSettings: swiftSettings
         ),
+        // Chat clients that survive network drops (reconnect, resume by sequence, resend
+        // unacknowledged messages): the terminal client and tests use them.
+        .target(
+            name: "CarteiroChatClient",
+            dependencies: [
+                "CarteiroChatProtocol",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: a thin command line over the server and the libraries.
         .executableTarget(
             name: "carteiro",
@@ -194,9 +206,11 @@ let package = Package(
                 "CarteiroNLU",
                 "CarteiroChat",
                 "CarteiroChatProtocol",
+                "CarteiroChatClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -251,6 +265,11 @@ let package = Package(
         .testTarget(
             name: "CarteiroChatProtocolTests",
             dependencies: ["CarteiroChatProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroChatClientTests",
+            dependencies: ["CarteiroChatClient", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -345,7 +345,7 @@ public enum SMTPSink {
 
 // MARK: - Shared helpers
 
-private func terminate(_ process: Process, immediately: Bool = false) {
+func terminate(_ process: Process, immediately: Bool = false) {
     guard process.isRunning else { return }
     if immediately {
         kill(process.processIdentifier, SIGKILL)
@@ -361,7 +361,7 @@ private func terminate(_ process: Process, immediately: Bool = false) {
 
 /// Waits until something listens on 127.0.0.1:`port`, looking at /proc/net/tcp rather than
 /// connecting, so the sink's connection count starts at zero.
-private func waitUntilListening(
+func waitUntilListening(
     port: Int, process: Process, name: String, logs: [URL], timeout: Duration = .seconds(20), cleanUp: () -> Void
 ) async throws {
     let deadline = ContinuousClock.now + timeout
