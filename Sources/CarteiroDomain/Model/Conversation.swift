@@ -39,6 +39,13 @@ public struct Conversation: Aggregate {
     public var detectedIntents: [String]
     /// Sequence number of the last stored message; the next message gets `lastSequence + 1`.
     public var lastSequence: Int
+    /// SHA-256 (lowercase hex) of the customer's resume token; the token itself is never stored.
+    public var resumeTokenHash: String?
+    /// The bot's dialogue state as JSON, opaque here: the chat service owns its shape. Kept with the
+    /// conversation so that a conversation survives a restart or moves to another process.
+    public var botState: String?
+    /// Since when the conversation waits for an agent; nil when it does not.
+    public var waitingSince: Date?
     public let createdAt: Date
     public var updatedAt: Date
 
@@ -60,6 +67,7 @@ public struct Conversation: Aggregate {
 
     public mutating func requestAgent(at now: Date) throws(TransitionError) {
         status = try status.moving(to: .waitingAgent)
+        waitingSince = now
         updatedAt = now
     }
 
@@ -69,6 +77,7 @@ public struct Conversation: Aggregate {
         }
         status = .open
         owner = .agent(id: agentID)
+        waitingSince = nil
         updatedAt = now
     }
 
@@ -76,12 +85,24 @@ public struct Conversation: Aggregate {
         guard status != .closed else { throw TransitionError(entity: Status.entityName, from: status.rawValue, to: "bot") }
         if status == .waitingAgent { status = .open }
         owner = .bot
+        waitingSince = nil
         updatedAt = now
     }
 
     public mutating func close(at now: Date) throws(TransitionError) {
         status = try status.moving(to: .closed)
+        waitingSince = nil
         updatedAt = now
+    }
+}
+
+extension Conversation.Owner {
+    /// `bot`, or the agent's id: the value the store indexes as `owner`.
+    public var indexValue: String {
+        switch self {
+        case .bot: "bot"
+        case .agent(let id): "agent:\(id)"
+        }
     }
 }
 
@@ -101,13 +122,25 @@ public struct ChatMessage: Hashable, Sendable, Codable, Identifiable {
     /// Id the client gave its message, to make a resent message idempotent.
     public let clientMessageID: String?
     public let quickReplies: [String]
+    /// Set on the system entries that record a change of owner or status, so that a client
+    /// replaying the conversation sees hand-offs at their place in the sequence.
+    public let notice: Notice?
     public let createdAt: Date
 
     public static let maximumTextBytes = 4096
 
+    public enum Notice: String, Hashable, Sendable, Codable, CaseIterable {
+        /// Waiting for an agent.
+        case queued
+        /// An agent took the conversation.
+        case assigned
+        case returnedToBot = "returned_to_bot"
+        case closed
+    }
+
     public init(
         id: ChatMessageID = ChatMessageID(), conversationID: ConversationID, sequence: Int, author: Author, text: String,
-        clientMessageID: String? = nil, quickReplies: [String] = [], createdAt: Date
+        clientMessageID: String? = nil, quickReplies: [String] = [], notice: Notice? = nil, createdAt: Date
     ) throws(ValidationError) {
         guard sequence >= 1 else { throw ValidationError(field: "sequence", reason: "starts at 1") }
         guard !text.isEmpty else { throw .empty("text") }
@@ -121,6 +154,7 @@ public struct ChatMessage: Hashable, Sendable, Codable, Identifiable {
         self.text = text
         self.clientMessageID = clientMessageID
         self.quickReplies = quickReplies
+        self.notice = notice
         self.createdAt = createdAt
     }
 }

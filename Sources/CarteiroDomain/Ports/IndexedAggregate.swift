@@ -61,6 +61,8 @@ extension Conversation: StoredAggregate {
     public static let indexedFields: [IndexedField<Conversation>] = [
         .single("status") { $0.status.rawValue },
         .single("customer") { $0.customerID },
+        .single("owner") { $0.owner.indexValue },
+        .single("resume", unique: true) { $0.resumeTokenHash },
     ]
 }
 

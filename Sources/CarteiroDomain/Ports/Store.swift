@@ -15,6 +15,8 @@ public protocol Store: Sendable {
     var relayStates: any RelayStateBoard { get }
     /// Per-recipient-domain rate limits shared by the worker processes.
     var throttle: any DeliveryThrottle { get }
+    /// Agent and admin tokens (hashes only).
+    var agentTokens: any AgentTokenStore { get }
 
     /// A short description for logs, with credentials masked.
     var displayName: String { get }

@@ -56,6 +56,7 @@ public final class MongoStore: Store {
     public let events: any EventLog
     public let relayStates: any RelayStateBoard
     public let throttle: any DeliveryThrottle
+    public let agentTokens: any AgentTokenStore
     public let displayName: String
 
     private let database: MongoDatabase
@@ -75,6 +76,7 @@ public final class MongoStore: Store {
         events = MongoEventLog(database: database)
         relayStates = MongoRelayStateBoard(database: database)
         throttle = MongoDeliveryThrottle(database: database)
+        agentTokens = MongoAgentTokenStore(database: database)
     }
 
     /// Connects, checks that a server answers within `connectTimeout` (a clear error naming the
@@ -127,6 +129,7 @@ final class MongoDatabase: Sendable {
     static let deliveryRatesCollection = "delivery_rates"
     static let deliverySlotsCollection = "delivery_slots"
     static let chatMessagesCollection = "chat_messages"
+    static let agentTokensCollection = "agent_tokens"
 
     init(pool: MongoClientPool, logger: Logger) {
         self.pool = pool
@@ -199,6 +202,9 @@ final class MongoDatabase: Sendable {
                         keys: ["conversationID": 1, "clientMessageID": 1], name: "client_message_id", unique: true,
                         partialFilter: ["clientMessageID": ["$exists": true]]),
                 ], on: Self.chatMessagesCollection)
+            try connection.createIndexes(
+                [MongoIndex(keys: ["tokenHash": 1], name: "token_hash", unique: true), MongoIndex(keys: ["name": 1], name: "name")],
+                on: Self.agentTokensCollection)
         }
     }
 

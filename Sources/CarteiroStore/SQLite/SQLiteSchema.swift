@@ -151,6 +151,20 @@ enum SQLiteSchema {
                         WHERE client_message_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v5: agent tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agent_tokens (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        revoked INTEGER NOT NULL,
+                        created_at_ms INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX agent_tokens_name ON agent_tokens (name);
+                    """)
+        }
         return migrator
     }
 }

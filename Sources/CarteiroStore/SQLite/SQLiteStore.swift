@@ -42,6 +42,7 @@ public final class SQLiteStore: Store {
     public let events: any EventLog
     public let relayStates: any RelayStateBoard
     public let throttle: any DeliveryThrottle
+    public let agentTokens: any AgentTokenStore
     public let displayName: String
 
     private let database: SQLiteDatabase
@@ -63,6 +64,7 @@ public final class SQLiteStore: Store {
         events = SQLiteEventLog(database: database)
         relayStates = SQLiteRelayStateBoard(database: database)
         throttle = SQLiteDeliveryThrottle(database: database)
+        agentTokens = SQLiteAgentTokenStore(database: database)
     }
 
     public func ping() async throws {

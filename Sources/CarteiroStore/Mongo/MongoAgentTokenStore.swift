@@ -1,0 +1,66 @@
+import CarteiroDomain
+import Foundation
+import MongoKit
+
+/// Agent tokens as documents whose `_id` is the token id, with a unique index on `tokenHash`.
+/// `createdAt` is int64 epoch milliseconds, as everywhere the Mongo store keeps times itself.
+struct MongoAgentTokenStore: AgentTokenStore {
+    let database: MongoDatabase
+
+    private static let collection = MongoDatabase.agentTokensCollection
+
+    func create(_ token: AgentToken) async throws {
+        let document: BSONDocument = [
+            "_id": .string(token.id.rawValue), "name": .string(token.name), "scope": .string(token.scope.rawValue),
+            "tokenHash": .string(token.tokenHash), "revoked": .bool(token.revoked), "createdAt": MongoEmailJobCoding.milliseconds(token.createdAt),
+        ]
+        do {
+            try await database.run { connection in try connection.insertOne(document, into: Self.collection) }
+        } catch let error as StoreError where error.isDuplicate {
+            throw StoreError(.duplicate, "an agent token with this hash or id already exists", field: "tokenHash")
+        }
+    }
+
+    func token(hash: String) async throws -> AgentToken? {
+        let hash = hash.lowercased()
+        return try await database.run { connection in
+            try connection.findOne(["tokenHash": .string(hash)], in: Self.collection).map(Self.token(from:))
+        }
+    }
+
+    func revoke(name: String) async throws -> Int {
+        try await database.run { connection in
+            try connection.updateMany(
+                filter: ["name": .string(name), "revoked": false], update: ["$set": ["revoked": true]], in: Self.collection
+            ).modified
+        }
+    }
+
+    func revoke(id: AgentTokenID) async throws -> Bool {
+        try await database.run { connection in
+            let result = try connection.updateOne(
+                filter: ["_id": .string(id.rawValue), "revoked": false], update: ["$set": ["revoked": true]], in: Self.collection)
+            return result.modified == 1
+        }
+    }
+
+    func list() async throws -> [AgentToken] {
+        try await database.run { connection in
+            try connection.find([:], in: Self.collection, sort: ["_id": 1]).map(Self.token(from:))
+        }
+    }
+
+    private static func token(from document: BSONDocument) throws -> AgentToken {
+        guard let id = document["_id"]?.stringValue, let name = document["name"]?.stringValue,
+            let scope = document["scope"]?.stringValue.flatMap(AgentToken.Scope.init(rawValue:)), let hash = document["tokenHash"]?.stringValue,
+            let createdAt = MongoEmailJobCoding.date(document["createdAt"])
+        else { throw StoreError(.corrupt, "an agent token document lacks a field: \(document)") }
+        do {
+            return try AgentToken(
+                id: AgentTokenID(rawValue: id), name: name, scope: scope, tokenHash: hash, revoked: document["revoked"]?.boolValue ?? false,
+                createdAt: createdAt)
+        } catch {
+            throw StoreError(.corrupt, "a stored agent token is invalid: \(error)")
+        }
+    }
+}
