@@ -144,10 +144,12 @@ let package = Package(
                 "CarteiroStore",
                 "CarteiroChat",
                 "CarteiroChatProtocol",
+                "CarteiroConversations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -190,6 +192,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Conversations: customers, the bot and agents on the store's message log (sequence-checked
+        // answers, hand-off, claims), in-process fan-out and a feed of other processes' messages. No transport.
+        .target(
+            name: "CarteiroConversations",
+            dependencies: [
+                "CarteiroDomain",
+                "CarteiroChat",
+                "CarteiroEvents",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: a thin command line over the server and the libraries.
         .executableTarget(
             name: "carteiro",
@@ -207,6 +223,7 @@ let package = Package(
                 "CarteiroChat",
                 "CarteiroChatProtocol",
                 "CarteiroChatClient",
+                "CarteiroConversations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -273,6 +290,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CarteiroConversationsTests",
+            dependencies: [
+                "CarteiroConversations", "CarteiroChat", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MongoKitTests",
             dependencies: ["MongoKit", "CarteiroTesting"],
             swiftSettings: swiftSettings
@@ -289,8 +315,9 @@ let package = Package(
         .testTarget(
             name: "CarteiroServerTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
+                "CarteiroDomain", "CarteiroStore", "CarteiroServer", "CarteiroTesting", "MongoKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,7 +6,7 @@ struct Carteiro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carteiro",
         abstract: "Support chat bot and email automation, self-hosted.",
-        subcommands: [ServeCommand.self, SendCommand.self, DKIMCommand.self, EventsCommand.self, BotCommand.self, ChatCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, SendCommand.self, DKIMCommand.self, EventsCommand.self, BotCommand.self, ChatCommand.self, TokenCommand.self, BenchCommand.self]
     )
 
     /// Bad input exits 2 with one line, before anything starts (argument-parser's own default

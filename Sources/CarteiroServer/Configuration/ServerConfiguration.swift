@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var batchSize: Int = 200
     /// Per-recipient-domain entries `DOMAIN:PER_MINUTE[:PARALLEL]`, validated with the rest.
     public var domainLimits: [String] = []
+    /// The chat role: bot file, allowed origins, connection limits, bench echo route.
+    public var chat = ChatConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "carteiro-data", store: StoreLocation? = nil,

@@ -1,3 +1,5 @@
+public import CarteiroChat
+import CarteiroConversations
 public import CarteiroDomain
 import CarteiroDelivery
 public import CarteiroEvents
@@ -5,6 +7,7 @@ import CarteiroMail
 import Foundation
 import UnixSignals
 public import Hummingbird
+import HummingbirdWebSocket
 public import Logging
 public import Prometheus
 public import ServiceLifecycle
@@ -16,21 +19,42 @@ public struct CarteiroRuntime {
     public let store: any Store
     public let registry: PrometheusCollectorRegistry
     public let logger: Logger
+    /// The chat role's conversations (with their hub), when the process has the role and a bot.
+    private let conversations: ConversationService?
 
-    public init(configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, logger: Logger) {
+    /// `bot` is the trained bot of the `chat` role; without it the role serves no conversations.
+    public init(configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, bot: Bot? = nil, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.registry = registry
         self.logger = logger
+        if configuration.roles.contains(.chat), let bot {
+            conversations = ConversationService(
+                dependencies: .init(conversations: store.conversations, messages: store.chatMessages, bot: bot, hub: ConversationHub()),
+                logger: logger)
+        } else {
+            conversations = nil
+        }
     }
 
-    /// The HTTP application. `onServerRunning` receives the bound port (useful with port 0).
+    /// The HTTP application, with the chat role's WebSocket routes. `onServerRunning` receives the
+    /// bound port (useful with port 0).
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
         RelayRoutes(board: store.relayStates).register(on: router)
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        let chat = configuration.chat
+        ChatRoutes(
+            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat,
+            gate: ConnectionGate(maximum: chat.maximumConnections), logger: logger
+        ).register(on: webSocketRouter)
         return Application(
             router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSocketRouter,
+                configuration: .init(ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+            ),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -44,6 +68,10 @@ public struct CarteiroRuntime {
         var services: [any Service] = [StoreService(store: store)]
         for subscriber in subscribers {
             services.append(EventSubscription(subscriber: subscriber, log: store.events, logger: logger))
+        }
+        if let conversations {
+            services.append(
+                ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         services.append(makeApplication(onServerRunning: onServerRunning))

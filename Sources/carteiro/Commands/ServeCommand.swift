@@ -1,4 +1,5 @@
 import ArgumentParser
+import CarteiroChat
 import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMail
@@ -41,6 +42,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("domain-limit"), help: "Recipient-domain limit DOMAIN:PER_MINUTE[:PARALLEL] (repeatable; - for none), shared by all workers. [env: CARTEIRO_DOMAIN_LIMITS, comma-separated]")
     var domainLimits: [String] = []
 
+    @Option(help: "Bot file of the chat role, trained at start. [env: CARTEIRO_BOT] (default: bots/support.yml)")
+    var bot: String?
+
+    @Option(name: .customLong("chat-origin"), help: "Browser Origin allowed to open /chat and /agent (repeatable; none set: any). [env: CARTEIRO_CHAT_ORIGINS, comma-separated]")
+    var chatOrigins: [String] = []
+
+    @Option(name: .customLong("chat-max-connections"), help: "Open chat and agent connections at most. [env: CARTEIRO_CHAT_MAX_CONNECTIONS] (default: 10000)")
+    var chatMaxConnections: String?
+
+    @Option(name: .customLong("chat-rate"), help: "Frames per second a chat connection may send on average. [env: CARTEIRO_CHAT_RATE] (default: 20)")
+    var chatRate: String?
+
+    @Option(name: .customLong("chat-burst"), help: "Frames a chat connection may send at once. [env: CARTEIRO_CHAT_BURST] (default: 40)")
+    var chatBurst: String?
+
+    @Option(name: .customLong("chat-idle-seconds"), help: "Seconds of silence after which a chat connection is closed. [env: CARTEIRO_CHAT_IDLE_SECONDS] (default: 300)")
+    var chatIdleSeconds: String?
+
+    @Flag(name: .customLong("bench-echo"), help: "Serve the bare echo WebSocket route /bench/echo for carteiro bench chat. [env: CARTEIRO_BENCH_ECHO=1]")
+    var benchEcho = false
+
     @Option(name: .customLong("log-format"), help: "text or json. [env: CARTEIRO_LOG_FORMAT] (default: text)")
     var logFormat: String?
 
@@ -59,7 +81,16 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.badInput("cannot open the store \(configuration.store): \(error)")
         }
-        let runtime = CarteiroRuntime(configuration: configuration, store: store, registry: registry, logger: logger)
+        var bot: Bot?
+        if configuration.roles.contains(.chat) {
+            do {
+                bot = try Bot.load(file: configuration.chat.botFile)
+            } catch {
+                await store.close()
+                throw CLIError.badInput("cannot load the bot: \(error)")
+            }
+        }
+        let runtime = CarteiroRuntime(configuration: configuration, store: store, registry: registry, bot: bot, logger: logger)
         try await runtime.run { port in
             logger.info("listening", metadata: ["url": "http://\(configuration.host):\(port)"])
         }
@@ -105,10 +136,34 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
             configuration.batchSize = batch
             configuration.domainLimits = limitList
+            configuration.chat = try makeChatConfiguration()
             try configuration.validateRelays()
             return configuration
         } catch let error as ConfigurationError {
             throw CLIError.badInput(error.description)
         }
+    }
+
+    private func makeChatConfiguration() throws(ConfigurationError) -> ChatConfiguration {
+        var chat = ChatConfiguration()
+        chat.botFile = bot ?? Environment.value("CARTEIRO_BOT") ?? chat.botFile
+        chat.allowedOrigins = chatOrigins.isEmpty
+            ? (Environment.value("CARTEIRO_CHAT_ORIGINS")?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? [])
+            : chatOrigins
+        func number(_ flag: String?, _ variable: String, _ key: String, default value: Double) throws(ConfigurationError) -> Double {
+            let text = flag ?? Environment.value(variable) ?? String(value)
+            guard let number = Double(text), number.isFinite, number > 0 else {
+                throw ConfigurationError(key: key, message: "'\(text)' is not a positive number")
+            }
+            return number
+        }
+        chat.maximumConnections = Int(try number(chatMaxConnections, "CARTEIRO_CHAT_MAX_CONNECTIONS", "chat-max-connections", default: 10_000))
+        chat.framesPerSecond = try number(chatRate, "CARTEIRO_CHAT_RATE", "chat-rate", default: chat.framesPerSecond)
+        chat.burst = Int(try number(chatBurst, "CARTEIRO_CHAT_BURST", "chat-burst", default: Double(chat.burst)))
+        let idle = try number(chatIdleSeconds, "CARTEIRO_CHAT_IDLE_SECONDS", "chat-idle-seconds", default: 300)
+        chat.idleTimeout = .milliseconds(Int64(idle * 1000))
+        chat.benchEcho = benchEcho || ["1", "true", "yes"].contains(Environment.value("CARTEIRO_BENCH_ECHO")?.lowercased() ?? "")
+        try chat.validate()
+        return chat
     }
 }

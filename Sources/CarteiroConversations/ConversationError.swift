@@ -1,0 +1,37 @@
+/// Why the conversation service refused a request. `code` is the chat protocol's error code, so
+/// the WebSocket edge passes it on unchanged.
+public struct ConversationError: Error, Hashable, Sendable, CustomStringConvertible {
+    private enum Kind: String, Hashable, Sendable {
+        case unknownConversation = "unknown_conversation"
+        case conversationClosed = "conversation_closed"
+        case alreadyClaimed = "already_claimed"
+        case notYourConversation = "not_owner"
+        case invalidMessage = "missing_field"
+        case textTooLong = "text_too_long"
+        case unavailable = "internal"
+    }
+
+    private let kind: Kind
+    public let message: String
+
+    private init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// The protocol's error code: `unknown_conversation`, `conversation_closed`, `already_claimed`,
+    /// `not_owner`, `missing_field`, `text_too_long` or `internal`.
+    public var code: String { kind.rawValue }
+    public var description: String { "\(code): \(message)" }
+
+    public static func unknownConversation(_ message: String = "no such conversation") -> Self { .init(.unknownConversation, message) }
+    public static func conversationClosed() -> Self { .init(.conversationClosed, "the conversation is closed") }
+    public static func alreadyClaimed() -> Self { .init(.alreadyClaimed, "another agent claimed this conversation, or it is not waiting") }
+    public static func notYourConversation() -> Self { .init(.notYourConversation, "this conversation is not assigned to you") }
+    public static func invalidMessage(_ message: String) -> Self { .init(.invalidMessage, message) }
+    public static func textTooLong() -> Self { .init(.textTooLong, "text is longer than 4096 bytes") }
+    public static func unavailable(_ message: String) -> Self { .init(.unavailable, message) }
+
+    public static let unknownConversationCode = Kind.unknownConversation.rawValue
+    public static let alreadyClaimedCode = Kind.alreadyClaimed.rawValue
+}

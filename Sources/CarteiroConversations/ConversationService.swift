@@ -1,0 +1,296 @@
+public import CarteiroChat
+public import CarteiroDomain
+import Foundation
+public import Logging
+
+/// Conversations between customers, the bot and agents: every entry is stored (at the next free
+/// sequence, with a `chat.message_posted` event for other processes) before anyone sees it, then
+/// published to this process's connections through the hub.
+///
+/// The bot answers only conversations it owns and that are open. Its first reply is written at
+/// the sequence right after the customer message: if that sequence is taken, another process (or
+/// a newer customer message) came first and the bot stays silent, so no message is answered twice.
+public struct ConversationService: Sendable {
+    public struct Dependencies: Sendable {
+        public var conversations: any AggregateRepository<Conversation>
+        public var messages: any ChatMessageLog
+        public var bot: Bot
+        public var hub: ConversationHub
+        public var clock: any WallClock
+
+        public init(
+            conversations: any AggregateRepository<Conversation>, messages: any ChatMessageLog, bot: Bot, hub: ConversationHub,
+            clock: any WallClock = SystemWallClock()
+        ) {
+            self.conversations = conversations
+            self.messages = messages
+            self.bot = bot
+            self.hub = hub
+            self.clock = clock
+        }
+    }
+
+    /// What a customer's `hello` asks for.
+    public struct Start: Sendable {
+        public var resumeToken: String?
+        public var lastSequence: Int
+        public var locale: String?
+        public var name: String?
+
+        public init(resumeToken: String? = nil, lastSequence: Int = 0, locale: String? = nil, name: String? = nil) {
+            self.resumeToken = resumeToken
+            self.lastSequence = lastSequence
+            self.locale = locale
+            self.name = name
+        }
+    }
+
+    /// A customer's conversation, its resume token, and what the customer has not seen yet.
+    public struct Session: Sendable {
+        public var conversation: Conversation
+        public var resumeToken: String
+        public var backlog: [ChatMessage]
+        public var lastSequence: Int
+    }
+
+    /// A stored customer message, and whether this call stored it (false for a resend).
+    public struct Posted: Sendable {
+        public var message: ChatMessage
+        public var isNew: Bool
+    }
+
+    let dependencies: Dependencies
+    let logger: Logger
+    /// Entries read per page when replaying a conversation.
+    static let pageSize = 500
+    /// Attempts at taking the next sequence before giving up (each conflict means someone else wrote).
+    static let maximumSequenceAttempts = 50
+
+    public init(dependencies: Dependencies, logger: Logger) {
+        self.dependencies = dependencies
+        self.logger = logger
+    }
+
+    public var hub: ConversationHub { dependencies.hub }
+
+    // MARK: Customers
+
+    /// Starts a conversation, or resumes the one `start.resumeToken` names with every entry after
+    /// `start.lastSequence`.
+    public func start(_ start: Start) async throws(ConversationError) -> Session {
+        if let token = start.resumeToken {
+            let found = try await guarded { try await dependencies.conversations.findUnique("resume", SecretToken.hash(token)) }
+            guard let conversation = found else { throw .unknownConversation("the resume token matches no conversation") }
+            let backlog = try await entries(of: conversation.id, after: max(0, start.lastSequence))
+            let last = try await guarded { try await dependencies.messages.lastSequence(in: conversation.id) }
+            return Session(conversation: conversation, resumeToken: token, backlog: backlog, lastSequence: last)
+        }
+        let token = SecretToken.generate()
+        let now = dependencies.clock.now()
+        let locale = start.locale.flatMap { locale in dependencies.bot.definition.locales.first { $0.lowercased() == locale.lowercased() } }
+        var conversation: Conversation
+        do {
+            conversation = try Conversation(
+                customerID: "anon-" + SecretToken.generate().prefix(12), locale: locale ?? dependencies.bot.definition.defaultLocale, createdAt: now)
+        } catch {
+            throw .invalidMessage(error.description)
+        }
+        conversation.customerName = start.name.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+        conversation.resumeTokenHash = SecretToken.hash(token)
+        conversation.botState = Self.encode(DialogueState(locale: locale))
+        let stored = try await guarded { try await dependencies.conversations.insert(conversation) }
+        return Session(conversation: stored, resumeToken: token, backlog: [], lastSequence: 0)
+    }
+
+    /// Stores a customer message (once per client id) and publishes it. The caller acknowledges it,
+    /// then asks the bot with `answer(_:)`.
+    public func postCustomerMessage(to conversationID: ConversationID, clientID: String, text: String) async throws(ConversationError) -> Posted {
+        guard text.utf8.count <= ChatMessage.maximumTextBytes else { throw .textTooLong() }
+        guard let conversation = try await guarded({ try await dependencies.conversations.get(conversationID) }) else {
+            throw .unknownConversation()
+        }
+        guard conversation.status != .closed else { throw .conversationClosed() }
+        let now = dependencies.clock.now()
+        var candidateID: ChatMessageID?
+        let stored = try await appendNext(to: conversationID) { sequence throws(ConversationError) in
+            let message = try Self.makeMessage(
+                conversationID: conversationID, sequence: sequence, author: .customer, text: text, clientID: clientID, at: now)
+            candidateID = message.id
+            return message
+        }
+        let isNew = stored.id == candidateID
+        if isNew { await dependencies.hub.publish(stored) }
+        return Posted(message: stored, isNew: isNew)
+    }
+
+    /// The bot's answer to a customer message just stored, when the bot owns the conversation:
+    /// the replies (and a hand-off notice) stored and published, in sequence order. Empty when
+    /// the bot does not answer or another process answered first.
+    @discardableResult
+    public func answer(_ customerMessage: ChatMessage) async throws(ConversationError) -> [ChatMessage] {
+        let conversationID = customerMessage.conversationID
+        guard let conversation = try await guarded({ try await dependencies.conversations.get(conversationID) }),
+            conversation.owner == .bot, conversation.status == .open
+        else { return [] }
+        let state = Self.decode(conversation.botState) ?? DialogueState()
+        let turn = dependencies.bot.respond(to: customerMessage.text, state: state, customerName: conversation.customerName)
+        let now = dependencies.clock.now()
+        let intentEvents = turn.chatEvents(conversationID: conversationID, contactID: nil)
+            .filter { if case .chatIntentDetected = $0 { true } else { false } }
+            .map { DomainEvent(occurredAt: now, payload: $0) }
+
+        var stored: [ChatMessage] = []
+        for (index, reply) in turn.replies.enumerated() {
+            if index == 0 {
+                let first = try Self.makeMessage(
+                    conversationID: conversationID, sequence: customerMessage.sequence + 1, author: .bot, text: reply.text,
+                    quickReplies: reply.quickReplies, at: now)
+                do {
+                    stored.append(try await dependencies.messages.append(first, events: [Self.posted(first)] + intentEvents))
+                } catch let error as StoreError where error.isConflict {
+                    logger.debug("the next sequence is taken: answered elsewhere", metadata: ["conversation": "\(conversationID)"])
+                    return []
+                } catch {
+                    throw .unavailable("\(error)")
+                }
+            } else {
+                stored.append(
+                    try await appendNext(to: conversationID) { sequence throws(ConversationError) in
+                        try Self.makeMessage(
+                            conversationID: conversationID, sequence: sequence, author: .bot, text: reply.text, quickReplies: reply.quickReplies,
+                            at: now)
+                    })
+            }
+            await dependencies.hub.publish(stored[stored.count - 1])
+        }
+
+        let handoff = turn.handoff
+        let updated = try await modify(conversationID) { conversation in
+            conversation.botState = Self.encode(turn.state)
+            if let intent = turn.detectedIntent, !conversation.detectedIntents.contains(intent) { conversation.detectedIntents.append(intent) }
+            if let locale = turn.state.locale { conversation.locale = locale }
+            conversation.lastSequence = max(conversation.lastSequence, stored.last?.sequence ?? customerMessage.sequence)
+            if handoff != nil, conversation.status == .open, conversation.owner == .bot { try? conversation.requestAgent(at: now) }
+            conversation.updatedAt = now
+        }
+        if let handoff, let updated, updated.status == .waitingAgent {
+            let event = DomainEvent(occurredAt: now, payload: .chatHandoffRequested(.init(conversationID: conversationID, reason: handoff.description)))
+            stored.append(try await appendNotice(.queued, to: updated, agent: nil, events: [event]))
+        }
+        return stored
+    }
+
+    /// Stored entries of a conversation after `sequence`, in order (every page).
+    public func entries(of conversationID: ConversationID, after sequence: Int) async throws(ConversationError) -> [ChatMessage] {
+        var all: [ChatMessage] = []
+        var cursor = sequence
+        while true {
+            let page = try await guarded { try await dependencies.messages.messages(in: conversationID, after: cursor, limit: Self.pageSize) }
+            all.append(contentsOf: page)
+            guard page.count == Self.pageSize, let last = page.last else { return all }
+            cursor = last.sequence
+        }
+    }
+
+    public func conversation(_ id: ConversationID) async throws(ConversationError) -> Conversation? {
+        try await guarded { try await dependencies.conversations.get(id) }
+    }
+
+    // MARK: Shared steps
+
+    /// Appends the entry `build` makes for the next free sequence, retrying on conflict.
+    func appendNext(
+        to conversationID: ConversationID, events: [DomainEvent] = [],
+        _ build: (Int) throws(ConversationError) -> ChatMessage
+    ) async throws(ConversationError) -> ChatMessage {
+        for _ in 0..<Self.maximumSequenceAttempts {
+            let next = try await guarded { try await dependencies.messages.lastSequence(in: conversationID) } + 1
+            let message = try build(next)
+            do {
+                return try await dependencies.messages.append(message, events: [Self.posted(message)] + events)
+            } catch let error as StoreError where error.isConflict {
+                continue
+            } catch {
+                throw .unavailable("\(error)")
+            }
+        }
+        throw .unavailable("conversation \(conversationID): no free sequence after \(Self.maximumSequenceAttempts) attempts")
+    }
+
+    /// Stores and publishes a notice of a change of owner or status.
+    func appendNotice(_ notice: ChatMessage.Notice, to conversation: Conversation, agent: String?, events: [DomainEvent] = [])
+        async throws(ConversationError) -> ChatMessage
+    {
+        let now = dependencies.clock.now()
+        let text = SystemNotices.text(notice, agent: agent, locale: conversation.locale)
+        let stored = try await appendNext(to: conversation.id, events: events) { sequence throws(ConversationError) in
+            // Written by the agent whose action it records (who took the conversation, who closed it).
+            try Self.makeMessage(
+                conversationID: conversation.id, sequence: sequence, author: agent.map { .agent(id: $0) } ?? .system, text: text, notice: notice,
+                at: now)
+        }
+        await dependencies.hub.publish(stored)
+        return stored
+    }
+
+    /// Reads, changes and writes a conversation, reading again after a version conflict. Nil when
+    /// it does not exist.
+    @discardableResult
+    func modify(_ id: ConversationID, _ change: (inout Conversation) throws(ConversationError) -> Void) async throws(ConversationError)
+        -> Conversation?
+    {
+        for _ in 0..<Self.maximumSequenceAttempts {
+            guard var conversation = try await guarded({ try await dependencies.conversations.get(id) }) else { return nil }
+            try change(&conversation)
+            do {
+                return try await dependencies.conversations.update(conversation)
+            } catch let error as StoreError where error.isConflict {
+                continue
+            } catch {
+                throw .unavailable("\(error)")
+            }
+        }
+        throw .unavailable("conversation \(id) kept changing under this update")
+    }
+
+    func guarded<T>(_ body: () async throws -> T) async throws(ConversationError) -> T {
+        do {
+            return try await body()
+        } catch let error as ConversationError {
+            throw error
+        } catch {
+            logger.warning("store call failed", metadata: ["error": "\(error)"])
+            throw .unavailable("\(error)")
+        }
+    }
+
+    static func makeMessage(
+        conversationID: ConversationID, sequence: Int, author: ChatMessage.Author, text: String, clientID: String? = nil,
+        quickReplies: [String] = [], notice: ChatMessage.Notice? = nil, at now: Date
+    ) throws(ConversationError) -> ChatMessage {
+        do {
+            return try ChatMessage(
+                conversationID: conversationID, sequence: sequence, author: author, text: text, clientMessageID: clientID, quickReplies: quickReplies,
+                notice: notice, createdAt: now)
+        } catch {
+            if error.field == "text", error.reason.contains("longer") { throw .textTooLong() }
+            throw .invalidMessage(error.description)
+        }
+    }
+
+    static func posted(_ message: ChatMessage) -> DomainEvent {
+        DomainEvent(
+            occurredAt: message.createdAt,
+            payload: .chatMessagePosted(.init(conversationID: message.conversationID, messageID: message.id, sequence: message.sequence)))
+    }
+
+    static func encode(_ state: DialogueState) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func decode(_ text: String?) -> DialogueState? {
+        text.flatMap { try? JSONDecoder().decode(DialogueState.self, from: Data($0.utf8)) }
+    }
+}

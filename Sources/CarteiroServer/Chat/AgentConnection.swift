@@ -1,0 +1,162 @@
+import CarteiroChatProtocol
+import CarteiroConversations
+import CarteiroDomain
+import Foundation
+import Logging
+import NIOWebSocket
+import WSCore
+
+/// One agent WebSocket (the token was checked at the upgrade): lists waiting conversations,
+/// claims, reads history, replies, returns to the bot, closes. Entries of the conversations it
+/// owns reach it through the outbox; hand-off notices of any conversation refresh its list.
+struct AgentConnection {
+    let agent: String
+    let service: ConversationService
+    let configuration: ChatConfiguration
+    let logger: Logger
+
+    /// The live subscriptions of one connection, by conversation.
+    private actor Subscriptions {
+        var byConversation: [ConversationID: Int] = [:]
+        func add(_ conversation: ConversationID, _ id: Int) -> Bool {
+            guard byConversation[conversation] == nil else { return false }
+            byConversation[conversation] = id
+            return true
+        }
+        func remove(_ conversation: ConversationID) -> Int? { byConversation.removeValue(forKey: conversation) }
+        func removeAll() -> [(ConversationID, Int)] {
+            defer { byConversation = [:] }
+            return byConversation.map { ($0.key, $0.value) }
+        }
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: true, logger: logger)
+        let limits = ConnectionLimits(configuration: configuration)
+        let subscriptions = Subscriptions()
+        let lobby = await service.hub.subscribeToLobby()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await limits.waitUntilIdle()
+                if !Task.isCancelled { try? await outbound.close(.goingAway, reason: "idle timeout") }
+            }
+            group.addTask {
+                for await _ in lobby.entries { await sendWaiting(outbox) }
+            }
+            // An agent who reconnects gets its open conversations back.
+            if let owned = try? await service.owned(by: agent) {
+                for conversation in owned {
+                    await follow(conversation.id, after: conversation.lastSequence, outbox: outbox, subscriptions: subscriptions, group: &group)
+                    await outbox.catchUp(conversation.id)
+                }
+            }
+            do {
+                for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
+                    switch limits.admit() {
+                    case .allowed: break
+                    case .limited:
+                        await outbox.send(.error(code: .rateLimited, message: "too many frames; slow down"))
+                        continue
+                    case .abusive:
+                        try? await outbound.close(.policyViolation, reason: "rate limit exceeded")
+                        throw CancellationError()
+                    }
+                    guard case .text(let text) = message else {
+                        await outbox.send(.error(code: .invalidJSON, message: "frames are JSON text, not binary"))
+                        continue
+                    }
+                    let frame: AgentFrame
+                    do throws(FrameDecodingError) {
+                        frame = try AgentFrame(jsonText: text)
+                    } catch {
+                        await outbox.send(.error(code: error.code, message: error.message))
+                        continue
+                    }
+                    do throws(ConversationError) {
+                        try await handle(frame, outbox: outbox, subscriptions: subscriptions, group: &group)
+                    } catch {
+                        await outbox.send(.error(code: ChatErrorCode(error), message: error.message, clientID: frame.clientID))
+                    }
+                }
+            } catch {
+                logger.debug("agent connection ends", metadata: ["reason": "\(error)"])
+            }
+            await service.hub.unsubscribeFromLobby(lobby.id)
+            for (conversation, id) in await subscriptions.removeAll() { await service.hub.unsubscribe(id, from: conversation) }
+            group.cancelAll()
+        }
+    }
+
+    private func handle(
+        _ frame: AgentFrame, outbox: EntryOutbox, subscriptions: Subscriptions, group: inout TaskGroup<Void>
+    ) async throws(ConversationError) {
+        switch frame {
+        case .list:
+            await sendWaiting(outbox)
+        case .claim(let rawID):
+            let id = ConversationID(rawValue: rawID)
+            let (conversation, notice) = try await service.claim(id, agent: agent)
+            await outbox.send(.claimed(conversationID: rawID))
+            let history = try await service.entries(of: id, after: 0)
+            await outbox.send(.history(conversationID: rawID, messages: history.map { MessagePayload(entry: $0, conversationID: rawID) }))
+            await follow(conversation.id, after: max(notice.sequence, history.last?.sequence ?? 0), outbox: outbox, subscriptions: subscriptions, group: &group)
+            await outbox.catchUp(id)
+        case .history(let rawID, let after):
+            let id = ConversationID(rawValue: rawID)
+            guard try await service.conversation(id) != nil else { throw .unknownConversation() }
+            let entries = try await service.entries(of: id, after: max(0, after))
+            await outbox.send(.history(conversationID: rawID, messages: entries.map { MessagePayload(entry: $0, conversationID: rawID) }))
+        case .message(let rawID, let clientID, let text):
+            guard text.utf8.count <= ChatMessage.maximumTextBytes else { throw .textTooLong() }
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !clientID.isEmpty, clientID.utf8.count <= 128 else {
+                throw .invalidMessage("a message needs a text and a client_id of at most 128 bytes")
+            }
+            let stored = try await service.postAgentMessage(to: ConversationID(rawValue: rawID), agent: agent, clientID: clientID, text: text)
+            await outbox.acknowledge(stored, clientID: clientID)
+        case .typing:
+            break
+        case .returnToBot(let rawID):
+            let notice = try await service.returnToBot(ConversationID(rawValue: rawID), agent: agent)
+            await outbox.deliver(notice)
+            await unfollow(notice.conversationID, outbox: outbox, subscriptions: subscriptions)
+        case .close(let rawID):
+            let notice = try await service.close(ConversationID(rawValue: rawID), agent: agent)
+            await outbox.deliver(notice)
+            await unfollow(notice.conversationID, outbox: outbox, subscriptions: subscriptions)
+        }
+    }
+
+    private func follow(
+        _ conversation: ConversationID, after sequence: Int, outbox: EntryOutbox, subscriptions: Subscriptions, group: inout TaskGroup<Void>
+    ) async {
+        let live = await service.hub.subscribe(to: conversation)
+        guard await subscriptions.add(conversation, live.id) else {
+            await service.hub.unsubscribe(live.id, from: conversation)
+            return
+        }
+        await outbox.track(conversation, after: sequence)
+        group.addTask {
+            for await entry in live.entries { await outbox.deliver(entry) }
+        }
+    }
+
+    private func unfollow(_ conversation: ConversationID, outbox: EntryOutbox, subscriptions: Subscriptions) async {
+        if let id = await subscriptions.remove(conversation) { await service.hub.unsubscribe(id, from: conversation) }
+        await outbox.untrack(conversation)
+    }
+
+    private func sendWaiting(_ outbox: EntryOutbox) async {
+        do throws(ConversationError) {
+            await outbox.send(.waiting(try await service.waiting().map(WaitingConversation.init)))
+        } catch {
+            await outbox.send(.error(code: .internal, message: error.message))
+        }
+    }
+}
+
+extension AgentFrame {
+    var clientID: String? {
+        if case .message(_, let clientID, _) = self { return clientID }
+        return nil
+    }
+}

@@ -1,0 +1,101 @@
+import CarteiroConversations
+import CarteiroDomain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import ServiceLifecycle
+
+/// The chat role's WebSocket routes: `GET /chat` (customers) and `GET /agent` (agents, with a
+/// token), and, for `carteiro bench chat` only, `GET /bench/echo`.
+///
+/// Upgrades are checked before they happen: a disallowed `Origin`, a missing or bad agent token,
+/// or a full process are refused without upgrading. hummingbird-websocket 2.8 answers every
+/// refused upgrade with HTTP 400 and no body (the reason is logged at debug level).
+struct ChatRoutes {
+    let service: ConversationService?
+    let authenticator: AgentAuthenticator
+    let configuration: ChatConfiguration
+    let gate: ConnectionGate
+    let logger: Logger
+
+    func register(on router: Router<BasicWebSocketRequestContext>) {
+        if let service {
+            router.ws("chat") { request, _ in
+                try refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
+            } onUpgrade: { inbound, outbound, _ in
+                guard gate.enter() else {
+                    try? await outbound.close(.unknown(1013), reason: "too many connections")
+                    return
+                }
+                defer { gate.leave() }
+                await closingOnShutdown(outbound) {
+                    await CustomerConnection(service: service, configuration: configuration, logger: logger).run(inbound: inbound, outbound: outbound)
+                }
+            }
+            router.ws("agent") { request, _ in
+                guard try refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
+                return .upgrade([:])
+            } onUpgrade: { inbound, outbound, context in
+                // The upgrade was allowed for this token; look it up again for its name.
+                guard let token = try? await agentToken(for: context.request) else {
+                    try? await outbound.close(.policyViolation, reason: "invalid token")
+                    return
+                }
+                guard gate.enter() else {
+                    try? await outbound.close(.unknown(1013), reason: "too many connections")
+                    return
+                }
+                defer { gate.leave() }
+                await closingOnShutdown(outbound) {
+                    await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
+                        .run(inbound: inbound, outbound: outbound)
+                }
+            }
+        }
+        if configuration.benchEcho {
+            router.ws("bench/echo") { inbound, outbound, _ in
+                do {
+                    for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
+                        if case .text(let text) = message { try await outbound.write(.text(text)) }
+                    }
+                } catch {}
+            }
+        }
+    }
+
+    /// Why a connection to `/chat` or `/agent` is refused before any token check, if it is.
+    func refusal(for request: Request, agent: Bool) throws -> (HTTPResponse.Status, String)? {
+        if !configuration.allows(origin: request.headers[.origin]) {
+            return (.forbidden, "origin \(request.headers[.origin] ?? "") is not allowed")
+        }
+        if gate.count >= gate.maximum { return (.serviceUnavailable, "too many connections") }
+        if agent, Self.bearerToken(in: request) == nil { return (.unauthorized, "an agent token is required (Authorization: Bearer … or ?token=)") }
+        return nil
+    }
+
+    func agentToken(for request: Request) async throws -> AgentToken? {
+        guard let secret = Self.bearerToken(in: request) else { return nil }
+        return try await authenticator.authenticate(secret, scope: .agent)
+    }
+
+    static func bearerToken(in request: Request) -> String? {
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        if let token = request.uri.queryParameters.get("token"), !token.isEmpty { return token }
+        return nil
+    }
+
+    /// Runs a connection until it ends or the server shuts down, then closes it with 1001.
+    private func closingOnShutdown(_ outbound: WebSocketOutboundWriter, _ body: @escaping @Sendable () async -> Void) async {
+        await withGracefulShutdownHandler {
+            await body()
+        } onGracefulShutdown: {
+            Task { try? await outbound.close(.goingAway, reason: "server shutting down") }
+        }
+    }
+}

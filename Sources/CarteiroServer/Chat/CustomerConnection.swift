@@ -1,0 +1,116 @@
+import CarteiroChatProtocol
+import CarteiroConversations
+import CarteiroDomain
+import Foundation
+import Logging
+import NIOWebSocket
+import WSCore
+
+/// One customer WebSocket: `hello` starts or resumes a conversation, `message`s are stored,
+/// acknowledged and answered by the bot; entries of the conversation reach the client through
+/// the outbox, from this process or from others.
+struct CustomerConnection {
+    let service: ConversationService
+    let configuration: ChatConfiguration
+    let logger: Logger
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: false, logger: logger)
+        let limits = ConnectionLimits(configuration: configuration)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await limits.waitUntilIdle()
+                if !Task.isCancelled { try? await outbound.close(.goingAway, reason: "idle timeout") }
+            }
+            var conversation: ConversationID?
+            var subscription: (ConversationID, Int)?
+            do {
+                for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
+                    switch limits.admit() {
+                    case .allowed: break
+                    case .limited:
+                        await outbox.send(.error(code: .rateLimited, message: "too many frames; slow down"))
+                        continue
+                    case .abusive:
+                        try? await outbound.close(.policyViolation, reason: "rate limit exceeded")
+                        throw CancellationError()
+                    }
+                    guard case .text(let text) = message else {
+                        await outbox.send(.error(code: .invalidJSON, message: "frames are JSON text, not binary"))
+                        continue
+                    }
+                    let frame: CustomerFrame
+                    do throws(FrameDecodingError) {
+                        frame = try CustomerFrame(jsonText: text)
+                    } catch {
+                        await outbox.send(.error(code: error.code, message: error.message))
+                        continue
+                    }
+                    switch frame {
+                    case .hello(let resume, let lastSequence, let locale, let name):
+                        guard conversation == nil else {
+                            await outbox.send(.error(code: .unknownType, message: "hello was already sent on this connection"))
+                            continue
+                        }
+                        do throws(ConversationError) {
+                            let session = try await service.start(
+                                .init(resumeToken: resume, lastSequence: lastSequence ?? 0, locale: locale, name: name))
+                            let id = session.conversation.id
+                            // Subscribed before the backlog is sent: nothing stored meanwhile is missed.
+                            let live = await service.hub.subscribe(to: id)
+                            subscription = (id, live.id)
+                            conversation = id
+                            await outbox.track(id, after: resume == nil ? 0 : max(0, lastSequence ?? 0))
+                            await outbox.send(.welcome(conversationID: id.rawValue, resume: session.resumeToken, sequence: session.lastSequence))
+                            for entry in session.backlog { await outbox.deliver(entry) }
+                            await outbox.catchUp(id)
+                            group.addTask {
+                                for await entry in live.entries { await outbox.deliver(entry) }
+                            }
+                        } catch {
+                            await outbox.send(.error(code: ChatErrorCode(error), message: error.message))
+                        }
+                    case .message(let clientID, let text):
+                        guard let conversation else {
+                            await outbox.send(.error(code: .notHello, message: "send hello first", clientID: clientID))
+                            continue
+                        }
+                        await post(text, clientID: clientID, to: conversation, outbox: outbox)
+                    case .typing, .ack:
+                        // Accepted; typing is not forwarded yet, and the resend window is the whole stored conversation.
+                        break
+                    }
+                }
+            } catch {
+                logger.debug("customer connection ends", metadata: ["reason": "\(error)"])
+            }
+            if let (id, subscriptionID) = subscription { await service.hub.unsubscribe(subscriptionID, from: id) }
+            group.cancelAll()
+        }
+    }
+
+    private func post(_ text: String, clientID: String, to conversation: ConversationID, outbox: EntryOutbox) async {
+        guard text.utf8.count <= ChatMessage.maximumTextBytes else {
+            await outbox.send(.error(code: .textTooLong, message: "text is longer than \(ChatMessage.maximumTextBytes) bytes", clientID: clientID))
+            return
+        }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !clientID.isEmpty, clientID.utf8.count <= 128 else {
+            await outbox.send(.error(code: .missingField, message: "a message needs a text and a client_id of at most 128 bytes", clientID: clientID))
+            return
+        }
+        do throws(ConversationError) {
+            let posted = try await service.postCustomerMessage(to: conversation, clientID: clientID, text: text)
+            await outbox.acknowledge(posted.message, clientID: clientID)
+            guard posted.isNew else { return }
+            for reply in try await service.answer(posted.message) { await outbox.deliver(reply) }
+        } catch {
+            await outbox.send(.error(code: ChatErrorCode(error), message: error.message, clientID: clientID))
+        }
+    }
+}
+
+extension ChatErrorCode {
+    init(_ error: ConversationError) {
+        self = ChatErrorCode(rawValue: error.code) ?? .internal
+    }
+}

@@ -1,0 +1,170 @@
+import CarteiroTesting
+import Foundation
+import Testing
+
+/// The chat role end to end: `carteiro serve --roles chat` processes, driven from outside by
+/// Python's `websockets` (scripts/chat_e2e.py), on the embedded store and on nx-27017.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ChatEndToEndTests {
+    @Test func aSupportDialogueFillsTheTechnicianVisitSlotsInOrder() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path])
+        let result = try await PythonChatClient.run("dialogue", [server.chatURL])
+        let frames = result.frames("frames")
+        let bot = frames.filter { $0["from"] as? String == "bot" }.compactMap { $0["text"] as? String }
+        #expect(bot.count == 3, "\(bot)")
+        #expect(bot.first?.contains("endereço") == true)
+        #expect(bot.dropFirst().first?.contains("período") == true)
+        #expect(bot.last?.contains("Rua das Flores, 123, Centro") == true)
+        let periodQuestion = frames.first { ($0["text"] as? String)?.contains("período") == true }
+        #expect(periodQuestion?["quick_replies"] as? [String] == ["Manhã", "Tarde", "Noite"])
+        // Acks and messages together cover the conversation's sequences once each, in order.
+        #expect(frames.sequences == Array(1...6))
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    @Test func aDroppedConnectionResumesWithNothingLostOrRepeated() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path])
+        let result = try await PythonChatClient.run("resume", [server.chatURL])
+        #expect(result.object("resumed")["conversation_id"] as? String == result.object("welcome")["conversation_id"] as? String)
+        let seen = try #require(result["seen_before_drop"] as? Int)
+        let before = result.frames("first").sequences.filter { $0 <= seen }
+        let after = result.frames("second").sequences
+        let all = before + after
+        #expect(Set(all).count == all.count, "no sequence twice: \(before) then \(after)")
+        #expect(all.sorted() == Array(1...(all.max() ?? 0)), "no sequence missing: \(before) then \(after)")
+        // The message sent just before the drop is stored once, whether or not it arrived the first time.
+        let dropped = result.frames("second").ofType("ack").filter { $0["client_id"] as? String == "dropped-1" }
+        #expect(dropped.count == 1)
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    @Test func aCustomerAndAnAgentTalkAfterTheHandOff() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let token = try await createToken(name: "Ana", store: ["--data-dir", folder.path])
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path])
+        let result = try await PythonChatClient.run("handoff", [server.chatURL, server.agentURL, token])
+        try expectHandOff(result, agent: "Ana")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    @Test func aConversationSurvivesARestartOnTheEmbeddedStore() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try await expectSurvivesRestart(store: ["--data-dir", folder.path], afterStart: {})
+    }
+
+    @Test func aConversationSurvivesARestartOnMongoDB() async throws {
+        let mongo = try await MongoWireServer.start()
+        defer { mongo.stop() }
+        let uri = mongo.uri + "?readConcernLevel=local"
+        try await expectSurvivesRestart(store: ["--store", uri, "--data-dir", try TemporaryDirectory().path]) {
+            try await dropConversationIndexes(mongo.uri)
+        }
+    }
+
+    @Test func floodsAndOversizeFramesAreRefusedWhileAnotherClientIsUnaffected() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-rate", "20", "--chat-burst", "40"])
+        let result = try await PythonChatClient.run("limits", [server.chatURL])
+        #expect(result.object("invalid_json")["code"] as? String == "invalid_json")
+        #expect(result.object("unknown_type")["code"] as? String == "unknown_type")
+        #expect(result.object("text_too_long")["code"] as? String == "text_too_long")
+        #expect(result.object("text_too_long")["client_id"] as? String == "big")
+        #expect(result.object("missing_field")["code"] as? String == "missing_field")
+        #expect(result.object("still_usable")["type"] as? String == "ack")
+        #expect((result["flood_rate_limited_errors"] as? Int ?? 0) > 0)
+        #expect(result["flood_close_code"] as? Int == 1008)
+        #expect(result.object("good_reply")["from"] as? String == "bot")
+        #expect(result["oversize_close_code"] as? Int == 1009)
+        #expect(result.object("after_oversize_reply")["from"] as? String == "bot")
+        let exit = try await server.stop()
+        #expect(exit.exitCode == 0)
+        #expect(!exit.standardError.contains("Fatal error"))
+    }
+
+    @Test func onlyAllowedOriginsAndAgentsWithATokenMayUpgrade() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-origin", "https://shop.example"])
+        let result = try await PythonChatClient.run("origin", [server.chatURL, "https://shop.example", "https://evil.example"])
+        #expect(result.object("allowed_welcome")["type"] as? String == "welcome")
+        // hummingbird-websocket 2.8 answers every refused upgrade with 400 (see ChatRoutes).
+        #expect(result["refused_status"] as? Int == 400)
+        #expect(result["agent_without_token_status"] as? Int == 400)
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    /// Two chat processes on one nx-27017: the customer on one, the agent on the other, each sees
+    /// the other's messages, and the bot answered each customer message once.
+    @Test func twoChatProcessesOnOneMongoDBShareConversations() async throws {
+        let mongo = try await MongoWireServer.start()
+        defer { mongo.stop() }
+        let uri = mongo.uri + "?readConcernLevel=local"
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let first = try await ChatServer.start(store: ["--store", uri, "--data-dir", folder.path])
+        let second = try await ChatServer.start(store: ["--store", uri, "--data-dir", folder.path])
+        try await dropConversationIndexes(mongo.uri)
+        let token = try await createToken(name: "Ana", store: ["--store", uri])
+        let result = try await PythonChatClient.run("handoff", [first.chatURL, second.agentURL, token])
+        try expectHandOff(result, agent: "Ana")
+        // The bot answered "oi" and the hand-off request once each, before the agent took over.
+        let customer = result.frames("customer")
+        let botMessages = customer.filter { $0["from"] as? String == "bot" }
+        #expect(botMessages.count == 2, "\(botMessages)")
+        #expect(Set(botMessages.compactMap { $0["id"] as? String }).count == botMessages.count)
+        #expect(customer.sequences.count == Set(customer.sequences).count)
+        #expect(try await first.stop().exitCode == 0)
+        #expect(try await second.stop().exitCode == 0)
+    }
+
+    // MARK: Helpers
+
+    private func createToken(name: String, store: [String]) async throws -> String {
+        let result = try await CarteiroProcess.run(["token", "create", "--name", name, "--scope", "agent"] + store, timeout: .seconds(30))
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let token = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count == 22 && !token.contains("\n"), "only the token is printed: \(result.standardOutput)")
+        return token
+    }
+
+    private func expectHandOff(_ result: [String: Any], agent: String) throws {
+        let conversation = try #require(result["conversation"] as? String)
+        #expect(result.object("assigned")["agent_name"] as? String == agent)
+        #expect(result.object("from_agent")["agent_name"] as? String == agent)
+        #expect(result.object("from_agent")["text"] as? String == "Olá Bia, sou a Ana. Como posso ajudar?")
+        #expect(result.object("from_customer")["conversation_id"] as? String == conversation)
+        #expect(result.object("from_customer")["text"] as? String == "minha internet caiu")
+        #expect(result.object("closed")["type"] as? String == "closed")
+        #expect(result.object("refused_claim")["code"] as? String == "conversation_closed")
+        let history = result.object("history")["messages"] as? [[String: Any]] ?? []
+        #expect(history.contains { $0["text"] as? String == "quero falar com um atendente" })
+        let customerSequences = result.frames("customer").sequences
+        #expect(customerSequences == Array(1...(customerSequences.max() ?? 0)), "the customer saw every entry once, in order")
+    }
+
+    private func expectSurvivesRestart(store: [String], afterStart: () async throws -> Void) async throws {
+        var server = try await ChatServer.start(store: store)
+        try await afterStart()
+        let started = try await PythonChatClient.run("start", [server.chatURL, "quero agendar uma visita técnica"])
+        let token = try #require(started.object("welcome")["resume"] as? String)
+        let last = try #require(started["last_sequence"] as? Int)
+        #expect(started.frames("frames").contains { ($0["text"] as? String)?.contains("endereço") == true })
+        #expect(try await server.stop().exitCode == 0)
+
+        server = try await ChatServer.start(store: store)
+        try await afterStart()
+        let resumed = try await PythonChatClient.run("resume-and-say", [server.chatURL, token, "\(last)", "Rua das Flores, 123, Centro"])
+        #expect(resumed.object("welcome")["conversation_id"] as? String == started.object("welcome")["conversation_id"] as? String)
+        #expect(resumed.object("welcome")["sequence"] as? Int == last)
+        let bot = resumed.frames("frames").filter { $0["from"] as? String == "bot" }.compactMap { $0["text"] as? String }
+        #expect(bot.last?.contains("período") == true, "the slot flow continues after the restart: \(bot)")
+        #expect(resumed.frames("frames").sequences == Array((last + 1)...(last + 2)))
+        #expect(try await server.stop().exitCode == 0)
+    }
+}

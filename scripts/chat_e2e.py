@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""An outside WebSocket client for Carteiro's chat end-to-end tests (Tests/CarteiroServerTests).
+
+Each scenario drives `carteiro serve` through the `websockets` package, prints one JSON object
+with what it saw on standard output, and exits 0; the Swift test asserts on that object.
+A scenario that cannot go on (timeout, unexpected close) prints {"error": ...} and exits 1.
+"""
+import asyncio
+import json
+import sys
+import uuid
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+TIMEOUT = 15
+
+
+async def recv_until(ws, predicate, frames):
+    """Receives frames into `frames` until one satisfies `predicate`; returns it."""
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        frames.append(frame)
+        if predicate(frame):
+            return frame
+
+
+def is_type(kind, **fields):
+    return lambda f: f.get("type") == kind and all(f.get(k) == v for k, v in fields.items())
+
+
+async def say(ws, text, frames, client_id=None):
+    """Sends a customer message; waits for its ack and the bot's last reply (a frame after the ack
+    from the bot, or a hand-off). Returns the ack."""
+    client_id = client_id or str(uuid.uuid4())
+    await ws.send(json.dumps({"type": "message", "client_id": client_id, "text": text}))
+    ack = await recv_until(ws, is_type("ack", client_id=client_id), frames)
+    return ack
+
+
+async def bot_reply(ws, frames, after):
+    return await recv_until(
+        ws, lambda f: f.get("sequence", 0) > after and (f.get("type") == "handoff" or (f.get("type") == "message" and f.get("from") == "bot")),
+        frames)
+
+
+async def dialogue(url):
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR", "name": "Ana"}))
+        welcome = await recv_until(ws, is_type("welcome"), frames)
+        for text in ["quero agendar uma visita técnica", "Rua das Flores, 123, Centro", "de manhã"]:
+            ack = await say(ws, text, frames)
+            await bot_reply(ws, frames, ack["sequence"])
+    return {"welcome": welcome, "frames": frames}
+
+
+async def resume(url):
+    first, second = [], []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+        welcome = await recv_until(ws, is_type("welcome"), first)
+        ack = await say(ws, "oi", first)
+        await bot_reply(ws, first, ack["sequence"])
+        seen = max(f.get("sequence", 0) for f in first)
+        # Sent, then the network drops before the ack or the answer can arrive.
+        await ws.send(json.dumps({"type": "message", "client_id": "dropped-1", "text": "quero agendar uma visita técnica"}))
+        ws.transport.abort()
+    await asyncio.sleep(0.5)
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "resume": welcome["resume"], "last_sequence": seen}))
+        again = await recv_until(ws, is_type("welcome"), second)
+        # The message may or may not have been stored before the drop: resent under its first id.
+        await ws.send(json.dumps({"type": "message", "client_id": "dropped-1", "text": "quero agendar uma visita técnica"}))
+        await recv_until(ws, is_type("ack", client_id="dropped-1"), second)
+        await recv_until(ws, lambda f: f.get("type") == "message" and f.get("from") == "bot" and "endereço" in f.get("text", ""), second)
+        ack = await say(ws, "Rua das Flores, 123, Centro", second)
+        await bot_reply(ws, second, ack["sequence"])
+    return {"welcome": welcome, "resumed": again, "seen_before_drop": seen, "first": first, "second": second}
+
+
+async def handoff(customer_url, agent_url, token):
+    customer, agent = [], []
+    async with connect(customer_url) as cws:
+        await cws.send(json.dumps({"type": "hello", "locale": "pt-BR", "name": "Bia"}))
+        welcome = await recv_until(cws, is_type("welcome"), customer)
+        conversation = welcome["conversation_id"]
+        ack = await say(cws, "oi", customer)
+        await bot_reply(cws, customer, ack["sequence"])
+        ack = await say(cws, "quero falar com um atendente", customer)
+        await recv_until(cws, is_type("handoff", state="queued"), customer)
+        async with connect(agent_url, additional_headers={"Authorization": f"Bearer {token}"}) as aws:
+            await aws.send(json.dumps({"type": "list"}))
+            waiting = await recv_until(aws, lambda f: f.get("type") == "waiting" and any(c["conversation_id"] == conversation for c in f["conversations"]), agent)
+            await aws.send(json.dumps({"type": "claim", "conversation_id": conversation}))
+            await recv_until(aws, is_type("claimed", conversation_id=conversation), agent)
+            history = await recv_until(aws, is_type("history", conversation_id=conversation), agent)
+            assigned = await recv_until(cws, is_type("handoff", state="assigned"), customer)
+            await aws.send(json.dumps({"type": "message", "conversation_id": conversation, "client_id": "agent-1", "text": "Olá Bia, sou a Ana. Como posso ajudar?"}))
+            await recv_until(aws, is_type("ack", client_id="agent-1"), agent)
+            from_agent = await recv_until(cws, lambda f: f.get("type") == "message" and f.get("from") == "agent", customer)
+            ack = await say(cws, "minha internet caiu", customer)
+            from_customer = await recv_until(aws, lambda f: f.get("type") == "message" and f.get("from") == "customer" and f.get("sequence") == ack["sequence"], agent)
+            await aws.send(json.dumps({"type": "close", "conversation_id": conversation}))
+            closed = await recv_until(cws, is_type("closed"), customer)
+            # A second claim of a closed conversation is refused, and the connection stays usable.
+            await aws.send(json.dumps({"type": "claim", "conversation_id": conversation}))
+            refused = await recv_until(aws, is_type("error"), agent)
+    return {
+        "conversation": conversation, "waiting": waiting, "history": history, "assigned": assigned, "from_agent": from_agent,
+        "from_customer": from_customer, "closed": closed, "refused_claim": refused, "customer": customer, "agent": agent,
+    }
+
+
+async def start(url, text):
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+        welcome = await recv_until(ws, is_type("welcome"), frames)
+        ack = await say(ws, text, frames)
+        await bot_reply(ws, frames, ack["sequence"])
+    return {"welcome": welcome, "frames": frames, "last_sequence": max(f.get("sequence", 0) for f in frames)}
+
+
+async def resume_and_say(url, token, last_sequence, text):
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "resume": token, "last_sequence": int(last_sequence)}))
+        welcome = await recv_until(ws, is_type("welcome"), frames)
+        ack = await say(ws, text, frames)
+        await bot_reply(ws, frames, ack["sequence"])
+    return {"welcome": welcome, "frames": frames}
+
+
+async def limits(url):
+    """A well-behaved client beside an abusive one; what each saw."""
+    good, bad = [], []
+    result = {}
+    async with connect(url) as gws, connect(url, max_size=None) as bws:
+        for ws, frames in ((gws, good), (bws, bad)):
+            await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+            await recv_until(ws, is_type("welcome"), frames)
+        # Bad input that is answered and leaves the connection usable.
+        await bws.send("{not json")
+        result["invalid_json"] = await recv_until(bws, is_type("error"), bad)
+        await bws.send(json.dumps({"type": "dance"}))
+        result["unknown_type"] = await recv_until(bws, is_type("error"), bad)
+        await bws.send(json.dumps({"type": "message", "client_id": "big", "text": "a" * 5000}))
+        result["text_too_long"] = await recv_until(bws, is_type("error"), bad)
+        await bws.send(json.dumps({"type": "message", "text": "oi"}))
+        result["missing_field"] = await recv_until(bws, is_type("error"), bad)
+        ack = await say(bws, "oi", bad)
+        result["still_usable"] = ack
+        # A flood: far more frames than the bucket holds, as fast as possible.
+        flood_errors = 0
+        close_code = None
+        try:
+            for index in range(400):
+                await bws.send(json.dumps({"type": "typing"}))
+            while True:
+                frame = json.loads(await asyncio.wait_for(bws.recv(), TIMEOUT))
+                if frame.get("code") == "rate_limited":
+                    flood_errors += 1
+        except ConnectionClosed as closed:
+            close_code = closed.rcvd.code if closed.rcvd else None
+        result["flood_rate_limited_errors"] = flood_errors
+        result["flood_close_code"] = close_code
+        # The other client is unaffected.
+        ack = await say(gws, "oi", good)
+        reply = await bot_reply(gws, good, ack["sequence"])
+        result["good_reply"] = reply
+    # An oversize frame closes only that connection.
+    async with connect(url, max_size=None) as ows, connect(url) as gws:
+        for ws in (ows, gws):
+            await ws.send(json.dumps({"type": "hello", "locale": "en"}))
+            await recv_until(ws, is_type("welcome"), [])
+        await ows.send(json.dumps({"type": "message", "client_id": "huge", "text": "b" * 70000}))
+        try:
+            while True:
+                await asyncio.wait_for(ows.recv(), TIMEOUT)
+        except ConnectionClosed as closed:
+            result["oversize_close_code"] = closed.rcvd.code if closed.rcvd else None
+        ack = await say(gws, "hello", good)
+        result["after_oversize_reply"] = await bot_reply(gws, good, ack["sequence"])
+    return result
+
+
+async def origin(url, allowed, refused):
+    result = {}
+    async with connect(url, origin=allowed) as ws:
+        await ws.send(json.dumps({"type": "hello"}))
+        result["allowed_welcome"] = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    try:
+        async with connect(url, origin=refused):
+            result["refused_status"] = 101
+    except InvalidStatus as error:
+        result["refused_status"] = error.response.status_code
+    try:
+        async with connect(url.replace("/chat", "/agent")):
+            result["agent_without_token_status"] = 101
+    except InvalidStatus as error:
+        result["agent_without_token_status"] = error.response.status_code
+    return result
+
+
+SCENARIOS = {
+    "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
+    "origin": origin,
+}
+
+
+def main():
+    name, arguments = sys.argv[1], sys.argv[2:]
+    try:
+        result = asyncio.run(SCENARIOS[name](*arguments))
+    except Exception as error:  # reported to the Swift test as data
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
+        sys.exit(1)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
