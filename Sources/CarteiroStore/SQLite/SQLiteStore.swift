@@ -81,6 +81,7 @@ public final class SQLiteStore: Store {
 final class SQLiteDatabase: Sendable {
     let pool: DatabasePool
     let notifier = AppendNotifier()
+    private let groupCommit: SQLiteGroupCommit
 
     init(configuration: SQLiteStore.Configuration) throws {
         let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
@@ -103,23 +104,18 @@ final class SQLiteDatabase: Sendable {
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
         }
+        let notifier = notifier
+        groupCommit = SQLiteGroupCommit(pool: pool) { notifier.signal() }
     }
 
     /// Runs `updates` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so a
-    /// read-then-write inside it cannot be invalidated by another process) and signals readers
-    /// of the event log when it appended events.
+    /// read-then-write inside it cannot be invalidated by another process), shared with the
+    /// writes that arrived meanwhile (group commit), and signals readers of the event log when it
+    /// appended events. Returns once the commit is durable; if `updates` throws, only its own
+    /// changes are rolled back.
     func write<T: Sendable>(appendsEvents: Bool = false, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            let result = try await pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try updates(db)
-                    return .commit
-                }
-                return result!
-            }
-            if appendsEvents { notifier.signal() }
-            return result
+            return try await groupCommit.write(appendsEvents: appendsEvents, updates)
         } catch {
             throw Self.storeError(error)
         }
