@@ -1,6 +1,5 @@
 import CarteiroTesting
 import Foundation
-import MongoKit
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -20,7 +19,8 @@ struct ChatServer {
     static func start(store: [String], extra: [String] = []) async throws -> ChatServer {
         let port = try freeLoopbackPort()
         let process = try CarteiroProcess(
-            ["serve", "--roles", "chat", "--port", "\(port)", "--bot", try botFile, "--log-level", "debug"] + store + extra)
+            ["serve", "--roles", "chat", "--port", "\(port)", "--bot", try botFile, "--log-level", "debug"] + store + extra,
+            environment: nxEnvironment)
         let server = ChatServer(process: process, port: port)
         try await server.waitUntilHealthy()
         return server
@@ -84,22 +84,10 @@ enum PythonChatClient {
     }
 }
 
-/// nx-27017 deviation: an index `{field: 1, _id: 1}` (MongoStore's compound paging indexes,
-/// which `carteiro serve` builds as production does) makes every later insert into that
-/// collection fail. After each start the test drops the conversations' indexes again; MongoDB
-/// itself needs no such step.
-func dropConversationIndexes(_ uri: String) async throws {
-    let pool = try MongoClientPool(uri: uri, threadCount: 1)
-    do {
-        _ = try await pool.withConnection { connection in
-            try connection.runCommand(["dropIndexes": "conversations", "index": "*"])
-        }
-    } catch {
-        await pool.close()
-        throw error
-    }
-    await pool.close()
-}
+/// nx-27017 deviation: an index `{field: 1, _id: 1}` (MongoStore's compound paging indexes)
+/// makes every later insert into that collection fail, and cannot be built over existing
+/// documents. Processes under test build the plain field indexes instead; MongoDB needs no such step.
+let nxEnvironment = ["CARTEIRO_MONGO_COMPOUND_INDEXES": "0"]
 
 extension Dictionary where Key == String, Value == Any {
     func frames(_ key: String) -> [[String: Any]] { self[key] as? [[String: Any]] ?? [] }
@@ -108,5 +96,6 @@ extension Dictionary where Key == String, Value == Any {
 
 extension [[String: Any]] {
     func ofType(_ type: String) -> [[String: Any]] { filter { $0["type"] as? String == type } }
-    var sequences: [Int] { compactMap { $0["sequence"] as? Int } }
+    /// Sequences of the conversation's entries (and acks), leaving out `welcome`'s "last so far".
+    var sequences: [Int] { filter { $0["type"] as? String != "welcome" }.compactMap { $0["sequence"] as? Int } }
 }

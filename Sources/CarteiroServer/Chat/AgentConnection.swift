@@ -111,6 +111,7 @@ struct AgentConnection {
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !clientID.isEmpty, clientID.utf8.count <= 128 else {
                 throw .invalidMessage("a message needs a text and a client_id of at most 128 bytes")
             }
+            await outbox.expectAcknowledgement(of: clientID)
             let stored = try await service.postAgentMessage(to: ConversationID(rawValue: rawID), agent: agent, clientID: clientID, text: text)
             await outbox.acknowledge(stored, clientID: clientID)
         case .typing:

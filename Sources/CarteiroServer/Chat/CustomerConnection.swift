@@ -98,6 +98,7 @@ struct CustomerConnection {
             await outbox.send(.error(code: .missingField, message: "a message needs a text and a client_id of at most 128 bytes", clientID: clientID))
             return
         }
+        await outbox.expectAcknowledgement(of: clientID)
         do throws(ConversationError) {
             let posted = try await service.postCustomerMessage(to: conversation, clientID: clientID, text: text)
             await outbox.acknowledge(posted.message, clientID: clientID)

@@ -41,23 +41,42 @@ actor EntryOutbox {
         }
     }
 
+    /// Client ids of messages this connection wrote and has not acknowledged yet: their entries
+    /// go out as `ack`, not as `message`, whichever way they arrive first.
+    private var unacknowledged: Set<String> = []
+
+    /// Notes that the client sent a message with this id (call before storing it).
+    func expectAcknowledgement(of clientID: String) { unacknowledged.insert(clientID) }
+
     /// Sends `entry` unless it was sent; entries missing before it are read and sent first.
     func deliver(_ entry: ChatMessage) async {
         guard let last = sent[entry.conversationID], entry.sequence > last else { return }
         if entry.sequence > last + 1 { await catchUp(entry.conversationID, through: entry.sequence - 1) }
         guard entry.sequence == (sent[entry.conversationID] ?? 0) + 1 else { return }
         sent[entry.conversationID] = entry.sequence
-        await send(ServerFrame(entry: entry, forAgent: forAgent))
+        await send(frame(for: entry))
     }
 
-    /// Acknowledges a message the client wrote, stored under `entry.sequence`: the ack takes the
-    /// place of the entry in the stream.
+    /// Acknowledges a message the client wrote, stored under `entry.sequence` (a resend may name
+    /// an old one): the ack takes the place of the entry in the stream, once.
     func acknowledge(_ entry: ChatMessage, clientID: String) async {
         let conversationID = entry.conversationID
         let last = sent[conversationID] ?? 0
-        if entry.sequence > last + 1 { await catchUp(conversationID, through: entry.sequence - 1) }
-        if entry.sequence == (sent[conversationID] ?? 0) + 1 { sent[conversationID] = entry.sequence }
+        if entry.sequence > last {
+            // Entries before it are sent first; the entry itself then goes out as this ack.
+            if entry.sequence > last + 1 { await catchUp(conversationID, through: entry.sequence - 1) }
+            await deliver(entry)
+        }
+        // Already sent as an ack (it came through the hub first) unless still expected.
+        guard unacknowledged.remove(clientID) != nil else { return }
         await send(.ack(clientID: clientID, sequence: entry.sequence, conversationID: forAgent ? conversationID.rawValue : nil))
+    }
+
+    private func frame(for entry: ChatMessage) -> ServerFrame {
+        if let clientID = entry.clientMessageID, unacknowledged.remove(clientID) != nil {
+            return .ack(clientID: clientID, sequence: entry.sequence, conversationID: forAgent ? entry.conversationID.rawValue : nil)
+        }
+        return ServerFrame(entry: entry, forAgent: forAgent)
     }
 
     /// Sends every stored entry after what was sent, up to `sequence` (or all).
@@ -68,7 +87,7 @@ actor EntryOutbox {
                 if let sequence, entry.sequence > sequence { break }
                 guard entry.sequence == (sent[conversation] ?? 0) + 1 else { break }
                 sent[conversation] = entry.sequence
-                await send(ServerFrame(entry: entry, forAgent: forAgent))
+                await send(frame(for: entry))
             }
         } catch {
             logger.warning("cannot read a conversation to fill a gap", metadata: ["conversation": "\(conversation)", "error": "\(error)"])

@@ -50,6 +50,15 @@ struct MongoAgentTokenStore: AgentTokenStore {
         }
     }
 
+    /// nx-27017 deviation: a boolean written by `$set` reads back as another type (as `$set` dates
+    /// read back as strings); MongoDB keeps it a boolean. Any true-ish value counts.
+    private static func flag(_ value: BSON?) -> Bool {
+        if let bool = value?.boolValue { return bool }
+        if let number = value?.int64Value { return number != 0 }
+        if let text = value?.stringValue { return text.lowercased() == "true" || text == "1" }
+        return false
+    }
+
     private static func token(from document: BSONDocument) throws -> AgentToken {
         guard let id = document["_id"]?.stringValue, let name = document["name"]?.stringValue,
             let scope = document["scope"]?.stringValue.flatMap(AgentToken.Scope.init(rawValue:)), let hash = document["tokenHash"]?.stringValue,
@@ -57,7 +66,7 @@ struct MongoAgentTokenStore: AgentTokenStore {
         else { throw StoreError(.corrupt, "an agent token document lacks a field: \(document)") }
         do {
             return try AgentToken(
-                id: AgentTokenID(rawValue: id), name: name, scope: scope, tokenHash: hash, revoked: document["revoked"]?.boolValue ?? false,
+                id: AgentTokenID(rawValue: id), name: name, scope: scope, tokenHash: hash, revoked: Self.flag(document["revoked"]),
                 createdAt: createdAt)
         } catch {
             throw StoreError(.corrupt, "a stored agent token is invalid: \(error)")

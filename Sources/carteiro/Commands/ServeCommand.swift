@@ -77,7 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store: any Store
         do {
-            store = try await StoreFactory.open(configuration.store, logger: logger)
+            store = try await StoreFactory.open(configuration.store, compoundPagingIndexes: storeOptions.compoundPagingIndexes, logger: logger)
         } catch {
             throw CLIError.badInput("cannot open the store \(configuration.store): \(error)")
         }

@@ -10,6 +10,10 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "mongodb://… URL (or sqlite:PATH); overrides --data-dir. [env: CARTEIRO_STORE] (default: embedded SQLite)")
     var store: String?
 
+    /// `CARTEIRO_MONGO_COMPOUND_INDEXES=0`: build no `{field: 1, _id: 1}` paging indexes, for
+    /// MongoDB-compatible servers that fail inserts with them (nx-27017 in the tests).
+    var compoundPagingIndexes: Bool { Environment.value("CARTEIRO_MONGO_COMPOUND_INDEXES") != "0" }
+
     var resolvedDataDirectory: String { dataDirectory ?? Environment.value("CARTEIRO_DATA_DIR") ?? "carteiro-data" }
 
     func location() throws -> StoreLocation {
