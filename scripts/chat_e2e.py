@@ -209,7 +209,19 @@ async def origin(url, allowed, refused):
     return result
 
 
+async def agent_status(url, token):
+    """Whether an agent token opens /agent: 101, or the refused upgrade's HTTP status."""
+    try:
+        async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+            await ws.send(json.dumps({"type": "list"}))
+            waiting = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            return {"status": 101, "first": waiting}
+    except InvalidStatus as error:
+        return {"status": error.response.status_code}
+
+
 SCENARIOS = {
+    "agent-status": agent_status,
     "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
     "origin": origin,
 }

@@ -99,6 +99,24 @@ import Testing
         #expect(try await server.stop().exitCode == 0)
     }
 
+    @Test func aRevokedAgentTokenNoLongerOpensTheAgentEndpoint() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let token = try await createToken(name: "Ana", store: ["--data-dir", folder.path])
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path])
+        let before = try await PythonChatClient.run("agent-status", [server.agentURL, token])
+        #expect(before["status"] as? Int == 101)
+        #expect(before.object("first")["type"] as? String == "waiting")
+        let revoked = try await CarteiroProcess.run(["token", "revoke", "--name", "Ana", "--data-dir", folder.path])
+        #expect(revoked.exitCode == 0, "\(revoked.standardError)")
+        let after = try await PythonChatClient.run("agent-status", [server.agentURL, token])
+        #expect(after["status"] as? Int == 400)
+        let again = try await CarteiroProcess.run(["token", "revoke", "--name", "Ana", "--data-dir", folder.path])
+        #expect(again.exitCode == 1)
+        #expect(again.standardError.split(separator: "\n").count == 1)
+        #expect(try await server.stop().exitCode == 0)
+    }
+
     /// Two chat processes on one nx-27017: the customer on one, the agent on the other, each sees
     /// the other's messages, and the bot answered each customer message once.
     @Test func twoChatProcessesOnOneMongoDBShareConversations() async throws {
