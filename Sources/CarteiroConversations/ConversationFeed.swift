@@ -14,7 +14,8 @@ public struct ConversationFeed: Service {
     private let pollInterval: Duration
     private let logger: Logger
 
-    public init(events: any EventLog, messages: any ChatMessageLog, hub: ConversationHub, pollInterval: Duration = .milliseconds(200), logger: Logger) {
+    public init(events: any EventLog, messages: any ChatMessageLog, hub: ConversationHub, pollInterval: Duration = .milliseconds(200), logger: Logger)
+    {
         self.events = events
         self.messages = messages
         self.hub = hub
@@ -74,4 +75,3 @@ public struct ConversationFeed: Service {
         }
     }
 }
-

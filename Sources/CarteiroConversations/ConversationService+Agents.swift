@@ -1,12 +1,13 @@
-public import CarteiroDomain
 import CarteiroChat
+public import CarteiroDomain
 import Foundation
 
 extension ConversationService {
     /// Conversations waiting for an agent, longest waiting first.
     public func waiting(limit: Int = 100) async throws(ConversationError) -> [Conversation] {
         let page = try await guarded {
-            try await dependencies.conversations.find("status", equals: Conversation.Status.waitingAgent.rawValue, page: try PageRequest(limit: limit))
+            try await dependencies.conversations.find(
+                "status", equals: Conversation.Status.waitingAgent.rawValue, page: try PageRequest(limit: limit))
         }
         return page.items.sorted { ($0.waitingSince ?? $0.updatedAt) < ($1.waitingSince ?? $1.updatedAt) }
     }
@@ -14,7 +15,8 @@ extension ConversationService {
     /// Open conversations the agent owns (for an agent who reconnects).
     public func owned(by agent: String) async throws(ConversationError) -> [Conversation] {
         let page = try await guarded {
-            try await dependencies.conversations.find("owner", equals: Conversation.Owner.agent(id: agent).indexValue, page: try PageRequest(limit: 1000))
+            try await dependencies.conversations.find(
+                "owner", equals: Conversation.Owner.agent(id: agent).indexValue, page: try PageRequest(limit: 1000))
         }
         return page.items.filter { $0.status != .closed }
     }
@@ -44,7 +46,8 @@ extension ConversationService {
     }
 
     /// A message from the agent who owns the conversation (once per client id).
-    public func postAgentMessage(to id: ConversationID, agent: String, clientID: String, text: String) async throws(ConversationError) -> ChatMessage {
+    public func postAgentMessage(to id: ConversationID, agent: String, clientID: String, text: String) async throws(ConversationError) -> ChatMessage
+    {
         guard text.utf8.count <= ChatMessage.maximumTextBytes else { throw .textTooLong() }
         let conversation = try await requireOwned(id, by: agent)
         let now = dependencies.clock.now()

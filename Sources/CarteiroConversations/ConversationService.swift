@@ -174,7 +174,8 @@ public struct ConversationService: Sendable {
             conversation.updatedAt = now
         }
         if let handoff, let updated, updated.status == .waitingAgent {
-            let event = DomainEvent(occurredAt: now, payload: .chatHandoffRequested(.init(conversationID: conversationID, reason: handoff.description)))
+            let event = DomainEvent(
+                occurredAt: now, payload: .chatHandoffRequested(.init(conversationID: conversationID, reason: handoff.description)))
             stored.append(try await appendNotice(.queued, to: updated, agent: nil, events: [event]))
         }
         return stored

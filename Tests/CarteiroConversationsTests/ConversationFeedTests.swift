@@ -11,7 +11,8 @@ struct ConversationFeedTests {
     func entriesStoredThroughAnotherServiceArePublishedHereInOrder(_ backend: Backend) async throws {
         try await ConversationFixture.with(backend) { fixture in
             let here = ConversationHub()
-            let feed = ConversationFeed(events: fixture.store.events, messages: fixture.store.chatMessages, hub: here, logger: Logger(label: "test.feed"))
+            let feed = ConversationFeed(
+                events: fixture.store.events, messages: fixture.store.chatMessages, hub: here, logger: Logger(label: "test.feed"))
             let elsewhere = fixture.service
             let id = try await elsewhere.start(.init(locale: "pt-BR")).conversation.id
             let subscription = await here.subscribe(to: id)

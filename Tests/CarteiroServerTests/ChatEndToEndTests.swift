@@ -143,7 +143,8 @@ import Testing
     // MARK: Helpers
 
     private func createToken(name: String, store: [String]) async throws -> String {
-        let result = try await CarteiroProcess.run(["token", "create", "--name", name, "--scope", "agent"] + store, environment: nxEnvironment, timeout: .seconds(30))
+        let result = try await CarteiroProcess.run(
+            ["token", "create", "--name", name, "--scope", "agent"] + store, environment: nxEnvironment, timeout: .seconds(30))
         #expect(result.exitCode == 0, "\(result.standardError)")
         let token = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.count == 22 && !token.contains("\n"), "only the token is printed: \(result.standardOutput)")

@@ -2,7 +2,7 @@ import CarteiroTesting
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `carteiro serve --roles chat` as a child process on a free port, ready when `/health` answers.

@@ -22,7 +22,8 @@ struct AgentTokenStoreContractTests {
     @Test(arguments: Backend.allCases)
     func aSecondTokenWithTheSameHashIsADuplicate(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
-            try await fixture.store.agentTokens.create(try AgentToken(name: "ana", scope: .agent, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
+            try await fixture.store.agentTokens.create(
+                try AgentToken(name: "ana", scope: .agent, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
             let error = await #expect(throws: StoreError.self) {
                 try await fixture.store.agentTokens.create(
                     try AgentToken(name: "bia", scope: .admin, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
@@ -37,7 +38,8 @@ struct AgentTokenStoreContractTests {
         try await StoreFixture.with(backend) { fixture in
             let tokens = fixture.store.agentTokens
             for (name, seed) in [("ana", "1"), ("ana", "2"), ("bia", "3")] {
-                try await tokens.create(try AgentToken(name: name, scope: .agent, tokenHash: Self.hash(Character(seed)), createdAt: fixture.clock.now()))
+                try await tokens.create(
+                    try AgentToken(name: name, scope: .agent, tokenHash: Self.hash(Character(seed)), createdAt: fixture.clock.now()))
             }
             #expect(try await tokens.revoke(name: "ana") == 2)
             #expect(try await tokens.revoke(name: "ana") == 0, "already revoked")

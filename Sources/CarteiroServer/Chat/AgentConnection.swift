@@ -99,7 +99,9 @@ struct AgentConnection {
             await outbox.send(.claimed(conversationID: rawID))
             let history = try await service.entries(of: id, after: 0)
             await outbox.send(.history(conversationID: rawID, messages: history.map { MessagePayload(entry: $0, conversationID: rawID) }))
-            await follow(conversation.id, after: max(notice.sequence, history.last?.sequence ?? 0), outbox: outbox, subscriptions: subscriptions, group: &group)
+            await follow(
+                conversation.id, after: max(notice.sequence, history.last?.sequence ?? 0), outbox: outbox, subscriptions: subscriptions, group: &group
+            )
             await outbox.catchUp(id)
         case .history(let rawID, let after):
             let id = ConversationID(rawValue: rawID)

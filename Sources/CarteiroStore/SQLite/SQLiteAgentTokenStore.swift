@@ -12,7 +12,8 @@ struct SQLiteAgentTokenStore: AgentTokenStore {
                 try db.execute(
                     sql: "INSERT INTO agent_tokens (id, name, scope, token_hash, revoked, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [
-                        token.id.rawValue, token.name, token.scope.rawValue, token.tokenHash, token.revoked, StoreCoding.milliseconds(token.createdAt),
+                        token.id.rawValue, token.name, token.scope.rawValue, token.tokenHash, token.revoked,
+                        StoreCoding.milliseconds(token.createdAt),
                     ])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw StoreError(.duplicate, "an agent token with this hash or id already exists", field: "tokenHash")

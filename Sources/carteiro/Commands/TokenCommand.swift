@@ -67,7 +67,9 @@ private func withStore<T>(_ options: StoreOptions, _ body: (any Store) async thr
     let location = try options.location()
     let store: any Store
     do {
-        store = try await StoreFactory.open(location, compoundPagingIndexes: options.compoundPagingIndexes, logger: Logger(label: "carteiro.token", factory: { _ in SwiftLogNoOpLogHandler() }))
+        store = try await StoreFactory.open(
+            location, compoundPagingIndexes: options.compoundPagingIndexes,
+            logger: Logger(label: "carteiro.token", factory: { _ in SwiftLogNoOpLogHandler() }))
     } catch {
         throw CLIError.badInput("cannot open the store \(location): \(error)")
     }
