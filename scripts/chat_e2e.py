@@ -201,11 +201,13 @@ async def origin(url, allowed, refused):
             result["refused_status"] = 101
     except InvalidStatus as error:
         result["refused_status"] = error.response.status_code
+        result["refused_body"] = json.loads(error.response.body or b"null")
     try:
         async with connect(url.replace("/chat", "/agent")):
             result["agent_without_token_status"] = 101
     except InvalidStatus as error:
         result["agent_without_token_status"] = error.response.status_code
+        result["agent_without_token_body"] = json.loads(error.response.body or b"null")
     return result
 
 

@@ -11,9 +11,9 @@ import ServiceLifecycle
 /// The chat role's WebSocket routes: `GET /chat` (customers) and `GET /agent` (agents, with a
 /// token), and, for `carteiro bench chat` only, `GET /bench/echo`.
 ///
-/// Upgrades are checked before they happen: a disallowed `Origin`, a missing or bad agent token,
-/// or a full process are refused without upgrading. hummingbird-websocket 2.8 answers every
-/// refused upgrade with HTTP 400 and no body (the reason is logged at debug level).
+/// Upgrades are checked before they happen: a disallowed `Origin`, a missing agent token or a
+/// full process are refused by `UpgradeGuard` with 403, 401 or 503 and a JSON body; a token that
+/// is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a bare 400.
 struct ChatRoutes {
     let service: ConversationService?
     let authenticator: AgentAuthenticator
@@ -24,7 +24,7 @@ struct ChatRoutes {
     func register(on router: Router<BasicWebSocketRequestContext>) {
         if let service {
             router.ws("chat") { request, _ in
-                try refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
+                refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
             } onUpgrade: { inbound, outbound, _ in
                 guard gate.enter() else {
                     try? await outbound.close(.unknown(1013), reason: "too many connections")
@@ -36,7 +36,7 @@ struct ChatRoutes {
                 }
             }
             router.ws("agent") { request, _ in
-                guard try refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
+                guard refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
                 return .upgrade([:])
             } onUpgrade: { inbound, outbound, context in
                 // The upgrade was allowed for this token; look it up again for its name.
@@ -66,14 +66,12 @@ struct ChatRoutes {
         }
     }
 
-    /// Why a connection to `/chat` or `/agent` is refused before any token check, if it is.
-    func refusal(for request: Request, agent: Bool) throws -> (HTTPResponse.Status, String)? {
-        if !configuration.allows(origin: request.headers[.origin]) {
-            return (.forbidden, "origin \(request.headers[.origin] ?? "") is not allowed")
-        }
-        if gate.count >= gate.maximum { return (.serviceUnavailable, "too many connections") }
-        if agent, Self.bearerToken(in: request) == nil { return (.unauthorized, "an agent token is required (Authorization: Bearer … or ?token=)") }
-        return nil
+    /// Why a connection to `/chat` or `/agent` is refused before any token lookup, if it is.
+    /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.)
+    func refusal(for request: Request, agent: Bool) -> ChatAdmission.Refusal? {
+        ChatAdmission(configuration: configuration, gate: gate).refusal(
+            path: agent ? ChatAdmission.agentPath : ChatAdmission.customerPath, origin: request.headers[.origin],
+            hasToken: Self.bearerToken(in: request) != nil)
     }
 
     func agentToken(for request: Request) async throws -> AgentToken? {

@@ -7,6 +7,7 @@ import CarteiroMail
 import Foundation
 import UnixSignals
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 public import Prometheus
@@ -45,16 +46,22 @@ public struct CarteiroRuntime {
         RelayRoutes(board: store.relayStates).register(on: router)
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         let chat = configuration.chat
+        let admission = ChatAdmission(configuration: chat, gate: ConnectionGate(maximum: chat.maximumConnections))
         ChatRoutes(
-            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat,
-            gate: ConnectionGate(maximum: chat.maximumConnections), logger: logger
+            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, gate: admission.gate,
+            logger: logger
         ).register(on: webSocketRouter)
+        if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
+        let webSocketResponder = webSocketRouter.buildResponder()
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: webSocketRouter,
-                configuration: .init(ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
-            ),
+            server: HTTPServerBuilder { responder in
+                GuardedWebSocketChannel(
+                    base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                    admission: admission)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
