@@ -53,10 +53,12 @@ public struct ConversationService: Sendable {
         public var lastSequence: Int
     }
 
-    /// A stored customer message, and whether this call stored it (false for a resend).
+    /// A stored customer message, whether this call stored it (false for a resend), and the
+    /// conversation as it was read to store it (for `answer(_:in:)`).
     public struct Posted: Sendable {
         public var message: ChatMessage
         public var isNew: Bool
+        public var conversation: Conversation
     }
 
     let dependencies: Dependencies
@@ -112,7 +114,8 @@ public struct ConversationService: Sendable {
         guard conversation.status != .closed else { throw .conversationClosed() }
         let now = dependencies.clock.now()
         var candidateID: ChatMessageID?
-        let stored = try await appendNext(to: conversationID) { sequence throws(ConversationError) in
+        // The bot keeps `lastSequence` current, so in a bot conversation the guess saves a read.
+        let stored = try await appendNext(to: conversationID, guess: conversation.lastSequence + 1) { sequence throws(ConversationError) in
             let message = try Self.makeMessage(
                 conversationID: conversationID, sequence: sequence, author: .customer, text: text, clientID: clientID, at: now)
             candidateID = message.id
@@ -120,18 +123,24 @@ public struct ConversationService: Sendable {
         }
         let isNew = stored.id == candidateID
         if isNew { await dependencies.hub.publish(stored) }
-        return Posted(message: stored, isNew: isNew)
+        return Posted(message: stored, isNew: isNew, conversation: conversation)
     }
 
     /// The bot's answer to a customer message just stored, when the bot owns the conversation:
     /// the replies (and a hand-off notice) stored and published, in sequence order. Empty when
-    /// the bot does not answer or another process answered first.
+    /// the bot does not answer or another process answered first. `snapshot`, the conversation as
+    /// `postCustomerMessage` read it, saves reading it again (only the bot moves an open
+    /// conversation it owns, and the final write is version-checked).
     @discardableResult
-    public func answer(_ customerMessage: ChatMessage) async throws(ConversationError) -> [ChatMessage] {
+    public func answer(_ customerMessage: ChatMessage, in snapshot: Conversation? = nil) async throws(ConversationError) -> [ChatMessage] {
         let conversationID = customerMessage.conversationID
-        guard let conversation = try await guarded({ try await dependencies.conversations.get(conversationID) }),
-            conversation.owner == .bot, conversation.status == .open
-        else { return [] }
+        let read: Conversation?
+        if let snapshot, snapshot.id == conversationID {
+            read = snapshot
+        } else {
+            read = try await guarded { try await dependencies.conversations.get(conversationID) }
+        }
+        guard let conversation = read, conversation.owner == .bot, conversation.status == .open else { return [] }
         let state = Self.decode(conversation.botState) ?? DialogueState()
         let turn = dependencies.bot.respond(to: customerMessage.text, state: state, customerName: conversation.customerName)
         let now = dependencies.clock.now()
@@ -165,7 +174,7 @@ public struct ConversationService: Sendable {
         }
 
         let handoff = turn.handoff
-        let updated = try await modify(conversationID) { conversation in
+        let updated = try await modify(conversationID, startingFrom: conversation) { conversation in
             conversation.botState = Self.encode(turn.state)
             if let intent = turn.detectedIntent, !conversation.detectedIntents.contains(intent) { conversation.detectedIntents.append(intent) }
             if let locale = turn.state.locale { conversation.locale = locale }
@@ -200,12 +209,20 @@ public struct ConversationService: Sendable {
     // MARK: Shared steps
 
     /// Appends the entry `build` makes for the next free sequence, retrying on conflict.
+    /// `guess` is tried first without reading the last sequence.
     func appendNext(
-        to conversationID: ConversationID, events: [DomainEvent] = [],
+        to conversationID: ConversationID, guess: Int? = nil, events: [DomainEvent] = [],
         _ build: (Int) throws(ConversationError) -> ChatMessage
     ) async throws(ConversationError) -> ChatMessage {
+        var guess = guess
         for _ in 0..<Self.maximumSequenceAttempts {
-            let next = try await guarded { try await dependencies.messages.lastSequence(in: conversationID) } + 1
+            let next: Int
+            if let guessed = guess {
+                next = guessed
+                guess = nil
+            } else {
+                next = try await guarded { try await dependencies.messages.lastSequence(in: conversationID) } + 1
+            }
             let message = try build(next)
             do {
                 return try await dependencies.messages.append(message, events: [Self.posted(message)] + events)
@@ -234,14 +251,22 @@ public struct ConversationService: Sendable {
         return stored
     }
 
-    /// Reads, changes and writes a conversation, reading again after a version conflict. Nil when
-    /// it does not exist.
+    /// Reads, changes and writes a conversation, reading again after a version conflict (the
+    /// first attempt starts from `snapshot` when given). Nil when it does not exist.
     @discardableResult
-    func modify(_ id: ConversationID, _ change: (inout Conversation) throws(ConversationError) -> Void) async throws(ConversationError)
-        -> Conversation?
-    {
+    func modify(
+        _ id: ConversationID, startingFrom snapshot: Conversation? = nil, _ change: (inout Conversation) throws(ConversationError) -> Void
+    ) async throws(ConversationError) -> Conversation? {
+        var snapshot = snapshot
         for _ in 0..<Self.maximumSequenceAttempts {
-            guard var conversation = try await guarded({ try await dependencies.conversations.get(id) }) else { return nil }
+            let read: Conversation?
+            if let given = snapshot {
+                read = given
+                snapshot = nil
+            } else {
+                read = try await guarded { try await dependencies.conversations.get(id) }
+            }
+            guard var conversation = read else { return nil }
             try change(&conversation)
             do {
                 return try await dependencies.conversations.update(conversation)

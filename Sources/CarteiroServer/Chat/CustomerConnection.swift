@@ -103,7 +103,7 @@ struct CustomerConnection {
             let posted = try await service.postCustomerMessage(to: conversation, clientID: clientID, text: text)
             await outbox.acknowledge(posted.message, clientID: clientID)
             guard posted.isNew else { return }
-            for reply in try await service.answer(posted.message) { await outbox.deliver(reply) }
+            for reply in try await service.answer(posted.message, in: posted.conversation) { await outbox.deliver(reply) }
         } catch {
             await outbox.send(.error(code: ChatErrorCode(error), message: error.message, clientID: clientID))
         }
