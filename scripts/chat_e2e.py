@@ -222,7 +222,36 @@ async def agent_status(url, token):
         return {"status": error.response.status_code}
 
 
+async def capacity(url):
+    """With one connection allowed and a short idle timeout: the second upgrade is refused, the
+    idle one is closed, and then a new one gets in."""
+    import time
+    result = {}
+    async with connect(url) as first:
+        await first.send(json.dumps({"type": "hello"}))
+        await recv_until(first, is_type("welcome"), [])
+        try:
+            async with connect(url):
+                result["second_status"] = 101
+        except InvalidStatus as error:
+            result["second_status"] = error.response.status_code
+            result["second_body"] = json.loads(error.response.body or b"null")
+        started = time.monotonic()
+        try:
+            while True:
+                await asyncio.wait_for(first.recv(), TIMEOUT)
+        except ConnectionClosed as closed:
+            result["idle_close_code"] = closed.rcvd.code if closed.rcvd else None
+            result["idle_seconds"] = time.monotonic() - started
+    await asyncio.sleep(0.3)
+    async with connect(url) as third:
+        await third.send(json.dumps({"type": "hello"}))
+        result["third"] = (await recv_until(third, is_type("welcome"), []))["type"]
+    return result
+
+
 SCENARIOS = {
+    "capacity": capacity,
     "agent-status": agent_status,
     "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
     "origin": origin,

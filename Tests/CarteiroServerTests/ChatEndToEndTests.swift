@@ -100,6 +100,20 @@ import Testing
         #expect(try await server.stop().exitCode == 0)
     }
 
+    @Test func aFullProcessRefusesUpgradesAndIdleConnectionsAreClosed() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(
+            store: ["--data-dir", folder.path], extra: ["--chat-max-connections", "1", "--chat-idle-seconds", "1"])
+        let result = try await PythonChatClient.run("capacity", [server.chatURL])
+        #expect(result["second_status"] as? Int == 503)
+        #expect((result.object("second_body")["error"] as? [String: Any])?["code"] as? String == "too_many_connections")
+        #expect(result["idle_close_code"] as? Int == 1001)
+        #expect((result["idle_seconds"] as? Double ?? 0) < 5)
+        #expect(result["third"] as? String == "welcome", "the closed connection's place is free again")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
     @Test func aRevokedAgentTokenNoLongerOpensTheAgentEndpoint() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
