@@ -60,7 +60,8 @@ struct CustomerConnection {
                             let live = await service.hub.subscribe(to: id)
                             subscription = (id, live.id)
                             conversation = id
-                            await outbox.track(id, after: resume == nil ? 0 : max(0, lastSequence ?? 0))
+                            // A client claiming more than is stored gets everything after what is stored.
+                            await outbox.track(id, after: resume == nil ? 0 : min(session.lastSequence, max(0, lastSequence ?? 0)))
                             await outbox.send(.welcome(conversationID: id.rawValue, resume: session.resumeToken, sequence: session.lastSequence))
                             for entry in session.backlog { await outbox.deliver(entry) }
                             await outbox.catchUp(id)
