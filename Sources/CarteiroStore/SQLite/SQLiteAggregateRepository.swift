@@ -13,8 +13,10 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         var stored = aggregate
         stored.version = 1
         let toStore = stored
+        // Encoded off the writer queue, which every write of the process shares.
+        let body = try StoreCoding.makeEncoder().encode(toStore)
         try await database.write(appendsEvents: !events.isEmpty) { db in
-            try Self.insertRow(toStore, in: db)
+            try Self.insertRow(toStore, body: body, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
         }
         return stored
@@ -26,13 +28,14 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
             copy.version = 1
             return copy
         }
+        let encoder = StoreCoding.makeEncoder()
+        let rows = try stored.map { ($0, try encoder.encode($0)) }
         try await database.write { db in
-            for aggregate in stored { try Self.insertRow(aggregate, in: db) }
+            for (aggregate, body) in rows { try Self.insertRow(aggregate, body: body, in: db) }
         }
     }
 
-    private static func insertRow(_ aggregate: Root, in db: Database) throws {
-        let body = try StoreCoding.makeEncoder().encode(aggregate)
+    private static func insertRow(_ aggregate: Root, body: Data, in db: Database) throws {
         do {
             try db.cachedStatement(sql: "INSERT INTO \(Root.collection) (id, version, body) VALUES (?, ?, ?)")
                 .execute(arguments: [aggregate.id.rawValue, aggregate.version, body])
@@ -67,8 +70,8 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         var stored = aggregate
         stored.version = aggregate.version + 1
         let toStore = stored
+        let body = try StoreCoding.makeEncoder().encode(toStore)
         try await database.write(appendsEvents: !events.isEmpty) { db in
-            let body = try StoreCoding.makeEncoder().encode(toStore)
             try db.cachedStatement(sql: "UPDATE \(Root.collection) SET version = ?, body = ? WHERE id = ? AND version = ?")
                 .execute(arguments: [toStore.version, body, toStore.id.rawValue, aggregate.version])
             guard db.changesCount == 1 else {

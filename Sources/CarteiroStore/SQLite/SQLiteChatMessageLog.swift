@@ -10,15 +10,16 @@ struct SQLiteChatMessageLog: ChatMessageLog {
     let database: SQLiteDatabase
 
     func append(_ message: ChatMessage, events: [DomainEvent]) async throws -> ChatMessage {
-        try await database.write(appendsEvents: !events.isEmpty) { db in
+        // Encoded and decoded off the writer queue, which every write of the process shares.
+        let body = try StoreCoding.makeEncoder().encode(message)
+        let stored = try await database.write(appendsEvents: !events.isEmpty) { db -> Data in
             if let clientMessageID = message.clientMessageID,
-                let stored = try Row.fetchOne(
+                let stored = try Data.fetchOne(
                     db, sql: "SELECT body FROM chat_messages WHERE conversation_id = ? AND client_message_id = ?",
                     arguments: [message.conversationID.rawValue, clientMessageID])
             {
-                return try Self.message(from: stored)
+                return stored
             }
-            let body = try StoreCoding.makeEncoder().encode(message)
             do {
                 try db.cachedStatement(
                     sql: """
@@ -34,9 +35,10 @@ struct SQLiteChatMessageLog: ChatMessageLog {
                 throw StoreError(.conflict, "conversation \(message.conversationID) already has a message at sequence \(message.sequence)")
             }
             _ = try SQLiteEventLog.append(events, in: db)
-            // Decoded from what was stored, so the caller sees the millisecond dates a later read gives.
-            return try StoreCoding.makeDecoder().decode(ChatMessage.self, from: body)
+            return body
         }
+        // Decoded from what was stored, so the caller sees the millisecond dates a later read gives.
+        return try Self.message(from: stored)
     }
 
     func messages(in conversation: ConversationID, after sequence: Int, limit: Int) async throws -> [ChatMessage] {
@@ -57,9 +59,11 @@ struct SQLiteChatMessageLog: ChatMessageLog {
         }
     }
 
-    private static func message(from row: Row) throws -> ChatMessage {
+    private static func message(from row: Row) throws -> ChatMessage { try message(from: row["body"] as Data) }
+
+    private static func message(from body: Data) throws -> ChatMessage {
         do {
-            return try StoreCoding.makeDecoder().decode(ChatMessage.self, from: row["body"] as Data)
+            return try StoreCoding.makeDecoder().decode(ChatMessage.self, from: body)
         } catch {
             throw StoreError(.corrupt, "a stored chat message does not decode: \(error)")
         }
