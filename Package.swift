@@ -245,6 +245,8 @@ let package = Package(
             name: "CarteiroStoreTests",
             dependencies: [
                 "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting", "MongoKit",
+                // To write a database as an earlier schema version left it, for migration tests.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

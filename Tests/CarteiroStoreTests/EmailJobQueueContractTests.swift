@@ -44,6 +44,39 @@ struct EmailJobQueueContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func claimedJobCarriesEveryFieldItWasQueuedWith(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let job = EmailJob(
+                sendID: SendID(), campaignID: CampaignID(), contactID: ContactID(), recipient: try EmailAddress("Ana.Souza@Example.com"),
+                recipientName: "Ana \"Aninha\" Souza", stream: .transactional,
+                variables: ["plano": "Fibra 3", "cidade": "São Paulo", "long": String(repeating: "x", count: 300)],
+                dueAt: now, createdAt: now)
+            let plain = try makeJobs(1, at: now)[0]
+            _ = try await fixture.store.emailJobs.enqueue([job, plain], events: [])
+            let claimed = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "w", limit: 10, leaseDuration: .seconds(60), now: now))
+            let rich = try #require(claimed.first { $0.id == job.id })
+            #expect(rich.sendID == job.sendID)
+            #expect(rich.campaignID == job.campaignID)
+            #expect(rich.contactID == job.contactID)
+            #expect(rich.recipient == job.recipient)
+            #expect(rich.recipientName == job.recipientName)
+            #expect(rich.stream == .transactional)
+            #expect(rich.variables == job.variables)
+            #expect(rich.createdAt == job.createdAt)
+            #expect(rich.status == .leased)
+            #expect(rich.attempts == 1)
+            let other = try #require(claimed.first { $0.id == plain.id })
+            #expect(other.recipientName == nil)
+            #expect(other.variables.isEmpty)
+            #expect(other.campaignID == nil && other.contactID == nil)
+            #expect(other.stream == .bulk)
+            #expect(try await fixture.store.emailJobs.get(job.id)?.variables == job.variables)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func jobWhoseLeaseExpiredIsClaimedAgain(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
             _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
