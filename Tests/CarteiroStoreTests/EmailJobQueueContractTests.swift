@@ -77,6 +77,51 @@ struct EmailJobQueueContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func everyFinalOutcomeOfALargeBatchIsRecordedWithItsJobsEvent(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let send = SendID()
+            let campaign = CampaignID()
+            let jobs = try (0..<120).map { index in
+                EmailJob(
+                    sendID: send, campaignID: index.isMultiple(of: 2) ? campaign : nil, contactID: index.isMultiple(of: 3) ? ContactID() : nil,
+                    recipient: try EmailAddress("User\(index)@Example.com"), stream: .bulk, dueAt: now, createdAt: now)
+            }
+            _ = try await fixture.store.emailJobs.enqueue(jobs, events: [])
+            let claimed = try await fixture.store.emailJobs.claim(ClaimRequest(owner: "w", limit: 200, leaseDuration: .seconds(60), now: now))
+            #expect(claimed.count == 120)
+            let failure = DeliveryFailure(replyCode: 550, enhancedStatus: "5.1.1", text: "no such user")
+            let outcomes = claimed.enumerated().map { index, job in
+                EmailJobOutcome(
+                    jobID: job.id, leaseToken: job.lease?.token ?? "",
+                    result: index < 100 ? .sent(relay: "relay-a") : .failed(relay: "relay-a", failure: failure))
+            }
+            let result = try await fixture.store.emailJobs.record(outcomes, at: now)
+            #expect(result.accepted.count == 120 && result.stale.isEmpty)
+
+            let events = try await fixture.store.events.read(after: 0, limit: 500)
+            #expect(events.count == 120)
+            #expect(Set(events.map(\.id)).count == 120)
+            let byJob = Dictionary(uniqueKeysWithValues: jobs.map { ($0.id, $0) })
+            for event in events {
+                switch event.payload {
+                case .emailSent(let sent):
+                    let job = try #require(byJob[sent.jobID])
+                    #expect(sent.sendID == send && sent.campaignID == job.campaignID && sent.contactID == job.contactID)
+                    #expect(sent.recipient == job.recipient && sent.relay == "relay-a")
+                case .emailFailed(let failed):
+                    let job = try #require(byJob[failed.jobID])
+                    #expect(failed.campaignID == job.campaignID && failed.contactID == job.contactID && failed.recipient == job.recipient)
+                    #expect(failed.failure == failure && failed.attempts == 1)
+                default:
+                    Issue.record("unexpected event \(event.kind)")
+                }
+            }
+            #expect(events.filter { $0.kind == .emailFailed }.count == 20)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func jobWhoseLeaseExpiredIsClaimedAgain(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
             _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])

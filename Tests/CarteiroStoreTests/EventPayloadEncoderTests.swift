@@ -53,3 +53,16 @@ import Testing
         }
     }
 }
+
+@Suite struct EventIDGeneratorTests {
+    @Test func idsDrawnInOneMillisecondAreDistinctVersion7UUIDs() {
+        var generator = EventIDGenerator()
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        let ids = (0..<10_000).map { _ in EventID(at: now, using: &generator).rawValue }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.count == 36 && Array($0)[14] == "7" })
+        // A second write draws another sequence.
+        var other = EventIDGenerator()
+        #expect(EventID(at: now, using: &other).rawValue != ids[0])
+    }
+}

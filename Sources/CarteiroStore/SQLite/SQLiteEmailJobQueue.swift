@@ -94,10 +94,12 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                         due_at = ?, attempts = attempts - ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ?
                     WHERE id = ? AND status = 'leased' AND lease_token = ?
                     """)
-            // Read apart from the update: an UPDATE … RETURNING builds a temporary table for its
-            // rows each time it runs, which cost more than the update itself.
-            let eventFields = try db.cachedStatement(
-                sql: "SELECT send_id, campaign_id, contact_id, recipient, attempts FROM email_jobs WHERE id = ?")
+            // The fields of the final outcomes' events are read before the updates, a chunk of jobs
+            // per query: the write lock is held, so they cannot change in between (and an UPDATE …
+            // RETURNING builds a temporary table each time it runs, which cost more than the update).
+            let eventFields = try Self.eventFields(
+                of: outcomes.lazy.filter(\.newStatus.isFinal).map(\.jobID.rawValue), in: db)
+            var eventIDs = EventIDGenerator()
             var accepted: [EmailJobID] = []
             var stale: [EmailJobID] = []
             var events: [DomainEvent] = []
@@ -136,10 +138,12 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                 }
                 accepted.append(outcome.jobID)
                 guard outcome.newStatus.isFinal else { continue }
-                guard let row = try Row.fetchOne(eventFields, arguments: [outcome.jobID.rawValue]) else {
+                guard let row = eventFields[outcome.jobID.rawValue] else {
                     throw StoreError(.corrupt, "email job \(outcome.jobID) vanished while its outcome was recorded")
                 }
-                if let event = try Self.finalEvent(for: outcome, row: row, at: now) { events.append(event) }
+                if let event = try Self.finalEvent(for: outcome, row: row, id: EventID(at: now, using: &eventIDs), at: now) {
+                    events.append(event)
+                }
             }
             _ = try SQLiteEventLog.append(events, in: db)
             return RecordResult(accepted: accepted, stale: stale)
@@ -147,25 +151,48 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         return result
     }
 
-    /// `row` holds the job's send_id, campaign_id, contact_id, recipient and attempts.
-    private static func finalEvent(for outcome: EmailJobOutcome, row: Row, at now: Date) throws -> DomainEvent? {
-        let sendID = SendID(rawValue: row[0])
-        let campaignID = (row[1] as String?).map(CampaignID.init(rawValue:))
-        let contactID = (row[2] as String?).map(ContactID.init(rawValue:))
-        let recipient = EmailAddress(storedValue: row[3])
+    private static let eventFieldsChunk = 50
+
+    /// send_id, campaign_id, contact_id, recipient and attempts (columns 1 to 5) of the jobs,
+    /// by id, read `eventFieldsChunk` at a time by one cached statement (a short chunk repeats
+    /// its last id).
+    private static func eventFields(of ids: some Sequence<String>, in db: Database) throws -> [String: Row] {
+        let ids = Array(ids)
+        guard !ids.isEmpty else { return [:] }
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT id, send_id, campaign_id, contact_id, recipient, attempts FROM email_jobs
+                WHERE id IN (\(Array(repeating: "?", count: eventFieldsChunk).joined(separator: ", ")))
+                """)
+        var fields: [String: Row] = [:]
+        fields.reserveCapacity(ids.count)
+        for start in stride(from: 0, to: ids.count, by: eventFieldsChunk) {
+            var chunk = Array(ids[start..<min(start + eventFieldsChunk, ids.count)])
+            chunk += repeatElement(chunk[chunk.count - 1], count: eventFieldsChunk - chunk.count)
+            for row in try Row.fetchAll(statement, arguments: StatementArguments(chunk)) { fields[row[0]] = row }
+        }
+        return fields
+    }
+
+    /// `row` holds the job's id, send_id, campaign_id, contact_id, recipient and attempts.
+    private static func finalEvent(for outcome: EmailJobOutcome, row: Row, id: EventID, at now: Date) throws -> DomainEvent? {
+        let sendID = SendID(rawValue: row[1])
+        let campaignID = (row[2] as String?).map(CampaignID.init(rawValue:))
+        let contactID = (row[3] as String?).map(ContactID.init(rawValue:))
+        let recipient = EmailAddress(storedValue: row[4])
         switch outcome.result {
         case .sent(let relay):
             return DomainEvent(
-                occurredAt: now,
+                id: id, occurredAt: now,
                 payload: .emailSent(
                     .init(jobID: outcome.jobID, sendID: sendID, campaignID: campaignID, contactID: contactID, recipient: recipient, relay: relay)))
         case .failed(_, let failure):
             return DomainEvent(
-                occurredAt: now,
+                id: id, occurredAt: now,
                 payload: .emailFailed(
                     .init(
                         jobID: outcome.jobID, sendID: sendID, campaignID: campaignID, contactID: contactID, recipient: recipient,
-                        failure: failure, attempts: row[4])))
+                        failure: failure, attempts: row[5])))
         case .retry, .released, .deferred:
             return nil
         }

@@ -46,7 +46,13 @@ struct EventPayloadEncoder {
 /// A JSON object written key by key, in the order given (the caller's keys are already sorted),
 /// with strings escaped as Foundation's `JSONEncoder` escapes them (slashes included).
 struct JSONObjectWriter {
-    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var bytes: [UInt8]
+
+    init() {
+        bytes = []
+        bytes.reserveCapacity(320)
+        bytes.append(UInt8(ascii: "{"))
+    }
     private var needsComma = false
 
     mutating func beginObject(key: String) {
@@ -92,6 +98,12 @@ struct JSONObjectWriter {
 
     private mutating func appendQuoted(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Ids, addresses and relay names rarely hold anything to escape: copied whole then.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "/") }) {
+            bytes.append(contentsOf: string.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
