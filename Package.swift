@@ -223,7 +223,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroDeliveryTests",
-            dependencies: ["CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit"],
+            dependencies: [
+                "CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -122,6 +122,27 @@ struct EmailJobQueueContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func recordingABatchCanClaimTheNextOneInTheSameCall(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(5, at: now), events: [])
+            let first = try await fixture.store.emailJobs.claim(ClaimRequest(owner: "w", limit: 3, leaseDuration: .seconds(60), now: now))
+            #expect(first.count == 3)
+            let (recorded, next) = try await fixture.store.emailJobs.record(
+                first.map { EmailJobOutcome(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .sent(relay: "r")) }, at: now,
+                thenClaim: ClaimRequest(owner: "w", limit: 3, leaseDuration: .seconds(60), now: now))
+            #expect(Set(recorded.accepted) == Set(first.map(\.id)) && recorded.stale.isEmpty)
+            #expect(next.count == 2)
+            #expect(Set(next.map(\.id)).isDisjoint(with: first.map(\.id)))
+            #expect(next.allSatisfy { $0.status == .leased && $0.lease?.owner == "w" })
+            let counts = try await fixture.store.emailJobs.statusCounts(sendID: nil)
+            #expect(counts[.sent] == 3 && counts[.leased] == 2)
+            let events = try await fixture.store.events.read(after: 0, limit: 10)
+            #expect(events.filter { $0.kind == .emailSent }.count == 3)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func jobWhoseLeaseExpiredIsClaimedAgain(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
             _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
