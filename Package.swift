@@ -269,7 +269,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroDeliveryTests",
-            dependencies: ["CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit"],
+            dependencies: [
+                "CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -310,6 +313,8 @@ let package = Package(
             name: "CarteiroStoreTests",
             dependencies: [
                 "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting", "MongoKit",
+                // To write a database as an earlier schema version left it, for migration tests.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -44,6 +44,105 @@ struct EmailJobQueueContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func claimedJobCarriesEveryFieldItWasQueuedWith(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let job = EmailJob(
+                sendID: SendID(), campaignID: CampaignID(), contactID: ContactID(), recipient: try EmailAddress("Ana.Souza@Example.com"),
+                recipientName: "Ana \"Aninha\" Souza", stream: .transactional,
+                variables: ["plano": "Fibra 3", "cidade": "São Paulo", "long": String(repeating: "x", count: 300)],
+                dueAt: now, createdAt: now)
+            let plain = try makeJobs(1, at: now)[0]
+            _ = try await fixture.store.emailJobs.enqueue([job, plain], events: [])
+            let claimed = try await fixture.store.emailJobs.claim(
+                ClaimRequest(owner: "w", limit: 10, leaseDuration: .seconds(60), now: now))
+            let rich = try #require(claimed.first { $0.id == job.id })
+            #expect(rich.sendID == job.sendID)
+            #expect(rich.campaignID == job.campaignID)
+            #expect(rich.contactID == job.contactID)
+            #expect(rich.recipient == job.recipient)
+            #expect(rich.recipientName == job.recipientName)
+            #expect(rich.stream == .transactional)
+            #expect(rich.variables == job.variables)
+            #expect(rich.createdAt == job.createdAt)
+            #expect(rich.status == .leased)
+            #expect(rich.attempts == 1)
+            let other = try #require(claimed.first { $0.id == plain.id })
+            #expect(other.recipientName == nil)
+            #expect(other.variables.isEmpty)
+            #expect(other.campaignID == nil && other.contactID == nil)
+            #expect(other.stream == .bulk)
+            #expect(try await fixture.store.emailJobs.get(job.id)?.variables == job.variables)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func everyFinalOutcomeOfALargeBatchIsRecordedWithItsJobsEvent(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let send = SendID()
+            let campaign = CampaignID()
+            let jobs = try (0..<120).map { index in
+                EmailJob(
+                    sendID: send, campaignID: index.isMultiple(of: 2) ? campaign : nil, contactID: index.isMultiple(of: 3) ? ContactID() : nil,
+                    recipient: try EmailAddress("User\(index)@Example.com"), stream: .bulk, dueAt: now, createdAt: now)
+            }
+            _ = try await fixture.store.emailJobs.enqueue(jobs, events: [])
+            let claimed = try await fixture.store.emailJobs.claim(ClaimRequest(owner: "w", limit: 200, leaseDuration: .seconds(60), now: now))
+            #expect(claimed.count == 120)
+            let failure = DeliveryFailure(replyCode: 550, enhancedStatus: "5.1.1", text: "no such user")
+            let outcomes = claimed.enumerated().map { index, job in
+                EmailJobOutcome(
+                    jobID: job.id, leaseToken: job.lease?.token ?? "",
+                    result: index < 100 ? .sent(relay: "relay-a") : .failed(relay: "relay-a", failure: failure))
+            }
+            let result = try await fixture.store.emailJobs.record(outcomes, at: now)
+            #expect(result.accepted.count == 120 && result.stale.isEmpty)
+
+            let events = try await fixture.store.events.read(after: 0, limit: 500)
+            #expect(events.count == 120)
+            #expect(Set(events.map(\.id)).count == 120)
+            let byJob = Dictionary(uniqueKeysWithValues: jobs.map { ($0.id, $0) })
+            for event in events {
+                switch event.payload {
+                case .emailSent(let sent):
+                    let job = try #require(byJob[sent.jobID])
+                    #expect(sent.sendID == send && sent.campaignID == job.campaignID && sent.contactID == job.contactID)
+                    #expect(sent.recipient == job.recipient && sent.relay == "relay-a")
+                case .emailFailed(let failed):
+                    let job = try #require(byJob[failed.jobID])
+                    #expect(failed.campaignID == job.campaignID && failed.contactID == job.contactID && failed.recipient == job.recipient)
+                    #expect(failed.failure == failure && failed.attempts == 1)
+                default:
+                    Issue.record("unexpected event \(event.kind)")
+                }
+            }
+            #expect(events.filter { $0.kind == .emailFailed }.count == 20)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recordingABatchCanClaimTheNextOneInTheSameCall(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            _ = try await fixture.store.emailJobs.enqueue(try makeJobs(5, at: now), events: [])
+            let first = try await fixture.store.emailJobs.claim(ClaimRequest(owner: "w", limit: 3, leaseDuration: .seconds(60), now: now))
+            #expect(first.count == 3)
+            let (recorded, next) = try await fixture.store.emailJobs.record(
+                first.map { EmailJobOutcome(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .sent(relay: "r")) }, at: now,
+                thenClaim: ClaimRequest(owner: "w", limit: 3, leaseDuration: .seconds(60), now: now))
+            #expect(Set(recorded.accepted) == Set(first.map(\.id)) && recorded.stale.isEmpty)
+            #expect(next.count == 2)
+            #expect(Set(next.map(\.id)).isDisjoint(with: first.map(\.id)))
+            #expect(next.allSatisfy { $0.status == .leased && $0.lease?.owner == "w" })
+            let counts = try await fixture.store.emailJobs.statusCounts(sendID: nil)
+            #expect(counts[.sent] == 3 && counts[.leased] == 2)
+            let events = try await fixture.store.events.read(after: 0, limit: 10)
+            #expect(events.filter { $0.kind == .emailSent }.count == 3)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func jobWhoseLeaseExpiredIsClaimedAgain(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
             _ = try await fixture.store.emailJobs.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])

@@ -107,31 +107,52 @@ public struct DeliveryWorker: Service {
 
     private func runLane(_ lane: String, streams: [MailStream], idlePoll: Duration, stopping: StopFlag) async throws {
         var random = SystemRandomNumberGenerator()
+        func nextClaim() -> ClaimRequest {
+            ClaimRequest(
+                owner: "\(configuration.workerID)/\(lane)", limit: configuration.batchSize, leaseDuration: configuration.leaseDuration,
+                streams: streams, now: clock.now())
+        }
+        // Jobs claimed in the same write that recorded the previous batch.
+        var claimedWithRecord: [EmailJob] = []
         while !stopping.isStopped && !Task.isCancelled {
-            let jobs: [EmailJob]
-            do {
-                jobs = try await queue.claim(
-                    ClaimRequest(
-                        owner: "\(configuration.workerID)/\(lane)", limit: configuration.batchSize, leaseDuration: configuration.leaseDuration,
-                        streams: streams, now: clock.now()))
-            } catch let error as StoreError where error.isTransient {
-                logger.warning("cannot claim jobs, retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: idlePoll)
-                continue
+            var jobs = claimedWithRecord
+            claimedWithRecord = []
+            if jobs.isEmpty {
+                do {
+                    jobs = try await queue.claim(nextClaim())
+                } catch let error as StoreError where error.isTransient {
+                    logger.warning("cannot claim jobs, retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: idlePoll)
+                    continue
+                }
             }
             if jobs.isEmpty {
                 try? await Task.sleep(for: idlePoll)
                 continue
             }
-            // A batch holding both streams is handled (and recorded) transactional part first.
+            // A batch holding both streams is handled (and recorded) transactional part first;
+            // the last part's outcomes are recorded together with the claim of the next batch.
             let transactional = jobs.filter { $0.stream == .transactional }
-            for part in [transactional, jobs.filter { $0.stream != .transactional }] where !part.isEmpty {
-                try await handle(part, lane: lane, random: &random)
+            let parts = [transactional, jobs.filter { $0.stream != .transactional }].filter { !$0.isEmpty }
+            for (index, part) in parts.enumerated() {
+                let claimsNext = index == parts.count - 1
+                claimedWithRecord = try await handle(part, lane: lane, random: &random) {
+                    claimsNext && !stopping.isStopped && !Task.isCancelled ? nextClaim() : nil
+                }
             }
+        }
+        // Stopped with a batch claimed along with the last record: it was never attempted.
+        if !claimedWithRecord.isEmpty {
+            _ = try await recordDurably(
+                claimedWithRecord.map { .init(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .released) }, thenClaim: nil)
         }
     }
 
-    private func handle(_ jobs: [EmailJob], lane: String, random: inout SystemRandomNumberGenerator) async throws {
+    /// Sends `jobs` and records their outcomes; returns the jobs claimed in the same write when
+    /// `nextClaim` asks for a claim (it is asked once the outcomes are ready, so its time is current).
+    private func handle(
+        _ jobs: [EmailJob], lane: String, random: inout SystemRandomNumberGenerator, nextClaim: () -> ClaimRequest?
+    ) async throws -> [EmailJob] {
         var admission = DomainGate.Admission()
         let holder = "\(configuration.workerID)/\(lane)/\(UUID().uuidString)"
         if let gate {
@@ -145,23 +166,34 @@ public struct DeliveryWorker: Service {
             outcomes.append(.init(jobID: job.id, leaseToken: job.lease?.token ?? "", result: .deferred(until: until)))
         }
         report.deferred = admission.deferred.count
-        try await recordDurably(outcomes)
+        // While the relays are down, the next batch is claimed after the wait, not before it.
+        let claimed = try await recordDurably(outcomes, thenClaim: waitForRelays == nil ? nextClaim() : nil)
         progress?(report)
         if let waitForRelays { try? await Task.sleep(for: waitForRelays) }
+        return claimed
     }
 
-    /// Records outcomes, retrying while the store is unavailable: an outcome that is not
-    /// recorded would make its job be sent again after its lease expires.
-    private func recordDurably(_ outcomes: [EmailJobOutcome]) async throws {
+    /// Records outcomes (and claims `next` in the same write), retrying while the store is
+    /// unavailable: an outcome that is not recorded would make its job be sent again after its
+    /// lease expires. A retry only records: the next batch is then claimed by the lane's loop.
+    private func recordDurably(_ outcomes: [EmailJobOutcome], thenClaim next: ClaimRequest?) async throws -> [EmailJob] {
+        var next = next
         while true {
             do {
-                let result = try await queue.record(outcomes, at: clock.now())
+                let result: RecordResult
+                var claimed: [EmailJob] = []
+                if let request = next {
+                    (result, claimed) = try await queue.record(outcomes, at: clock.now(), thenClaim: request)
+                } else {
+                    result = try await queue.record(outcomes, at: clock.now())
+                }
                 if !result.stale.isEmpty {
                     logger.warning("outcomes refused: leases expired and were taken over", metadata: ["jobs": "\(result.stale.count)"])
                 }
-                return
+                return claimed
             } catch let error as StoreError where error.isTransient {
                 logger.warning("cannot record outcomes yet", metadata: ["error": "\(error)"])
+                next = nil
                 try await Task.sleep(for: configuration.idlePoll)
             }
         }
@@ -192,7 +224,8 @@ public struct DeliveryWorker: Service {
                 composedByStream[job.stream, default: []].append((job, message))
             } catch let error as CompositionError {
                 // The message cannot be built: no relay will ever take it.
-                outcomes.append(.init(jobID: job.id, leaseToken: token, result: .failed(relay: nil, failure: DeliveryFailure(text: error.description))))
+                outcomes.append(
+                    .init(jobID: job.id, leaseToken: token, result: .failed(relay: nil, failure: DeliveryFailure(text: error.description))))
                 report.failed["composition", default: 0] += 1
             } catch {
                 outcomes.append(.init(jobID: job.id, leaseToken: token, result: .released))
@@ -209,7 +242,8 @@ public struct DeliveryWorker: Service {
                 for (job, _) in pairs { outcomes.append(.init(jobID: job.id, leaseToken: job.lease?.token ?? "", result: .released)) }
                 report.released += pairs.count
                 let until = await pool.nextAvailability()
-                waitForRelays = until.map { max(.milliseconds(50), Duration.seconds(max(0, $0.timeIntervalSince(clock.now())))) } ?? configuration.idlePoll
+                waitForRelays =
+                    until.map { max(.milliseconds(50), Duration.seconds(max(0, $0.timeIntervalSince(clock.now())))) } ?? configuration.idlePoll
                 continue
             }
             let started = ContinuousClock.now
@@ -220,7 +254,8 @@ public struct DeliveryWorker: Service {
             let latency = Timer(label: "carteiro_email_send_latency_seconds", dimensions: [("relay", lease.relay)])
             var outcomeCounts = (sent: 0, retry: 0, failed: 0)
             defer {
-                for (outcome, count) in [("sent", outcomeCounts.sent), ("retry", outcomeCounts.retry), ("failed", outcomeCounts.failed)] where count > 0 {
+                for (outcome, count) in [("sent", outcomeCounts.sent), ("retry", outcomeCounts.retry), ("failed", outcomeCounts.failed)]
+                where count > 0 {
                     Counter(label: "carteiro_emails_total", dimensions: [("relay", lease.relay), ("outcome", outcome)]).increment(by: count)
                 }
             }
@@ -235,7 +270,9 @@ public struct DeliveryWorker: Service {
                 case .rejected(let failure) where failure.isTransient && !configuration.backoff.isExhausted(attempts: job.attempts):
                     let delay = configuration.backoff.delay(afterAttempt: job.attempts, retryAfter: failure.retryAfter, using: &random)
                     outcomes.append(
-                        .init(jobID: job.id, leaseToken: token, result: .retry(at: now.addingTimeInterval(delay.timeInterval), relay: lease.relay, failure: failure.failure)))
+                        .init(
+                            jobID: job.id, leaseToken: token,
+                            result: .retry(at: now.addingTimeInterval(delay.timeInterval), relay: lease.relay, failure: failure.failure)))
                     report.retried += 1
                     outcomeCounts.retry += 1
                 case .rejected(let failure):

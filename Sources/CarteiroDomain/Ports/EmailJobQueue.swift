@@ -13,6 +13,11 @@ public protocol EmailJobQueue: Sendable {
     /// Records outcomes of leased jobs in one write, with an `email.sent` / `email.failed` event
     /// for each final one. Outcomes whose lease token is no longer current are refused.
     func record(_ outcomes: [EmailJobOutcome], at now: Date) async throws -> RecordResult
+    /// `record(_:at:)`, then `claim(next)`: a worker's turn from one batch to the next. A backend
+    /// may do both in one write, which a worker then pays one commit for instead of two.
+    func record(_ outcomes: [EmailJobOutcome], at now: Date, thenClaim next: ClaimRequest) async throws -> (
+        recorded: RecordResult, claimed: [EmailJob]
+    )
     func get(_ id: EmailJobID) async throws -> EmailJob?
     /// How many jobs of a send (or of all sends) are in each status.
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int]
@@ -21,6 +26,15 @@ public protocol EmailJobQueue: Sendable {
     /// Per stream: jobs waiting (queued or retry-scheduled, due or not) and the creation time of
     /// the oldest queued one, for the queue-depth and oldest-queued-age gauges. Every stream is present.
     func streamStats() async throws -> [MailStream: StreamStats]
+}
+
+extension EmailJobQueue {
+    public func record(_ outcomes: [EmailJobOutcome], at now: Date, thenClaim next: ClaimRequest) async throws -> (
+        recorded: RecordResult, claimed: [EmailJob]
+    ) {
+        let recorded = try await record(outcomes, at: now)
+        return (recorded, try await claim(next))
+    }
 }
 
 public struct StreamStats: Hashable, Sendable {

@@ -47,7 +47,7 @@ struct HeaderFolder {
     /// A word too long for one line is encoded (so it can be split) only when `encodingLongWords`;
     /// structured values such as URLs must stay as they are.
     static func unstructuredTokens(_ value: String, name: String, encodingLongWords: Bool = true) -> [String] {
-        let words = value.split(separator: " ", omittingEmptySubsequences: false)
+        let words = value.wordsAtSpaces()
         let prefix = name.utf8.count + 2
         let needs = words.enumerated().map { index, word in
             word.unicodeScalars.contains { !(($0.value >= 32 && $0.value < 127) || $0 == "\t") }

@@ -8,7 +8,7 @@ extension MailAddress {
         let angle = "<\(address)>"
         guard let displayName, !displayName.isEmpty else { return [address] }
         let scalars = displayName.unicodeScalars
-        let words = displayName.split(separator: " ", omittingEmptySubsequences: false)
+        let words = displayName.wordsAtSpaces()
         if scalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }), !EncodedWord.mayContainEncodedWord(displayName) {
             if words.allSatisfy({ word in !word.isEmpty && word.utf8.allSatisfy(Self.isPhraseAtext) }) { return words.map(String.init) + [angle] }
             var quoted = "\""
@@ -18,7 +18,7 @@ extension MailAddress {
             }
             quoted += "\""
             // Folding whitespace may sit inside a quoted string, so it can break at its spaces.
-            return quoted.split(separator: " ", omittingEmptySubsequences: false).map(String.init) + [angle]
+            return quoted.wordsAtSpaces().map(String.init) + [angle]
         }
         // Plain words stay atoms; each run of words that are not (non-ASCII, specials) becomes
         // encoded words with its inner spaces. Spacing that atoms would lose (leading, trailing,

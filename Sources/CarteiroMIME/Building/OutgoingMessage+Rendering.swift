@@ -27,7 +27,7 @@ extension OutgoingMessage {
         }
         try MIMEError.checkNoLineBreaks(subject, field: "Subject")
         try folder.write("Subject", tokens: HeaderFolder.unstructuredTokens(subject, name: "Subject"))
-        try folder.write("Date", tokens: RFC5322Date.format(date).split(separator: " ").map(String.init))
+        try folder.write("Date", tokens: RFC5322Date.format(date).wordsAtSpaces().map(String.init))
         try Self.checkMessageID(messageID, field: "Message-ID")
         try folder.write("Message-ID", tokens: ["<\(messageID)>"])
         if let inReplyTo {
@@ -49,6 +49,7 @@ extension OutgoingMessage {
         let text = textBody ?? htmlBody.map(HTMLText.readableText(fromHTML:)) ?? ""
         let textPart = try BodyPart(text, subtype: "plain")
         guard let htmlBody else {
+            output.reserveCapacity(output.count + textPart.headers.count + 2 + textPart.content.count)
             output.append(contentsOf: textPart.headers)
             output.append(contentsOf: [13, 10])
             output.append(contentsOf: textPart.content)
@@ -152,16 +153,20 @@ private struct BodyPart {
         var equals = 0
         var longestLine = 0
         var lineStart = 0
-        for (index, byte) in bytes.enumerated() {
-            if byte == 10 {
-                longestLine = max(longestLine, index - 1 - lineStart)
-                lineStart = index + 1
-            } else if byte >= 0x80 {
-                nonASCII += 1
-            } else if byte == UInt8(ascii: "=") {
-                equals += 1
-            } else if (byte < 32 && byte != 9 && byte != 13) || byte == 127 {
-                controls += 1
+        bytes.withUnsafeBufferPointer { bytes in
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte >= 32, byte < 127, byte != UInt8(ascii: "=") { continue }
+                if byte == 10 {
+                    longestLine = max(longestLine, index - 1 - lineStart)
+                    lineStart = index + 1
+                } else if byte >= 0x80 {
+                    nonASCII += 1
+                } else if byte == UInt8(ascii: "=") {
+                    equals += 1
+                } else if (byte < 32 && byte != 9 && byte != 13) || byte == 127 {
+                    controls += 1
+                }
             }
         }
         longestLine = max(longestLine, bytes.count - lineStart)
@@ -173,27 +178,28 @@ private struct BodyPart {
 
     /// Every line break (CRLF, bare LF, bare CR) as CRLF.
     private static func crlfLines(_ text: String) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count + text.utf8.count / 40)
-        var previousWasCR = false
-        for byte in text.utf8 {
-            if byte == 10 {
-                if !previousWasCR { output.append(13) }
-                output.append(10)
-                previousWasCR = false
-            } else {
-                if previousWasCR { output.append(10) }
-                if byte == 13 {
-                    output.append(13)
-                    previousWasCR = true
-                } else {
-                    output.append(byte)
-                    previousWasCR = false
+        var text = text
+        return text.withUTF8 { input in
+            var output: [UInt8] = []
+            output.reserveCapacity(input.count + input.count / 40 + 2)
+            var runStart = 0
+            var index = 0
+            let count = input.count
+            while index < count {
+                let byte = input[index]
+                guard byte == 10 || byte == 13 else {
+                    index += 1
+                    continue
                 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: input[runStart..<index]))
+                output.append(13)
+                output.append(10)
+                index += byte == 13 && index + 1 < count && input[index + 1] == 10 ? 2 : 1
+                runStart = index
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: input[runStart..<count]))
+            return output
         }
-        if previousWasCR { output.append(10) }
-        return output
     }
 }
 

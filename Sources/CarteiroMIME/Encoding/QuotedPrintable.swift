@@ -21,47 +21,67 @@ enum QuotedPrintable {
     /// Encodes a body whose line breaks are already CRLF. Output lines are at most 76 characters;
     /// longer ones end in a soft break (`=`), and an escape is never split across lines.
     static func encode(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 8 + 16)
-        var column = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte == 13, index + 1 < count, bytes[index + 1] == 10 {
-                output.append(13)
-                output.append(10)
-                column = 0
-                index += 2
-                continue
+        // Every byte escaped, plus a soft break every 25 escapes: enough room for any input.
+        let capacity = bytes.count * 3 + (bytes.count / 25 + 1) * 3
+        return bytes.withUnsafeBufferPointer { input in
+            [UInt8](unsafeUninitializedCapacity: capacity) { output, written in
+                var out = 0
+                var column = 0
+                var index = 0
+                let count = input.count
+                while index < count {
+                    let byte = input[index]
+                    // Most bytes of a body: printable, and far enough from the line's end that
+                    // no soft break can be due.
+                    if byte >= 33, byte <= 126, byte != UInt8(ascii: "="), column < 75 {
+                        output[out] = byte
+                        out += 1
+                        column += 1
+                        index += 1
+                        continue
+                    }
+                    if byte == 13, index + 1 < count, input[index + 1] == 10 {
+                        output[out] = 13
+                        output[out + 1] = 10
+                        out += 2
+                        column = 0
+                        index += 2
+                        continue
+                    }
+                    let atLineEnd = index + 1 == count || (input[index + 1] == 13 && index + 2 < count && input[index + 2] == 10)
+                    let literal: Bool
+                    switch byte {
+                    case UInt8(ascii: "="): literal = false
+                    case 33...126: literal = true
+                    // Trailing whitespace would be stripped in transit, so it is escaped at the end of a line.
+                    case UInt8(ascii: " "), UInt8(ascii: "\t"): literal = !atLineEnd
+                    default: literal = false
+                    }
+                    let width = literal ? 1 : 3
+                    // Keep one column for the soft-break `=`, unless this is the line's last character.
+                    let limit = atLineEnd ? 76 : 75
+                    if column + width > limit {
+                        output[out] = UInt8(ascii: "=")
+                        output[out + 1] = 13
+                        output[out + 2] = 10
+                        out += 3
+                        column = 0
+                    }
+                    if literal {
+                        output[out] = byte
+                        out += 1
+                    } else {
+                        output[out] = UInt8(ascii: "=")
+                        output[out + 1] = hexDigits[Int(byte >> 4)]
+                        output[out + 2] = hexDigits[Int(byte & 15)]
+                        out += 3
+                    }
+                    column += width
+                    index += 1
+                }
+                written = out
             }
-            let atLineEnd = index + 1 == count || (bytes[index + 1] == 13 && index + 2 < count && bytes[index + 2] == 10)
-            let literal: Bool
-            switch byte {
-            case UInt8(ascii: "="): literal = false
-            case 33...126: literal = true
-            // Trailing whitespace would be stripped in transit, so it is escaped at the end of a line.
-            case UInt8(ascii: " "), UInt8(ascii: "\t"): literal = !atLineEnd
-            default: literal = false
-            }
-            let width = literal ? 1 : 3
-            // Keep one column for the soft-break `=`, unless this is the line's last character.
-            let limit = atLineEnd ? 76 : 75
-            if column + width > limit {
-                output.append(UInt8(ascii: "="))
-                output.append(13)
-                output.append(10)
-                column = 0
-            }
-            if literal {
-                output.append(byte)
-            } else {
-                appendHex(byte, to: &output)
-            }
-            column += width
-            index += 1
         }
-        return output
     }
 
     /// Decodes leniently: soft breaks (with or without trailing whitespace before them, CRLF or LF)

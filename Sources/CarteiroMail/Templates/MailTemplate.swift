@@ -11,9 +11,15 @@ import Mustache
 public struct MailTemplate: Sendable {
     public static let contactVariables: Set<String> = ["email", "name", "first_name", "locale", "timezone", "unsubscribe_url"]
 
-    private let subject: MustacheTemplate
-    private let html: MustacheTemplate?
-    private let text: MustacheTemplate?
+    private let subject: Part
+    private let html: Part?
+    private let text: Part?
+
+    /// A compiled part: joined by hand when its tags are plain variables, else rendered by mustache.
+    private enum Part: Sendable {
+        case plain(PlainTemplate)
+        case mustache(MustacheTemplate)
+    }
 
     public init(subject: String, html: String?, text: String?, extraVariables: Set<String> = []) throws(TemplateError) {
         guard html?.isEmpty == false || text?.isEmpty == false else {
@@ -36,12 +42,33 @@ public struct MailTemplate: Sendable {
     }
 
     public func render(_ values: TemplateValues) -> Rendered {
-        let context = values.context
-        return Rendered(subject: subject.render(context), html: html?.render(context), text: text?.render(context))
+        var context: [String: Any]?
+        func render(_ part: Part) -> String {
+            switch part {
+            case .plain(let template): return template.render(values)
+            case .mustache(let template):
+                let built = context ?? values.context
+                context = built
+                return template.render(built)
+            }
+        }
+        return Rendered(subject: render(subject), html: html.map(render), text: text.map(render))
     }
 
-    private static func compile(_ source: String, part: String, escaping: Bool, known: Set<String>) throws(TemplateError) -> MustacheTemplate {
+    private static func compile(_ source: String, part: String, escaping: Bool, known: Set<String>) throws(TemplateError) -> Part {
         try MustacheTagScanner.checkVariables(in: source, part: part, known: known)
+        // Compiled even when it will not render: mustache decides what is a syntax error.
+        let mustache = try compileMustache(source, part: part, escaping: escaping)
+        if let plain = PlainTemplate(source: source, escaping: escaping) { return .plain(plain) }
+        return .mustache(mustache)
+    }
+
+    /// For tests: the part as mustache renders it, whether or not it is plain.
+    static func renderWithMustache(_ source: String, escaping: Bool, values: TemplateValues) throws(TemplateError) -> String {
+        try compileMustache(source, part: "test", escaping: escaping).render(values.context)
+    }
+
+    private static func compileMustache(_ source: String, part: String, escaping: Bool) throws(TemplateError) -> MustacheTemplate {
         do {
             // Text parts and the subject are not HTML: values go in as they are.
             return try MustacheTemplate(string: escaping ? source : "{{% CONTENT_TYPE: TEXT}}" + source)

@@ -14,7 +14,7 @@ struct SQLiteEventLog: EventLog {
     /// Appends inside the caller's transaction: the outbox half of every state change.
     static func append(_ events: [DomainEvent], in db: Database) throws -> [DomainEvent] {
         guard !events.isEmpty else { return [] }
-        let encoder = StoreCoding.makeEncoder()
+        var encoder = EventPayloadEncoder()
         let statement = try db.cachedStatement(
             sql: "INSERT INTO events (id, kind, subject, occurred_at, payload) VALUES (?, ?, ?, ?, ?)")
         var appended = events

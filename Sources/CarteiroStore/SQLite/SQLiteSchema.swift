@@ -1,4 +1,5 @@
 import CarteiroDomain
+import Foundation
 import GRDB
 
 /// The embedded store's schema, as numbered migrations. A migration is never edited once
@@ -165,6 +166,68 @@ enum SQLiteSchema {
                     CREATE INDEX agent_tokens_name ON agent_tokens (name);
                     """)
         }
+        migrator.registerMigration("v6: email job fields as columns") { db in
+            try migrateEmailJobBodiesToColumns(db)
+        }
         return migrator
+    }
+
+    /// The fields of a job that only its JSON body held (recipient name, variables) get columns
+    /// and the body goes: decoding it was most of what claiming a job cost. SQLite cannot drop a
+    /// NOT NULL column in place, so the table is rebuilt, every job copied.
+    private static func migrateEmailJobBodiesToColumns(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE email_jobs_new (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    send_id TEXT NOT NULL,
+                    campaign_id TEXT,
+                    contact_id TEXT,
+                    recipient TEXT NOT NULL,
+                    recipient_key TEXT NOT NULL,
+                    recipient_name TEXT,
+                    stream_priority INTEGER NOT NULL,
+                    variables BLOB,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    due_at INTEGER NOT NULL,
+                    lease_owner TEXT,
+                    lease_token TEXT,
+                    lease_expires_at INTEGER,
+                    relay TEXT,
+                    last_error BLOB,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO email_jobs_new (id, send_id, campaign_id, contact_id, recipient, recipient_key, stream_priority, status,
+                    attempts, due_at, lease_owner, lease_token, lease_expires_at, relay, last_error, created_at, updated_at)
+                SELECT id, send_id, campaign_id, contact_id, recipient, recipient_key, stream_priority, status,
+                    attempts, due_at, lease_owner, lease_token, lease_expires_at, relay, last_error, created_at, updated_at
+                FROM email_jobs;
+                """)
+        // The body as v1 to v4 wrote it; only the two fields that had no column are read.
+        struct StoredBody: Decodable {
+            var recipientName: String?
+            var variables: [String: String]?
+        }
+        let decoder = JSONDecoder()
+        let update = try db.makeStatement(sql: "UPDATE email_jobs_new SET recipient_name = ?, variables = ? WHERE id = ?")
+        let bodies = try Row.fetchCursor(db, sql: "SELECT id, body FROM email_jobs")
+        while let row = try bodies.next() {
+            let body = try decoder.decode(StoredBody.self, from: row["body"] as Data)
+            let variables = SQLiteJobVariables.encode(body.variables ?? [:])
+            guard body.recipientName != nil || variables != nil else { continue }
+            try update.execute(arguments: [body.recipientName, variables, row["id"] as String])
+        }
+        try db.execute(
+            sql: """
+                DROP TABLE email_jobs;
+                ALTER TABLE email_jobs_new RENAME TO email_jobs;
+                CREATE UNIQUE INDEX email_jobs_recipient_per_send ON email_jobs (send_id, recipient_key);
+                CREATE INDEX email_jobs_due ON email_jobs (stream_priority, due_at) WHERE status IN ('queued', 'retry_scheduled');
+                CREATE INDEX email_jobs_lease_expiry ON email_jobs (lease_expires_at) WHERE status = 'leased';
+                CREATE INDEX email_jobs_send_status ON email_jobs (send_id, status);
+                CREATE INDEX email_jobs_waiting_age ON email_jobs (stream_priority, created_at) WHERE status IN ('queued', 'retry_scheduled');
+                """)
     }
 }
