@@ -13,7 +13,10 @@ public struct EntityExtractor: Sendable {
     }
 
     private let regexes: [(name: String, regex: NSRegularExpression)]
+    /// Longest first; the order for a locale the bot does not have.
     private let phrases: [Phrase]
+    /// For each of the bot's locales: longest first, that locale's phrases before the others'.
+    private let phrasesByLocale: [String: [Phrase]]
 
     public init(entities: [String: EntityDefinition]) {
         var regexes: [(String, NSRegularExpression)] = []
@@ -34,8 +37,17 @@ public struct EntityExtractor: Sendable {
             }
         }
         self.regexes = regexes
-        // Stable: longer first; the locale preference is applied per message.
-        self.phrases = phrases.enumerated().sorted { ($0.element.words.count, -$0.offset) > ($1.element.words.count, -$1.offset) }.map(\.element)
+        self.phrases = Self.longestFirst(phrases)
+        var phrasesByLocale: [String: [Phrase]] = [:]
+        for locale in Set(phrases.map(\.locale)) {
+            phrasesByLocale[locale] = Self.longestFirst(phrases.filter { $0.locale == locale } + phrases.filter { $0.locale != locale })
+        }
+        self.phrasesByLocale = phrasesByLocale
+    }
+
+    /// Stable: longer first, otherwise in the given order.
+    private static func longestFirst(_ phrases: [Phrase]) -> [Phrase] {
+        phrases.enumerated().sorted { ($0.element.words.count, -$0.offset) > ($1.element.words.count, -$1.offset) }.map(\.element)
     }
 
     /// Every entity found in `text`, in order of appearance (regex entities first on a tie).
@@ -58,13 +70,11 @@ public struct EntityExtractor: Sendable {
         guard !words.words.isEmpty, !phrases.isEmpty else { return [] }
         var claimed = [Bool](repeating: false, count: words.words.count)
         var result: [(String.Index, EntityMatch)] = []
-        let ordered = phrases.filter { $0.locale == locale } + phrases.filter { $0.locale != locale }
-        let byLength = ordered.enumerated().sorted { ($0.element.words.count, -$0.offset) > ($1.element.words.count, -$1.offset) }.map(\.element)
-        for phrase in byLength where phrase.words.count <= words.words.count {
+        for phrase in phrasesByLocale[locale] ?? phrases where phrase.words.count <= words.words.count {
             var start = 0
             while start + phrase.words.count <= words.words.count {
                 let span = start..<(start + phrase.words.count)
-                if !claimed[span].contains(true), Array(words.words[span]) == phrase.words {
+                if !claimed[span].contains(true), words.words[span].elementsEqual(phrase.words) {
                     for index in span { claimed[index] = true }
                     let range = words.ranges[span.lowerBound].lowerBound..<words.ranges[span.upperBound - 1].upperBound
                     result.append((range.lowerBound, EntityMatch(entity: phrase.entity, value: phrase.canonical, text: String(text[range]))))
