@@ -37,6 +37,10 @@ import Testing
             }
         }
         payloads.append(.chatClosed(.init(conversationID: ConversationID(), closedBy: "agent/1")))
+        for (text, sequence) in zip(awkwardStrings, [1, 0, -3, 42, Int.max, 7]) {
+            payloads.append(
+                .chatMessagePosted(.init(conversationID: ConversationID(rawValue: text), messageID: ChatMessageID(), sequence: sequence)))
+        }
         return payloads
     }
 

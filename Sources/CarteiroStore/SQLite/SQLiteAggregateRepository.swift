@@ -15,7 +15,9 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         let toStore = stored
         // Encoded off the writer queue, which every write of the process shares.
         let body = try StoreCoding.makeEncoder().encode(toStore)
-        try await database.write(appendsEvents: !events.isEmpty) { db in
+        let appendsEvents = !events.isEmpty
+        let events = try SQLiteEventLog.EncodedEvents(events)
+        try await database.write(appendsEvents: appendsEvents) { db in
             try Self.insertRow(toStore, body: body, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
         }
@@ -45,11 +47,30 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         try insertIndexEntries(of: aggregate, in: db)
     }
 
-    private static func insertIndexEntries(of aggregate: Root, in db: Database) throws {
+    /// Only the entries whose values changed are deleted and inserted: most updates change none,
+    /// and every entry rewritten is a page more for the commit to write.
+    private static func updateIndexEntries(of aggregate: Root, in db: Database) throws {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT field, value FROM index_entries WHERE collection = ? AND id = ?", arguments: [Root.collection, aggregate.id.rawValue])
+        let stored = Set(rows.map { IndexEntry(field: $0["field"], value: $0["value"]) })
+        let wanted = Set(Root.indexedFields.flatMap { field in field.values(aggregate).map { IndexEntry(field: field.name, value: $0) } })
+        let delete = try db.cachedStatement(sql: "DELETE FROM index_entries WHERE collection = ? AND field = ? AND value = ? AND id = ?")
+        for entry in stored.subtracting(wanted) {
+            try delete.execute(arguments: [Root.collection, entry.field, entry.value, aggregate.id.rawValue])
+        }
+        try insertIndexEntries(of: aggregate, in: db, only: wanted.subtracting(stored))
+    }
+
+    private struct IndexEntry: Hashable {
+        let field: String
+        let value: String
+    }
+
+    private static func insertIndexEntries(of aggregate: Root, in db: Database, only entries: Set<IndexEntry>? = nil) throws {
         let statement = try db.cachedStatement(
             sql: "INSERT INTO index_entries (collection, field, value, id, is_unique) VALUES (?, ?, ?, ?, ?)")
         for field in Root.indexedFields {
-            for value in Set(field.values(aggregate)) {
+            for value in Set(field.values(aggregate)) where entries?.contains(IndexEntry(field: field.name, value: value)) ?? true {
                 do {
                     try statement.execute(arguments: [Root.collection, field.name, value, aggregate.id.rawValue, field.unique])
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -71,7 +92,9 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         stored.version = aggregate.version + 1
         let toStore = stored
         let body = try StoreCoding.makeEncoder().encode(toStore)
-        try await database.write(appendsEvents: !events.isEmpty) { db in
+        let appendsEvents = !events.isEmpty
+        let events = try SQLiteEventLog.EncodedEvents(events)
+        try await database.write(appendsEvents: appendsEvents) { db in
             try db.cachedStatement(sql: "UPDATE \(Root.collection) SET version = ?, body = ? WHERE id = ? AND version = ?")
                 .execute(arguments: [toStore.version, body, toStore.id.rawValue, aggregate.version])
             guard db.changesCount == 1 else {
@@ -81,9 +104,7 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
                 throw StoreError(
                     .conflict, "\(Root.collection) \(aggregate.id) is at version \(current), not \(aggregate.version): someone else updated it")
             }
-            try db.execute(
-                sql: "DELETE FROM index_entries WHERE collection = ? AND id = ?", arguments: [Root.collection, aggregate.id.rawValue])
-            try Self.insertIndexEntries(of: toStore, in: db)
+            try Self.updateIndexEntries(of: toStore, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
         }
         return stored

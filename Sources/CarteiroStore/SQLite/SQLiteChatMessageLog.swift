@@ -12,7 +12,9 @@ struct SQLiteChatMessageLog: ChatMessageLog {
     func append(_ message: ChatMessage, events: [DomainEvent]) async throws -> ChatMessage {
         // Encoded and decoded off the writer queue, which every write of the process shares.
         let body = try StoreCoding.makeEncoder().encode(message)
-        let stored = try await database.write(appendsEvents: !events.isEmpty) { db -> Data in
+        let appendsEvents = !events.isEmpty
+        let events = try SQLiteEventLog.EncodedEvents(events)
+        let stored = try await database.write(appendsEvents: appendsEvents) { db -> Data in
             if let clientMessageID = message.clientMessageID,
                 let stored = try Data.fetchOne(
                     db, sql: "SELECT body FROM chat_messages WHERE conversation_id = ? AND client_message_id = ?",

@@ -11,18 +11,34 @@ struct SQLiteEventLog: EventLog {
         return try await database.write(appendsEvents: true) { db in try Self.append(events, in: db) }
     }
 
+    /// Events with their payloads already encoded: encoded before a write, so the writer queue,
+    /// which every write of the process shares, only inserts them.
+    struct EncodedEvents: Sendable {
+        fileprivate let events: [DomainEvent]
+        fileprivate let payloads: [Data]
+
+        init(_ events: [DomainEvent]) throws {
+            var encoder = EventPayloadEncoder()
+            self.events = events
+            self.payloads = try events.map { try encoder.encode($0.payload) }
+        }
+    }
+
     /// Appends inside the caller's transaction: the outbox half of every state change.
     static func append(_ events: [DomainEvent], in db: Database) throws -> [DomainEvent] {
         guard !events.isEmpty else { return [] }
-        var encoder = EventPayloadEncoder()
+        return try append(EncodedEvents(events), in: db)
+    }
+
+    static func append(_ encoded: EncodedEvents, in db: Database) throws -> [DomainEvent] {
+        guard !encoded.events.isEmpty else { return [] }
         let statement = try db.cachedStatement(
             sql: "INSERT INTO events (id, kind, subject, occurred_at, payload) VALUES (?, ?, ?, ?, ?)")
-        var appended = events
+        var appended = encoded.events
         for index in appended.indices {
             let event = appended[index]
             try statement.execute(arguments: [
-                event.id.rawValue, event.kind.rawValue, event.subject, StoreCoding.milliseconds(event.occurredAt),
-                try encoder.encode(event.payload),
+                event.id.rawValue, event.kind.rawValue, event.subject, StoreCoding.milliseconds(event.occurredAt), encoded.payloads[index],
             ])
             appended[index].position = db.lastInsertedRowID
         }

@@ -2,7 +2,7 @@ import CarteiroDomain
 import Foundation
 
 /// Encodes event payloads as `StoreCoding`'s JSON encoder does, byte for byte, writing the
-/// payloads the delivery worker appends once per message (`email.sent`, `email.failed`) by hand:
+/// payloads appended once per message (`email.sent`, `email.failed`, `chat.message_posted`) by hand:
 /// through Codable, they cost more than the rest of recording an outcome. Other payloads go
 /// through the JSON encoder, made on first use.
 struct EventPayloadEncoder {
@@ -33,6 +33,12 @@ struct EventPayloadEncoder {
             json.string("jobID", failed.jobID.rawValue)
             json.string("recipient", failed.recipient.value)
             json.string("sendID", failed.sendID.rawValue)
+            json.endObject()
+        case .chatMessagePosted(let posted):
+            json.beginObject(key: "data")
+            json.string("conversationID", posted.conversationID.rawValue)
+            json.string("messageID", posted.messageID.rawValue)
+            json.integer("sequence", posted.sequence)
             json.endObject()
         default:
             if encoder == nil { encoder = StoreCoding.makeEncoder() }
