@@ -73,7 +73,7 @@ public final class SQLiteStore: Store {
 
     public func close() async {
         database.notifier.finishAll()
-        try? database.pool.close()
+        database.close()
     }
 }
 
@@ -82,6 +82,7 @@ final class SQLiteDatabase: Sendable {
     let pool: DatabasePool
     let notifier = AppendNotifier()
     private let groupCommit: SQLiteGroupCommit
+    private let checkpointer: SQLiteCheckpointer
 
     init(configuration: SQLiteStore.Configuration) throws {
         let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
@@ -97,15 +98,23 @@ final class SQLiteDatabase: Sendable {
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
         grdb.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // The checkpointer below copies the log back; commits never do.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         do {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try SQLiteSchema.makeMigrator().migrate(pool)
+            checkpointer = try SQLiteCheckpointer(path: configuration.path)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
         }
         let notifier = notifier
         groupCommit = SQLiteGroupCommit(pool: pool) { notifier.signal() }
+    }
+
+    func close() {
+        checkpointer.stop()
+        try? pool.close()
     }
 
     /// Runs `updates` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so a

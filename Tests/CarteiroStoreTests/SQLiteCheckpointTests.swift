@@ -1,0 +1,34 @@
+import CarteiroDomain
+import CarteiroStore
+import CarteiroTesting
+import Foundation
+import Testing
+
+/// Commits never copy the write-ahead log back into the database file (that would stall them);
+/// the store's checkpointer does it in the background, so the log does not grow without end.
+@Suite("SQLite checkpoints")
+struct SQLiteCheckpointTests {
+    @Test func theLogIsCopiedIntoTheDatabaseFileInTheBackground() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let configuration = SQLiteStore.Configuration.inDirectory(folder.path)
+        let store = try SQLiteStore(configuration: configuration)
+        let clock = ManualClock()
+        // A few writes, so the first pass runs while they are still arriving.
+        for batch in 0..<5 {
+            try await store.contacts.insertMany(try (0..<400).map { try makeContact("c\(batch)-\($0)@example.com", at: clock.now()) })
+        }
+        let before = try fileSize(configuration.path)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try fileSize(configuration.path) <= before, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try fileSize(configuration.path) > before, "the contacts reached the database file without any commit checkpointing")
+        #expect(try await store.contacts.count() == 2000)
+        await store.close()
+    }
+
+    private func fileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+    }
+}
