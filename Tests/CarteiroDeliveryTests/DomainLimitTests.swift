@@ -80,7 +80,8 @@ import Testing
         #expect(sink.messageCount() == 30)
         clock.advance(by: .seconds(60))
         try await waitFor("the last ten") { sink.messageCount() >= 40 }
-        #expect(try await store.emailJobs.statusCounts(sendID: sendID) == [.sent: 40])
+        // The sink has the message before the worker records its outcome.
+        try await waitFor("every outcome recorded") { try await store.emailJobs.statusCounts(sendID: sendID) == [.sent: 40] }
         #expect(Set(sink.messages().flatMap(\.recipients)).count == 40, "each recipient once")
         for task in running { task.cancel() }
         await firstPool.shutdown()
@@ -102,10 +103,10 @@ import Testing
         let (second, secondPool) = makeWorker("w2", store: store, sink: sink, limits: limits, clock: clock, connections: 8)
         let running = [Task { try await first.run() }, Task { try await second.run() }]
         try await waitFor("all forty", timeout: .seconds(60)) { sink.messageCount() >= 40 }
+        try await waitFor("every outcome recorded") { try await store.emailJobs.statusCounts(sendID: sendID) == [.sent: 40] }
         for task in running { task.cancel() }
         #expect(sink.maxConcurrentDataReplies() <= 2, "at most two messages to the domain in flight at once")
         #expect(sink.maxConcurrentDataReplies() == 2, "both slots were used")
-        #expect(try await store.emailJobs.statusCounts(sendID: sendID) == [.sent: 40])
         await firstPool.shutdown()
         await secondPool.shutdown()
         await store.close()
