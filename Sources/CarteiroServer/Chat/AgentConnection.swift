@@ -52,19 +52,7 @@ struct AgentConnection {
             }
             do {
                 for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
-                    switch limits.admit() {
-                    case .allowed: break
-                    case .limited:
-                        await outbox.send(.error(code: .rateLimited, message: "too many frames; slow down"))
-                        continue
-                    case .abusive:
-                        try? await outbound.close(.policyViolation, reason: "rate limit exceeded")
-                        throw CancellationError()
-                    }
-                    guard case .text(let text) = message else {
-                        await outbox.send(.error(code: .invalidJSON, message: "frames are JSON text, not binary"))
-                        continue
-                    }
+                    guard let text = try await limits.admittedText(of: message, outbox: outbox, outbound: outbound) else { continue }
                     let frame: AgentFrame
                     do throws(FrameDecodingError) {
                         frame = try AgentFrame(jsonText: text)

@@ -1,4 +1,5 @@
 import CarteiroChatProtocol
+import NIOWebSocket
 import Synchronization
 import WSCore
 
@@ -33,5 +34,27 @@ final class ConnectionLimits: Sendable {
             if ContinuousClock.now >= deadline { return }
             try? await Task.sleep(until: deadline)
         }
+    }
+}
+
+extension ConnectionLimits {
+    /// The text of a client frame that passes the rate limit, or nil when it was answered with an
+    /// `error` frame instead (too fast, or binary). Throws `CancellationError` after closing the
+    /// connection for sustained abuse.
+    func admittedText(of message: WebSocketMessage, outbox: EntryOutbox, outbound: WebSocketOutboundWriter) async throws -> String? {
+        switch admit() {
+        case .allowed: break
+        case .limited:
+            await outbox.send(.error(code: .rateLimited, message: "too many frames; slow down"))
+            return nil
+        case .abusive:
+            try? await outbound.close(.policyViolation, reason: "rate limit exceeded")
+            throw CancellationError()
+        }
+        guard case .text(let text) = message else {
+            await outbox.send(.error(code: .invalidJSON, message: "frames are JSON text, not binary"))
+            return nil
+        }
+        return text
     }
 }
