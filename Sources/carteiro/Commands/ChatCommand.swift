@@ -49,20 +49,22 @@ struct ChatCommand: AsyncParsableCommand {
         logger.logLevel = .error
         let screen = ChatScreen(colors: !noColor && isatty(STDOUT_FILENO) == 1)
         let input = StandardInputLines()
+        // Piped input is a script: each line waits until what the one before brought has arrived.
+        let scripted = isatty(STDIN_FILENO) != 1
         if let token = agentToken ?? ProcessInfo.processInfo.environment["CARTEIRO_AGENT_TOKEN"] {
             let session = AgentSession(url: url ?? "ws://127.0.0.1:8080/agent", token: token, logger: logger)
             let console = AgentConsole(session: session, screen: screen)
             try await converse(run: { try await session.run(onEvent: $0) }, close: { await session.close() }, screen: screen) {
                 for await line in input.lines() {
+                    if scripted { await waitUntil(timeout: .seconds(30)) { await screen.quietFor(.milliseconds(300)) } }
                     guard try await console.handle(line) else { break }
+                    await screen.userSent()
                 }
             }
         } else {
             let session = CustomerSession(
                 url: url ?? "ws://127.0.0.1:8080/chat", identity: .init(name: name, locale: locale), logger: logger)
             try await converse(run: { try await session.run(onEvent: $0) }, close: { await session.close() }, screen: screen) {
-                // Piped input is a script: each line waits for the answer to the one before.
-                let scripted = isatty(STDIN_FILENO) != 1
                 for await line in input.lines() {
                     let text = line.trimmingCharacters(in: .whitespaces)
                     if text.isEmpty { continue }
@@ -75,6 +77,7 @@ struct ChatCommand: AsyncParsableCommand {
                         }
                     }
                     await session.send(await screen.quickReply(for: text) ?? text)
+                    await screen.userSent()
                 }
                 await waitUntil(timeout: .seconds(30)) { await session.unacknowledged == 0 }
             }

@@ -24,6 +24,9 @@ actor ChatScreen {
 
     func quietFor(_ duration: Duration) -> Bool { ContinuousClock.now - lastActivity >= duration }
 
+    /// Counts a line the user sent as activity: a script's next line waits for what it brings.
+    func userSent() { lastActivity = .now }
+
     func setCurrentConversation(_ id: String?) { currentConversation = id }
 
     func show(_ event: SessionEvent) {
