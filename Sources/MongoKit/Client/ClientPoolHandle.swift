@@ -1,11 +1,19 @@
 internal import CMongoC
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Calls mongoc_init() once per process, from whichever thread gets there first.
 enum MongocLibrary {
     // A global `let` is initialized once, thread-safely (swift_once). mongoc_cleanup() is never
     // called: other pools may still be alive, and the process ending frees everything.
     private static let initialized: Void = {
+        // Without this, libmongoc keeps its performance counters in /dev/shm/mongoc-<pid>: a
+        // process killed with SIGKILL leaves its file behind, and a later process given the same
+        // pid prints "Falling back to malloc for counters" on stderr. Nothing here reads them.
+        setenv("MONGOC_DISABLE_SHM", "1", 0)
         mongoc_init()
         // libmongoc's default handler prints every monitor event (each failed reconnection
         // included) at DEBUG level to stderr; keep warnings and worse.
