@@ -22,9 +22,7 @@ public actor AgentSession {
     /// Conversations whose `history` answers a catch-up after a reconnect, not the user.
     private var catchingUp: Set<String> = []
     private var pending: [Pending] = []
-    private var writer: WebSocketOutboundWriter?
-    private var healthy = false
-    private var finished = false
+    private var link = ConnectionLink()
 
     public init(url: String, token: String, policy: ReconnectPolicy = ReconnectPolicy(), logger: Logger) {
         self.connection = Connection(url: url, bearerToken: token, logger: logger)
@@ -40,7 +38,7 @@ public actor AgentSession {
         if case let .message(conversationID, clientID, text) = frame {
             pending.append(Pending(conversationID: conversationID, clientID: clientID, text: text))
         }
-        guard let writer else { return false }
+        guard let writer = link.writer else { return false }
         do {
             try await writer.writeTextMessage(frame.jsonText)
             return true
@@ -50,8 +48,8 @@ public actor AgentSession {
     }
 
     public func close() async {
-        finished = true
-        try? await writer?.close(.normalClosure, reason: nil)
+        link.finished = true
+        try? await link.writer?.close(.normalClosure, reason: nil)
     }
 
     public func run(onEvent: @escaping @Sendable (SessionEvent) async -> Void) async throws {
@@ -59,24 +57,15 @@ public actor AgentSession {
             let reason = await connection.run(
                 opened: { outbound in try await self.opened(outbound, onEvent: onEvent) },
                 received: { frame, _ in await self.received(frame, onEvent: onEvent) })
-            return self.ended(reason)
+            return self.link.ended(reason)
         } onDrop: { reason, retryIn in
             await onEvent(.disconnected(reason: reason, retryIn: retryIn))
         }
     }
 
-    private func ended(_ reason: String) -> ReconnectPolicy.Ending {
-        defer {
-            writer = nil
-            healthy = false
-        }
-        return .init(reason: reason, wasHealthy: healthy, finished: finished)
-    }
-
     /// The agent endpoint has no welcome: the upgrade itself proves the token.
     private func opened(_ outbound: WebSocketOutboundWriter, onEvent: @Sendable (SessionEvent) async -> Void) async throws {
-        writer = outbound
-        healthy = true
+        link.up(outbound)
         await onEvent(.connected(conversationID: nil, resumed: !sequences.isEmpty))
         try await outbound.writeTextMessage(AgentFrame.list.jsonText)
         for conversationID in claimed.sorted() {

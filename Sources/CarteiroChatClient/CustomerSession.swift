@@ -30,9 +30,7 @@ public actor CustomerSession {
     private var resumeToken: String?
     private var sequences = SequenceTracker()
     private var pending: [Pending] = []
-    private var writer: WebSocketOutboundWriter?
-    private var healthy = false
-    private var finished = false
+    private var link = ConnectionLink()
 
     public init(url: String, identity: Identity = Identity(), policy: ReconnectPolicy = ReconnectPolicy(), logger: Logger) {
         self.connection = Connection(url: url, bearerToken: nil, logger: logger)
@@ -58,8 +56,8 @@ public actor CustomerSession {
 
     /// Ends the session: the connection is closed and `run` returns.
     public func close() async {
-        finished = true
-        try? await writer?.close(.normalClosure, reason: nil)
+        link.finished = true
+        try? await link.writer?.close(.normalClosure, reason: nil)
     }
 
     /// Connects, and reconnects after every drop, until the task is cancelled, the conversation
@@ -70,18 +68,10 @@ public actor CustomerSession {
             let reason = await connection.run(
                 opened: { outbound in try await self.opened(outbound) },
                 received: { frame, outbound in try await self.received(frame, outbound: outbound, onEvent: onEvent) })
-            return self.ended(reason)
+            return self.link.ended(reason)
         } onDrop: { reason, retryIn in
             await onEvent(.disconnected(reason: reason, retryIn: retryIn))
         }
-    }
-
-    private func ended(_ reason: String) -> ReconnectPolicy.Ending {
-        defer {
-            writer = nil
-            healthy = false
-        }
-        return .init(reason: reason, wasHealthy: healthy, finished: finished)
     }
 
     private func opened(_ outbound: WebSocketOutboundWriter) async throws {
@@ -97,8 +87,7 @@ public actor CustomerSession {
         case let .welcome(conversationID, resume, _):
             let resumed = resumeToken == resume
             resumeToken = resume
-            writer = outbound
-            healthy = true
+            link.up(outbound)
             await onEvent(.connected(conversationID: conversationID, resumed: resumed))
             for message in pending {
                 try await outbound.writeTextMessage(CustomerFrame.message(clientID: message.clientID, text: message.text).jsonText)
@@ -116,14 +105,14 @@ public actor CustomerSession {
             if let sequence = frame.sequence, !sequences.markSeen(sequence) { return }
             await onEvent(.frame(frame))
             if case .closed = frame {
-                finished = true
+                link.finished = true
                 try await outbound.close(.normalClosure, reason: nil)
             }
         }
     }
 
     private func write(_ frame: CustomerFrame) async {
-        guard let writer else { return }
+        guard let writer = link.writer else { return }
         do {
             try await writer.writeTextMessage(frame.jsonText)
         } catch {

@@ -1,3 +1,5 @@
+import HummingbirdWSClient
+
 /// How long a session waits before each reconnect: doubling from `initial` up to `maximum`,
 /// back to `initial` once a connection got as far as a welcome.
 public struct ReconnectPolicy: Sendable {
@@ -43,6 +45,30 @@ public struct ReconnectPolicy: Sendable {
             await onDrop(ending.reason, delay)
             try await Task.sleep(for: delay)
         }
+    }
+}
+
+/// What a session knows of its current connection, and how it ends one.
+struct ConnectionLink {
+    /// Set while connected (after `welcome` for customers): where frames go.
+    var writer: WebSocketOutboundWriter?
+    /// The connection got far enough to start the backoff over when it drops.
+    var healthy = false
+    /// Nothing more to do: the user quit or the conversation closed.
+    var finished = false
+
+    mutating func up(_ writer: WebSocketOutboundWriter) {
+        self.writer = writer
+        healthy = true
+    }
+
+    /// How the connection that just closed ended; forgets it.
+    mutating func ended(_ reason: String) -> ReconnectPolicy.Ending {
+        defer {
+            writer = nil
+            healthy = false
+        }
+        return .init(reason: reason, wasHealthy: healthy, finished: finished)
     }
 }
 

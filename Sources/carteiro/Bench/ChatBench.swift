@@ -58,7 +58,7 @@ struct ChatBench: AsyncParsableCommand {
             if keep { emit("kept: \(folder.path)") } else { try? FileManager.default.removeItem(at: folder) }
         }
         let carteiro = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let port = try pickFreePort()
+        let port = try BenchNetwork.freePort()
         let log = folder.appendingPathComponent("serve.log").path
         let server = try BenchProcess(
             carteiro,
@@ -133,22 +133,6 @@ private func raiseOpenFileLimit() {
     guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
     limit.rlim_cur = limit.rlim_max
     _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-}
-
-/// A free TCP port on 127.0.0.1 (bound to 0, then closed for the server to take).
-private func pickFreePort() throws -> Int {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socket >= 0 else { throw CLIError.failed("cannot open a socket") }
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-    }
-    guard bound else { throw CLIError.failed("cannot bind a socket to 127.0.0.1") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// N connections, each sending `messages` messages and waiting for the answer to each.
