@@ -53,12 +53,10 @@ public struct ConversationService: Sendable {
         public var lastSequence: Int
     }
 
-    /// A stored customer message, whether this call stored it (false for a resend), and the
-    /// conversation as it was read to store it (for `answer(_:in:)`).
-    public struct Posted: Sendable {
-        public var message: ChatMessage
-        public var isNew: Bool
-        public var conversation: Conversation
+    /// A stored customer message and whether this call stored it (false for a resend).
+    struct Posted: Sendable {
+        var message: ChatMessage
+        var isNew: Bool
     }
 
     let dependencies: Dependencies
@@ -104,17 +102,114 @@ public struct ConversationService: Sendable {
         return Session(conversation: stored, resumeToken: token, backlog: [], lastSequence: 0)
     }
 
-    /// Stores a customer message (once per client id) and publishes it. The caller acknowledges it,
-    /// then asks the bot with `answer(_:)`.
-    public func postCustomerMessage(to conversationID: ConversationID, clientID: String, text: String) async throws(ConversationError) -> Posted {
+    /// Stores a customer message (once per client id) and, when the bot owns the open
+    /// conversation, the bot's answer and the dialogue state it leaves, all in one write; then
+    /// publishes them. The caller acknowledges the message, then delivers the replies.
+    ///
+    /// `snapshot`, the conversation as the last exchange left it, saves reading it: the write is
+    /// version-checked, so a snapshot another process (or an agent) made stale only costs a
+    /// conflict and a fresh read.
+    public func post(_ text: String, clientID: String, to conversationID: ConversationID, knownAs snapshot: Conversation? = nil)
+        async throws(ConversationError) -> Exchange
+    {
         guard text.utf8.count <= ChatMessage.maximumTextBytes else { throw .textTooLong() }
-        guard let conversation = try await guarded({ try await dependencies.conversations.get(conversationID) }) else {
-            throw .unknownConversation()
+        // Only a bot-owned snapshot is trusted: a stale one fails the version check; a stale
+        // agent-owned one would store the message without the bot seeing it.
+        var known = snapshot.flatMap { $0.id == conversationID && $0.owner == .bot && $0.status == .open ? $0 : nil }
+        var storedAfter = 0
+        for _ in 0..<Self.maximumSequenceAttempts {
+            let conversation: Conversation
+            if let given = known {
+                conversation = given
+                known = nil
+            } else {
+                guard let read = try await guarded({ try await dependencies.conversations.get(conversationID) }) else {
+                    throw .unknownConversation()
+                }
+                conversation = read
+            }
+            guard conversation.status != .closed else { throw .conversationClosed() }
+            guard conversation.owner == .bot, conversation.status == .open else {
+                let posted = try await postCustomerMessage(to: conversation, clientID: clientID, text: text)
+                return Exchange(message: posted.message, isNew: posted.isNew, replies: [], conversation: nil)
+            }
+            let turn = try botTurn(answering: text, clientID: clientID, in: conversation, after: max(conversation.lastSequence, storedAfter))
+            do {
+                switch try await dependencies.messages.appendTurn(turn) {
+                case .stored(let entries, let updated):
+                    for entry in entries { await dependencies.hub.publish(entry) }
+                    return Exchange(message: entries[0], isNew: true, replies: Array(entries.dropFirst()), conversation: updated)
+                case .resent(let stored):
+                    return Exchange(message: stored, isNew: false, replies: [], conversation: nil)
+                }
+            } catch let error as StoreError where error.isConflict {
+                // Someone else wrote to the conversation: start again from what is stored.
+                logger.debug("a chat turn lost a race; reading again", metadata: ["conversation": "\(conversationID)"])
+                storedAfter = try await guarded { try await dependencies.messages.lastSequence(in: conversationID) }
+            } catch let error as StoreError where error.kind == .notFound {
+                throw .unknownConversation()
+            } catch {
+                throw .unavailable("\(error)")
+            }
         }
-        guard conversation.status != .closed else { throw .conversationClosed() }
-        let now = dependencies.clock.now()
+        throw .unavailable("conversation \(conversationID) kept changing under this message")
+    }
+
+    /// What became of a customer message.
+    public struct Exchange: Sendable {
+        /// The stored message (for a resend, the one stored the first time).
+        public var message: ChatMessage
+        /// False for a resend: nothing new was stored or answered.
+        public var isNew: Bool
+        /// The bot's replies (and a hand-off notice), stored and published, in sequence order.
+        public var replies: [ChatMessage]
+        /// The conversation as this exchange left it (nil when it did not change it), for the next `post`.
+        public var conversation: Conversation?
+    }
+
+    /// The customer message at `sequence + 1`, the bot's answer right after it, and the
+    /// conversation as they leave it.
+    private func botTurn(answering text: String, clientID: String, in conversation: Conversation, after sequence: Int)
+        throws(ConversationError) -> ChatTurn
+    {
+        let conversationID = conversation.id
+        let now = Self.storedTime(dependencies.clock.now())
+        let customer = try Self.makeMessage(
+            conversationID: conversationID, sequence: sequence + 1, author: .customer, text: text, clientID: clientID, at: now)
+        let state = Self.decode(conversation.botState) ?? DialogueState()
+        let answer = dependencies.bot.respond(to: text, state: state, customerName: conversation.customerName)
+        var entries = [customer]
+        for reply in answer.replies {
+            entries.append(
+                try Self.makeMessage(
+                    conversationID: conversationID, sequence: sequence + entries.count + 1, author: .bot, text: reply.text,
+                    quickReplies: reply.quickReplies, at: now))
+        }
+        var events = answer.chatEvents(conversationID: conversationID, contactID: nil)
+            .filter { if case .chatIntentDetected = $0 { true } else { false } }
+            .map { DomainEvent(occurredAt: now, payload: $0) }
+        var updated = conversation
+        updated.botState = Self.encode(answer.state)
+        if let intent = answer.detectedIntent, !updated.detectedIntents.contains(intent) { updated.detectedIntents.append(intent) }
+        if let locale = answer.state.locale { updated.locale = locale }
+        updated.updatedAt = now
+        if let handoff = answer.handoff, (try? updated.requestAgent(at: now)) != nil {
+            events.append(DomainEvent(occurredAt: now, payload: .chatHandoffRequested(.init(conversationID: conversationID, reason: handoff.description))))
+            entries.append(
+                try Self.makeMessage(
+                    conversationID: conversationID, sequence: sequence + entries.count + 1, author: .system,
+                    text: SystemNotices.text(.queued, agent: nil, locale: updated.locale), notice: .queued, at: now))
+        }
+        updated.lastSequence = sequence + entries.count
+        return ChatTurn(messages: entries, conversation: updated, events: entries.map(Self.posted) + events)
+    }
+
+    /// Stores a customer message (once per client id) without asking the bot, and publishes it:
+    /// for conversations an agent owns or that wait for one.
+    func postCustomerMessage(to conversation: Conversation, clientID: String, text: String) async throws(ConversationError) -> Posted {
+        let conversationID = conversation.id
+        let now = Self.storedTime(dependencies.clock.now())
         var candidateID: ChatMessageID?
-        // The bot keeps `lastSequence` current, so in a bot conversation the guess saves a read.
         let stored = try await appendNext(to: conversationID, guess: conversation.lastSequence + 1) { sequence throws(ConversationError) in
             let message = try Self.makeMessage(
                 conversationID: conversationID, sequence: sequence, author: .customer, text: text, clientID: clientID, at: now)
@@ -123,71 +218,7 @@ public struct ConversationService: Sendable {
         }
         let isNew = stored.id == candidateID
         if isNew { await dependencies.hub.publish(stored) }
-        return Posted(message: stored, isNew: isNew, conversation: conversation)
-    }
-
-    /// The bot's answer to a customer message just stored, when the bot owns the conversation:
-    /// the replies (and a hand-off notice) stored and published, in sequence order. Empty when
-    /// the bot does not answer or another process answered first. `snapshot`, the conversation as
-    /// `postCustomerMessage` read it, saves reading it again (only the bot moves an open
-    /// conversation it owns, and the final write is version-checked).
-    @discardableResult
-    public func answer(_ customerMessage: ChatMessage, in snapshot: Conversation? = nil) async throws(ConversationError) -> [ChatMessage] {
-        let conversationID = customerMessage.conversationID
-        let read: Conversation?
-        if let snapshot, snapshot.id == conversationID {
-            read = snapshot
-        } else {
-            read = try await guarded { try await dependencies.conversations.get(conversationID) }
-        }
-        guard let conversation = read, conversation.owner == .bot, conversation.status == .open else { return [] }
-        let state = Self.decode(conversation.botState) ?? DialogueState()
-        let turn = dependencies.bot.respond(to: customerMessage.text, state: state, customerName: conversation.customerName)
-        let now = dependencies.clock.now()
-        let intentEvents = turn.chatEvents(conversationID: conversationID, contactID: nil)
-            .filter { if case .chatIntentDetected = $0 { true } else { false } }
-            .map { DomainEvent(occurredAt: now, payload: $0) }
-
-        var stored: [ChatMessage] = []
-        for (index, reply) in turn.replies.enumerated() {
-            if index == 0 {
-                let first = try Self.makeMessage(
-                    conversationID: conversationID, sequence: customerMessage.sequence + 1, author: .bot, text: reply.text,
-                    quickReplies: reply.quickReplies, at: now)
-                do {
-                    stored.append(try await dependencies.messages.append(first, events: [Self.posted(first)] + intentEvents))
-                } catch let error as StoreError where error.isConflict {
-                    logger.debug("the next sequence is taken: answered elsewhere", metadata: ["conversation": "\(conversationID)"])
-                    return []
-                } catch {
-                    throw .unavailable("\(error)")
-                }
-            } else {
-                stored.append(
-                    try await appendNext(to: conversationID) { sequence throws(ConversationError) in
-                        try Self.makeMessage(
-                            conversationID: conversationID, sequence: sequence, author: .bot, text: reply.text, quickReplies: reply.quickReplies,
-                            at: now)
-                    })
-            }
-            await dependencies.hub.publish(stored[stored.count - 1])
-        }
-
-        let handoff = turn.handoff
-        let updated = try await modify(conversationID, startingFrom: conversation) { conversation in
-            conversation.botState = Self.encode(turn.state)
-            if let intent = turn.detectedIntent, !conversation.detectedIntents.contains(intent) { conversation.detectedIntents.append(intent) }
-            if let locale = turn.state.locale { conversation.locale = locale }
-            conversation.lastSequence = max(conversation.lastSequence, stored.last?.sequence ?? customerMessage.sequence)
-            if handoff != nil, conversation.status == .open, conversation.owner == .bot { try? conversation.requestAgent(at: now) }
-            conversation.updatedAt = now
-        }
-        if let handoff, let updated, updated.status == .waitingAgent {
-            let event = DomainEvent(
-                occurredAt: now, payload: .chatHandoffRequested(.init(conversationID: conversationID, reason: handoff.description)))
-            stored.append(try await appendNotice(.queued, to: updated, agent: nil, events: [event]))
-        }
-        return stored
+        return Posted(message: stored, isNew: isNew)
     }
 
     /// Stored entries of a conversation after `sequence`, in order (every page).
@@ -302,6 +333,11 @@ public struct ConversationService: Sendable {
             if error.field == "text", error.reason.contains("longer") { throw .textTooLong() }
             throw .invalidMessage(error.description)
         }
+    }
+
+    /// `date` as the store keeps it (whole milliseconds), so what a write returns equals what a read gives.
+    static func storedTime(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
     static func posted(_ message: ChatMessage) -> DomainEvent {

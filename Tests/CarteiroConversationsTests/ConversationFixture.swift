@@ -93,7 +93,6 @@ extension ConversationService {
     /// Posts a customer message and lets the bot answer, as a connection does.
     @discardableResult
     func say(_ text: String, in conversation: ConversationID, clientID: String = UUID().uuidString) async throws -> [ChatMessage] {
-        let posted = try await postCustomerMessage(to: conversation, clientID: clientID, text: text)
-        return try await answer(posted.message)
+        try await post(text, clientID: clientID, to: conversation).replies
     }
 }

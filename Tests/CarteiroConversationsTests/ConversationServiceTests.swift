@@ -42,14 +42,17 @@ struct ConversationServiceTests {
     func aResentClientMessageIsStoredOnceAndNotAnsweredTwice(_ backend: Backend) async throws {
         try await ConversationFixture.with(backend) { fixture in
             let id = try await fixture.service.start(.init(locale: "pt-BR")).conversation.id
-            let first = try await fixture.service.postCustomerMessage(to: id, clientID: "c-1", text: "oi")
+            let first = try await fixture.service.post("oi", clientID: "c-1", to: id)
             #expect(first.isNew)
-            try await fixture.service.answer(first.message)
-            let again = try await fixture.service.postCustomerMessage(to: id, clientID: "c-1", text: "oi")
+            #expect(!first.replies.isEmpty)
+            let again = try await fixture.service.post("oi", clientID: "c-1", to: id)
             #expect(!again.isNew)
             #expect(again.message == first.message)
+            #expect(again.replies.isEmpty)
             let entries = try await fixture.service.entries(of: id, after: 0)
             #expect(entries.filter { $0.author == .customer }.count == 1)
+            #expect(entries.filter { $0.author == .bot }.count == first.replies.count)
+            #expect(entries == [first.message] + first.replies)
         }
     }
 
@@ -74,16 +77,74 @@ struct ConversationServiceTests {
     }
 
     @Test(arguments: Backend.allCases)
-    func theBotStaysSilentWhenTheNextSequenceIsAlreadyTaken(_ backend: Backend) async throws {
+    func aStaleSnapshotCostsARereadNotALostOrDoubledAnswer(_ backend: Backend) async throws {
         try await ConversationFixture.with(backend) { fixture in
-            let id = try await fixture.service.start(.init(locale: "pt-BR")).conversation.id
-            let posted = try await fixture.service.postCustomerMessage(to: id, clientID: "c-1", text: "oi")
-            // Another process answered first.
-            let other = try await fixture.makeService().answer(posted.message)
-            #expect(!other.isEmpty)
-            #expect(try await fixture.service.answer(posted.message).isEmpty)
-            let botEntries = try await fixture.service.entries(of: id, after: 0).filter { $0.author == .bot }
-            #expect(botEntries.count == other.count)
+            let session = try await fixture.service.start(.init(locale: "pt-BR"))
+            let id = session.conversation.id
+            // Another process moved the conversation on after this one's snapshot.
+            let other = try await fixture.makeService().post("oi", clientID: "c-1", to: id)
+            #expect(other.isNew && !other.replies.isEmpty)
+            let mine = try await fixture.service.post("minha internet caiu", clientID: "c-2", to: id, knownAs: session.conversation)
+            #expect(mine.isNew && !mine.replies.isEmpty)
+            #expect(mine.message.sequence == other.replies.last!.sequence + 1)
+            let entries = try await fixture.service.entries(of: id, after: 0)
+            #expect(entries == [other.message] + other.replies + [mine.message] + mine.replies)
+            #expect(try await fixture.service.conversation(id)?.lastSequence == entries.count)
+            // An agent claimed it after this snapshot: the message is stored, the bot stays silent.
+            try await fixture.service.say("quero falar com um atendente", in: id)
+            try await fixture.service.claim(id, agent: "ana")
+            try await fixture.service.returnToBot(id, agent: "ana")
+            let stale = try #require(try await fixture.service.conversation(id))
+            #expect(stale.owner == .bot && stale.status == .open)
+            let otherProcess = fixture.makeService()
+            try await otherProcess.say("quero falar com um atendente", in: id)
+            try await otherProcess.claim(id, agent: "ana")
+            let late = try await fixture.service.post("alguém aí?", clientID: "c-3", to: id, knownAs: stale)
+            #expect(late.isNew && late.replies.isEmpty)
+            #expect(try await fixture.service.entries(of: id, after: 0).last == late.message)
+        }
+    }
+
+    /// nx-27017 deviation: transactions running at the same time fail at commit with "no such
+    /// savepoint" (see ChatMessageLogContractTests), so on that server the race is a known issue.
+    @Test(arguments: Backend.allCases)
+    func customersWritingToOneConversationFromTwoProcessesGetEveryMessageAnsweredOnce(_ backend: Backend) async throws {
+        try await ConversationFixture.with(backend) { fixture in
+            try await withKnownIssue("nx-27017: concurrent transactions fail with 'no such savepoint'", isIntermittent: true) {
+                try await Self.raceTwoProcesses(in: fixture)
+            } when: {
+                backend == .mongodb
+            }
+        }
+    }
+
+    private static func raceTwoProcesses(in fixture: ConversationFixture) async throws {
+        let session = try await fixture.service.start(.init(locale: "pt-BR"))
+        let id = session.conversation.id
+        let services = [fixture.service, fixture.makeService()]
+        let exchanges = try await withThrowingTaskGroup(of: [ConversationService.Exchange].self) { group in
+            for (index, service) in services.enumerated() {
+                group.addTask {
+                    var done: [ConversationService.Exchange] = []
+                    var snapshot: Conversation? = session.conversation
+                    for number in 0..<6 {
+                        let exchange = try await service.post("oi \(number)", clientID: "p\(index)-\(number)", to: id, knownAs: snapshot)
+                        snapshot = exchange.conversation
+                        done.append(exchange)
+                    }
+                    return done
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(exchanges.count == 12 && exchanges.allSatisfy { $0.isNew && !$0.replies.isEmpty })
+        let entries = try await fixture.service.entries(of: id, after: 0)
+        #expect(entries.map(\.sequence) == Array(1...entries.count))
+        #expect(entries.filter { $0.author == .customer }.count == 12)
+        // Each customer message is followed by its own answer, with nothing in between.
+        for exchange in exchanges {
+            let start = exchange.message.sequence
+            #expect(Array(entries[start - 1..<start + exchange.replies.count]) == [exchange.message] + exchange.replies)
         }
     }
 
@@ -165,7 +226,7 @@ struct ConversationServiceTests {
             #expect(try await !service.say("bom dia", in: id).isEmpty, "the bot answers again")
             try await service.close(id, agent: "ana")
             await #expect(throws: ConversationError.conversationClosed()) {
-                try await service.postCustomerMessage(to: id, clientID: "late", text: "oi")
+                try await service.post("oi", clientID: "late", to: id)
             }
             let events = try await fixture.store.events.read(after: 0, limit: 1000)
             #expect(events.filter { $0.kind == .chatClosed }.count == 1)

@@ -140,6 +140,75 @@ struct ChatMessageLogContractTests {
         try await StoreFixture.with(backend) { fixture in try await Self.race(in: fixture, withEvents: false) }
     }
 
+    @Test(arguments: Backend.allCases)
+    func aTurnStoresItsMessagesTheConversationAndItsEventsTogether(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let conversation = try await fixture.store.conversations.insert(try Conversation(customerID: "anon-1", locale: "pt-BR", createdAt: now))
+            let turn = try Self.turn(of: conversation, after: 0, clientID: "c-1", at: now)
+            guard case .stored(let messages, let updated) = try await fixture.store.chatMessages.appendTurn(turn) else {
+                Issue.record("the turn was not stored")
+                return
+            }
+            #expect(messages == turn.messages)
+            #expect(updated.version == conversation.version + 1)
+            #expect(try await fixture.store.chatMessages.messages(in: conversation.id, after: 0, limit: 10) == turn.messages)
+            let stored = try #require(try await fixture.store.conversations.get(conversation.id))
+            #expect(stored.version == updated.version)
+            #expect(stored.lastSequence == 2)
+            #expect(stored.detectedIntents == ["greeting"])
+            let events = try await fixture.store.events.read(after: 0, limit: 10)
+            #expect(events.map(\.kind) == [.chatMessagePosted, .chatMessagePosted])
+
+            // The same client id again: nothing new, the stored message back.
+            guard case .resent(let resent) = try await fixture.store.chatMessages.appendTurn(try Self.turn(of: updated, after: 2, clientID: "c-1", at: now))
+            else {
+                Issue.record("a resent client id was stored again")
+                return
+            }
+            #expect(resent == turn.messages[0])
+            #expect(try await fixture.store.chatMessages.lastSequence(in: conversation.id) == 2)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aTurnOnAStaleConversationOrATakenSequenceStoresNothing(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let conversation = try await fixture.store.conversations.insert(try Conversation(customerID: "anon-1", locale: "pt-BR", createdAt: now))
+            let log = fixture.store.chatMessages
+            // Someone else changed the conversation after it was read.
+            var moved = conversation
+            moved.customerName = "Ana"
+            _ = try await fixture.store.conversations.update(moved)
+            await #expect(throws: StoreError.self) { try await log.appendTurn(try Self.turn(of: conversation, after: 0, clientID: "c-1", at: now)) }
+            // Someone else took sequence 2 (an agent's message).
+            let current = try #require(try await fixture.store.conversations.get(conversation.id))
+            _ = try await log.append(try message(conversation.id, 2, at: now), events: [])
+            do {
+                _ = try await log.appendTurn(try Self.turn(of: current, after: 0, clientID: "c-2", at: now))
+                Issue.record("a turn over a taken sequence was stored")
+            } catch let error as StoreError {
+                #expect(error.isConflict)
+            }
+            #expect(try await log.messages(in: conversation.id, after: 0, limit: 10).map(\.sequence) == [2])
+            #expect(try await fixture.store.conversations.get(conversation.id)?.version == current.version)
+            #expect(try await fixture.store.events.read(after: 0, limit: 10).isEmpty)
+        }
+    }
+
+    /// A customer message after `sequence` and the bot's answer, leaving the conversation at the answer.
+    private static func turn(of conversation: Conversation, after sequence: Int, clientID: String, at now: Date) throws -> ChatTurn {
+        let question = try ChatMessage(
+            conversationID: conversation.id, sequence: sequence + 1, author: .customer, text: "oi", clientMessageID: clientID, createdAt: now)
+        let answer = try ChatMessage(
+            conversationID: conversation.id, sequence: sequence + 2, author: .bot, text: "Olá!", quickReplies: ["Fatura"], createdAt: now)
+        var updated = conversation
+        updated.lastSequence = sequence + 2
+        updated.detectedIntents = ["greeting"]
+        return ChatTurn(messages: [question, answer], conversation: updated, events: [posted(question), posted(answer)])
+    }
+
     /// Eight appenders, fifty messages each, every one reading the last sequence and taking the
     /// next, retrying on conflict, as two chat processes answering one conversation do.
     private static func race(in fixture: StoreFixture, withEvents: Bool) async throws {

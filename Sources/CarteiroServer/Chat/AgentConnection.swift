@@ -35,10 +35,11 @@ struct AgentConnection {
         let limits = ConnectionLimits(configuration: configuration)
         let subscriptions = Subscriptions()
         let lobby = await service.hub.subscribeToLobby()
+        async let written: Void = outbox.writeFrames()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await limits.waitUntilIdle()
-                if !Task.isCancelled { try? await outbound.close(.goingAway, reason: "idle timeout") }
+                if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
             }
             group.addTask {
                 for await _ in lobby.entries { await sendWaiting(outbox) }
@@ -52,7 +53,7 @@ struct AgentConnection {
             }
             do {
                 for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
-                    guard let text = try await limits.admittedText(of: message, outbox: outbox, outbound: outbound) else { continue }
+                    guard let text = try await limits.admittedText(of: message, outbox: outbox) else { continue }
                     let frame: AgentFrame
                     do throws(FrameDecodingError) {
                         frame = try AgentFrame(jsonText: text)
@@ -73,6 +74,9 @@ struct AgentConnection {
             for (conversation, id) in await subscriptions.removeAll() { await service.hub.unsubscribe(id, from: conversation) }
             group.cancelAll()
         }
+        // What was sent before the connection ended still goes out (an error, then a close).
+        await outbox.finish()
+        await written
     }
 
     private func handle(

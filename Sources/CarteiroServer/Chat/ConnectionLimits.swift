@@ -41,14 +41,14 @@ extension ConnectionLimits {
     /// The text of a client frame that passes the rate limit, or nil when it was answered with an
     /// `error` frame instead (too fast, or binary). Throws `CancellationError` after closing the
     /// connection for sustained abuse.
-    func admittedText(of message: WebSocketMessage, outbox: EntryOutbox, outbound: WebSocketOutboundWriter) async throws -> String? {
+    func admittedText(of message: WebSocketMessage, outbox: EntryOutbox) async throws -> String? {
         switch admit() {
         case .allowed: break
         case .limited:
             await outbox.send(.error(code: .rateLimited, message: "too many frames; slow down"))
             return nil
         case .abusive:
-            try? await outbound.close(.policyViolation, reason: "rate limit exceeded")
+            await outbox.close(.policyViolation, reason: "rate limit exceeded")
             throw CancellationError()
         }
         guard case .text(let text) = message else {

@@ -17,16 +17,19 @@ struct CustomerConnection {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: false, logger: logger)
         let limits = ConnectionLimits(configuration: configuration)
+        async let written: Void = outbox.writeFrames()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await limits.waitUntilIdle()
-                if !Task.isCancelled { try? await outbound.close(.goingAway, reason: "idle timeout") }
+                if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
             }
             var conversation: ConversationID?
+            // The conversation as this connection last stored it: saves a read per message.
+            var snapshot: Conversation?
             var subscription: (ConversationID, Int)?
             do {
                 for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
-                    guard let text = try await limits.admittedText(of: message, outbox: outbox, outbound: outbound) else { continue }
+                    guard let text = try await limits.admittedText(of: message, outbox: outbox) else { continue }
                     let frame: CustomerFrame
                     do throws(FrameDecodingError) {
                         frame = try CustomerFrame(jsonText: text)
@@ -48,6 +51,7 @@ struct CustomerConnection {
                             let live = await service.hub.subscribe(to: id)
                             subscription = (id, live.id)
                             conversation = id
+                            snapshot = session.conversation
                             // A client claiming more than is stored gets everything after what is stored.
                             await outbox.track(id, after: resume == nil ? 0 : min(session.lastSequence, max(0, lastSequence ?? 0)))
                             await outbox.send(.welcome(conversationID: id.rawValue, resume: session.resumeToken, sequence: session.lastSequence))
@@ -64,7 +68,7 @@ struct CustomerConnection {
                             await outbox.send(.error(code: .notHello, message: "send hello first", clientID: clientID))
                             continue
                         }
-                        await post(text, clientID: clientID, to: conversation, outbox: outbox)
+                        snapshot = await post(text, clientID: clientID, to: conversation, knownAs: snapshot, outbox: outbox)
                     case .typing, .ack:
                         // Accepted; typing is not forwarded yet, and the resend window is the whole stored conversation.
                         break
@@ -76,25 +80,32 @@ struct CustomerConnection {
             if let (id, subscriptionID) = subscription { await service.hub.unsubscribe(subscriptionID, from: id) }
             group.cancelAll()
         }
+        // What was sent before the connection ended still goes out (an error, then a close).
+        await outbox.finish()
+        await written
     }
 
-    private func post(_ text: String, clientID: String, to conversation: ConversationID, outbox: EntryOutbox) async {
+    /// Stores, acknowledges and answers one message; returns the conversation as it left it.
+    private func post(
+        _ text: String, clientID: String, to conversation: ConversationID, knownAs snapshot: Conversation?, outbox: EntryOutbox
+    ) async -> Conversation? {
         guard text.utf8.count <= ChatMessage.maximumTextBytes else {
             await outbox.send(.error(code: .textTooLong, message: "text is longer than \(ChatMessage.maximumTextBytes) bytes", clientID: clientID))
-            return
+            return snapshot
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !clientID.isEmpty, clientID.utf8.count <= 128 else {
             await outbox.send(.error(code: .missingField, message: "a message needs a text and a client_id of at most 128 bytes", clientID: clientID))
-            return
+            return snapshot
         }
         await outbox.expectAcknowledgement(of: clientID)
         do throws(ConversationError) {
-            let posted = try await service.postCustomerMessage(to: conversation, clientID: clientID, text: text)
-            await outbox.acknowledge(posted.message, clientID: clientID)
-            guard posted.isNew else { return }
-            for reply in try await service.answer(posted.message, in: posted.conversation) { await outbox.deliver(reply) }
+            let exchange = try await service.post(text, clientID: clientID, to: conversation, knownAs: snapshot)
+            await outbox.acknowledge(exchange.message, clientID: clientID)
+            for reply in exchange.replies { await outbox.deliver(reply) }
+            return exchange.conversation
         } catch {
             await outbox.send(.error(code: ChatErrorCode(error), message: error.message, clientID: clientID))
+            return nil
         }
     }
 }

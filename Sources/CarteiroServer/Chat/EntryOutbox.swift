@@ -2,6 +2,7 @@ import CarteiroChatProtocol
 import CarteiroConversations
 import CarteiroDomain
 import Logging
+import NIOWebSocket
 import WSCore
 
 /// Everything one connection writes, in one place: frames go out one at a time, and the entries
@@ -16,12 +17,57 @@ actor EntryOutbox {
     /// Per conversation, every sequence up to this one was sent.
     private var sent: [ConversationID: Int] = [:]
     private var broken = false
+    /// Frames in the order they were sent, written by `writeFrames()`: writing them from the
+    /// actor would let a later frame overtake an earlier one while the actor waits on a write.
+    private let queued: AsyncStream<Outgoing>
+    private let queue: AsyncStream<Outgoing>.Continuation
+
+    private enum Outgoing {
+        case text(String)
+        case close(WebSocketErrorCode, reason: String)
+    }
 
     init(outbound: WebSocketOutboundWriter, service: ConversationService, forAgent: Bool, logger: Logger) {
         self.outbound = outbound
         self.service = service
         self.forAgent = forAgent
         self.logger = logger
+        (queued, queue) = AsyncStream.makeStream()
+    }
+
+    /// Writes what was sent to this outbox, in order, until `finish()` or `close(_:reason:)`
+    /// (or the peer is gone). Run it beside the connection, and await it after `finish()`.
+    nonisolated func writeFrames() async {
+        for await item in queued {
+            do {
+                switch item {
+                case .text(let text):
+                    try await outbound.writeTextMessage(text)
+                case .close(let code, let reason):
+                    try await outbound.close(code, reason: reason)
+                    return
+                }
+            } catch {
+                // The peer is gone; the inbound side ends the connection.
+                await markBroken()
+                return
+            }
+        }
+    }
+
+    /// Nothing more will be sent: `writeFrames()` returns once what was sent is written.
+    func finish() { queue.finish() }
+
+    /// Closes the connection after the frames sent before.
+    func close(_ code: WebSocketErrorCode, reason: String) {
+        guard !broken else { return }
+        queue.yield(.close(code, reason: reason))
+        queue.finish()
+    }
+
+    private func markBroken() {
+        broken = true
+        queue.finish()
     }
 
     /// Starts a conversation's stream after `sequence` (what the client already has).
@@ -31,14 +77,9 @@ actor EntryOutbox {
 
     func untrack(_ conversation: ConversationID) { sent[conversation] = nil }
 
-    func send(_ frame: ServerFrame) async {
+    func send(_ frame: ServerFrame) {
         guard !broken else { return }
-        do {
-            try await outbound.writeTextMessage(frame.jsonText)
-        } catch {
-            // The peer is gone; the inbound side ends the connection.
-            broken = true
-        }
+        queue.yield(.text(frame.jsonText))
     }
 
     /// Client ids of messages this connection wrote and has not acknowledged yet: their entries
@@ -54,7 +95,7 @@ actor EntryOutbox {
         if entry.sequence > last + 1 { await catchUp(entry.conversationID, through: entry.sequence - 1) }
         guard entry.sequence == (sent[entry.conversationID] ?? 0) + 1 else { return }
         sent[entry.conversationID] = entry.sequence
-        await send(frame(for: entry))
+        send(frame(for: entry))
     }
 
     /// Acknowledges a message the client wrote, stored under `entry.sequence` (a resend may name
@@ -69,7 +110,7 @@ actor EntryOutbox {
         }
         // Already sent as an ack (it came through the hub first) unless still expected.
         guard unacknowledged.remove(clientID) != nil else { return }
-        await send(.ack(clientID: clientID, sequence: entry.sequence, conversationID: forAgent ? conversationID.rawValue : nil))
+        send(.ack(clientID: clientID, sequence: entry.sequence, conversationID: forAgent ? conversationID.rawValue : nil))
     }
 
     private func frame(for entry: ChatMessage) -> ServerFrame {
@@ -87,7 +128,7 @@ actor EntryOutbox {
                 if let sequence, entry.sequence > sequence { break }
                 guard entry.sequence == (sent[conversation] ?? 0) + 1 else { break }
                 sent[conversation] = entry.sequence
-                await send(frame(for: entry))
+                send(frame(for: entry))
             }
         } catch {
             logger.warning("cannot read a conversation to fill a gap", metadata: ["conversation": "\(conversation)", "error": "\(error)"])

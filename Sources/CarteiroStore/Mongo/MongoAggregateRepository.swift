@@ -54,23 +54,7 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         let expected = aggregate.version
         do {
             try await database.write(appendsEvents: !events.isEmpty) { connection, session in
-                let reply = try connection.runCommand(
-                    [
-                        "update": .string(Root.collection),
-                        "updates": [["q": ["_id": .string(stored.id.rawValue), "version": .int64(Int64(expected))], "u": .document(replacement)]],
-                    ], session: session)
-                if let writeErrors = reply["writeErrors"]?.arrayValue, let first = writeErrors.first?.documentValue {
-                    let code = first["code"]?.int64Value ?? 0
-                    let message = first["errmsg"]?.stringValue ?? "write error \(code)"
-                    throw StoreError(code == 11000 || code == 11001 ? .duplicate : .unavailable, message)
-                }
-                guard (reply["n"]?.int64Value ?? 0) == 1 else {
-                    let current = try connection.findOne(["_id": .string(stored.id.rawValue)], in: Root.collection, session: session)
-                    guard let current else { throw StoreError(.notFound, "\(Root.collection) \(stored.id) does not exist") }
-                    throw StoreError(
-                        .conflict,
-                        "\(Root.collection) \(stored.id) is at version \(current["version"]?.int64Value ?? -1), not \(expected): someone else updated it")
-                }
+                try Self.replace(stored.id, with: replacement, expectedVersion: expected, connection, session)
                 _ = try MongoEventLog.append(events, connection: connection, session: session)
             }
         } catch let error as StoreError where error.isDuplicate {
@@ -105,6 +89,28 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
             let documents = try connection.find(filter, in: Root.collection, sort: ["_id": 1], limit: limit + 1)
             let items = try documents.prefix(limit).map(Self.aggregate(from:))
             return Page(items: items, nextCursor: documents.count > limit ? items.last?.id.rawValue : nil)
+        }
+    }
+
+    /// Replaces the stored document with `replacement` when it is still at `expectedVersion`.
+    static func replace(
+        _ id: Root.ID, with replacement: BSONDocument, expectedVersion expected: Int, _ connection: MongoConnection, _ session: MongoSession?
+    ) throws {
+        let reply = try connection.runCommand(
+            [
+                "update": .string(Root.collection),
+                "updates": [["q": ["_id": .string(id.rawValue), "version": .int64(Int64(expected))], "u": .document(replacement)]],
+            ], session: session)
+        if let writeErrors = reply["writeErrors"]?.arrayValue, let first = writeErrors.first?.documentValue {
+            let code = first["code"]?.int64Value ?? 0
+            let message = first["errmsg"]?.stringValue ?? "write error \(code)"
+            throw StoreError(code == 11000 || code == 11001 ? .duplicate : .unavailable, message)
+        }
+        guard (reply["n"]?.int64Value ?? 0) == 1 else {
+            let current = try connection.findOne(["_id": .string(id.rawValue)], in: Root.collection, session: session)
+            guard let current else { throw StoreError(.notFound, "\(Root.collection) \(id) does not exist") }
+            throw StoreError(
+                .conflict, "\(Root.collection) \(id) is at version \(current["version"]?.int64Value ?? -1), not \(expected): someone else updated it")
         }
     }
 

@@ -38,6 +38,37 @@ struct MongoChatMessageLog: ChatMessageLog {
         }
     }
 
+    func appendTurn(_ turn: ChatTurn) async throws -> ChatTurn.Outcome {
+        guard let first = turn.messages.first else { throw StoreError(.invalidConfiguration, "a chat turn needs a message") }
+        let documents = try turn.messages.map(Self.document(for:))
+        var conversation = turn.conversation
+        conversation.version += 1
+        let updated = conversation
+        let replacement = try MongoAggregateRepository<Conversation>.document(for: updated)
+        let expectedVersion = turn.conversation.version
+        let collection = self.collection
+        do {
+            let resent = try await database.write(appendsEvents: true) { connection, session -> ChatMessage? in
+                if let stored = try Self.stored(clientMessageID: first.clientMessageID, of: first.conversationID, connection, session) {
+                    return stored
+                }
+                for document in documents { try connection.insertOne(document, into: collection, session: session) }
+                try MongoAggregateRepository<Conversation>.replace(
+                    updated.id, with: replacement, expectedVersion: expectedVersion, connection, session)
+                _ = try MongoEventLog.append(turn.events, connection: connection, session: session)
+                return nil
+            }
+            if let resent { return .resent(resent) }
+            return .stored(try documents.map(Self.message(from:)), updated)
+        } catch let error as StoreError where error.isDuplicate {
+            let resent = try await database.run { connection in
+                try Self.stored(clientMessageID: first.clientMessageID, of: first.conversationID, connection, nil)
+            }
+            if let resent { return .resent(resent) }
+            throw StoreError(.conflict, "conversation \(first.conversationID) already has a message at one of this turn's sequences (\(error.message))")
+        }
+    }
+
     func messages(in conversation: ConversationID, after sequence: Int, limit: Int) async throws -> [ChatMessage] {
         guard limit > 0 else { return [] }
         let collection = self.collection

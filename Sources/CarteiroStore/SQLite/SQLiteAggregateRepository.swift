@@ -51,7 +51,8 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
     /// and every entry rewritten is a page more for the commit to write.
     private static func updateIndexEntries(of aggregate: Root, in db: Database) throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT field, value FROM index_entries WHERE collection = ? AND id = ?", arguments: [Root.collection, aggregate.id.rawValue])
+            db.cachedStatement(sql: "SELECT field, value FROM index_entries WHERE collection = ? AND id = ?"),
+            arguments: [Root.collection, aggregate.id.rawValue])
         let stored = Set(rows.map { IndexEntry(field: $0["field"], value: $0["value"]) })
         let wanted = Set(Root.indexedFields.flatMap { field in field.values(aggregate).map { IndexEntry(field: field.name, value: $0) } })
         let delete = try db.cachedStatement(sql: "DELETE FROM index_entries WHERE collection = ? AND field = ? AND value = ? AND id = ?")
@@ -82,7 +83,7 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
 
     func get(_ id: Root.ID) async throws -> Root? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT version, body FROM \(Root.collection) WHERE id = ?", arguments: [id.rawValue])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT version, body FROM \(Root.collection) WHERE id = ?"), arguments: [id.rawValue])
                 .map { try Self.decode($0, decoder: StoreCoding.makeDecoder()) }
         }
     }
@@ -95,19 +96,25 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         let appendsEvents = !events.isEmpty
         let events = try SQLiteEventLog.EncodedEvents(events)
         try await database.write(appendsEvents: appendsEvents) { db in
-            try db.cachedStatement(sql: "UPDATE \(Root.collection) SET version = ?, body = ? WHERE id = ? AND version = ?")
-                .execute(arguments: [toStore.version, body, toStore.id.rawValue, aggregate.version])
-            guard db.changesCount == 1 else {
-                let current = try Int.fetchOne(
-                    db, sql: "SELECT version FROM \(Root.collection) WHERE id = ?", arguments: [aggregate.id.rawValue])
-                guard let current else { throw StoreError(.notFound, "\(Root.collection) \(aggregate.id) does not exist") }
-                throw StoreError(
-                    .conflict, "\(Root.collection) \(aggregate.id) is at version \(current), not \(aggregate.version): someone else updated it")
-            }
-            try Self.updateIndexEntries(of: toStore, in: db)
+            try Self.updateRow(toStore, body: body, expectedVersion: aggregate.version, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
         }
         return stored
+    }
+
+    /// Replaces the stored row with `aggregate` (already at its new version) when the stored one
+    /// is still at `expectedVersion`, and its changed index entries.
+    static func updateRow(_ aggregate: Root, body: Data, expectedVersion: Int, in db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE \(Root.collection) SET version = ?, body = ? WHERE id = ? AND version = ?")
+            .execute(arguments: [aggregate.version, body, aggregate.id.rawValue, expectedVersion])
+        guard db.changesCount == 1 else {
+            let current = try Int.fetchOne(
+                db, sql: "SELECT version FROM \(Root.collection) WHERE id = ?", arguments: [aggregate.id.rawValue])
+            guard let current else { throw StoreError(.notFound, "\(Root.collection) \(aggregate.id) does not exist") }
+            throw StoreError(
+                .conflict, "\(Root.collection) \(aggregate.id) is at version \(current), not \(expectedVersion): someone else updated it")
+        }
+        try updateIndexEntries(of: aggregate, in: db)
     }
 
     func find(_ field: String, equals value: String, page: PageRequest) async throws -> Page<Root> {

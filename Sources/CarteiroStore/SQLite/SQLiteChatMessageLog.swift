@@ -15,32 +15,65 @@ struct SQLiteChatMessageLog: ChatMessageLog {
         let appendsEvents = !events.isEmpty
         let events = try SQLiteEventLog.EncodedEvents(events)
         let stored = try await database.write(appendsEvents: appendsEvents) { db -> Data in
-            if let clientMessageID = message.clientMessageID,
-                let stored = try Data.fetchOne(
-                    db, sql: "SELECT body FROM chat_messages WHERE conversation_id = ? AND client_message_id = ?",
-                    arguments: [message.conversationID.rawValue, clientMessageID])
-            {
-                return stored
+            if let resent = try Self.storedBody(clientMessageID: message.clientMessageID, of: message.conversationID, in: db) {
+                return resent
             }
-            do {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO chat_messages (conversation_id, sequence, id, client_message_id, body, created_at_ms)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """
-                ).execute(arguments: [
-                    message.conversationID.rawValue, message.sequence, message.id.rawValue, message.clientMessageID, body,
-                    StoreCoding.milliseconds(message.createdAt),
-                ])
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                // The client id was checked above in this transaction, so only the sequence can collide.
-                throw StoreError(.conflict, "conversation \(message.conversationID) already has a message at sequence \(message.sequence)")
-            }
+            try Self.insert(message, body: body, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
             return body
         }
         // Decoded from what was stored, so the caller sees the millisecond dates a later read gives.
         return try Self.message(from: stored)
+    }
+
+    func appendTurn(_ turn: ChatTurn) async throws -> ChatTurn.Outcome {
+        guard let first = turn.messages.first else { throw StoreError(.invalidConfiguration, "a chat turn needs a message") }
+        let encoder = StoreCoding.makeEncoder()
+        let bodies = try turn.messages.map { try encoder.encode($0) }
+        var conversation = turn.conversation
+        conversation.version += 1
+        let updated = conversation
+        let conversationBody = try encoder.encode(updated)
+        let events = try SQLiteEventLog.EncodedEvents(turn.events)
+        let resent = try await database.write(appendsEvents: true) { db -> Data? in
+            if let resent = try Self.storedBody(clientMessageID: first.clientMessageID, of: first.conversationID, in: db) { return resent }
+            for (message, body) in zip(turn.messages, bodies) { try Self.insert(message, body: body, in: db) }
+            try SQLiteAggregateRepository<Conversation>.updateRow(
+                updated, body: conversationBody, expectedVersion: turn.conversation.version, in: db)
+            _ = try SQLiteEventLog.append(events, in: db)
+            return nil
+        }
+        if let resent { return .resent(try Self.message(from: resent)) }
+        // What a later read gives: the bodies store dates in whole milliseconds.
+        let decoder = StoreCoding.makeDecoder()
+        let messages = try zip(turn.messages, bodies).map { message, body in
+            StoreCoding.isWholeMilliseconds(message.createdAt) ? message : try decoder.decode(ChatMessage.self, from: body)
+        }
+        return .stored(messages, updated)
+    }
+
+    private static func storedBody(clientMessageID: String?, of conversation: ConversationID, in db: Database) throws -> Data? {
+        guard let clientMessageID else { return nil }
+        return try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT body FROM chat_messages WHERE conversation_id = ? AND client_message_id = ?"),
+            arguments: [conversation.rawValue, clientMessageID])
+    }
+
+    private static func insert(_ message: ChatMessage, body: Data, in db: Database) throws {
+        do {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO chat_messages (conversation_id, sequence, id, client_message_id, body, created_at_ms)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                message.conversationID.rawValue, message.sequence, message.id.rawValue, message.clientMessageID, body,
+                StoreCoding.milliseconds(message.createdAt),
+            ])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // Callers look the client id up first in the same transaction, so only the sequence can collide.
+            throw StoreError(.conflict, "conversation \(message.conversationID) already has a message at sequence \(message.sequence)")
+        }
     }
 
     func messages(in conversation: ConversationID, after sequence: Int, limit: Int) async throws -> [ChatMessage] {

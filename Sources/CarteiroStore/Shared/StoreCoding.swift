@@ -24,4 +24,6 @@ enum StoreCoding {
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
+    /// Whether `date` is stored and read back unchanged.
+    static func isWholeMilliseconds(_ date: Date) -> Bool { Self.date(milliseconds: milliseconds(date)) == date }
 }

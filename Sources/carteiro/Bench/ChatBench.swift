@@ -151,6 +151,8 @@ struct RoundTripLoad: Sendable {
         var latencies: [Duration]
         var failedConnections: Int
         var errorFrames: Int
+        /// Why the first failed connection failed.
+        var firstFailure: String?
 
         var roundTripsPerSecond: Double { Double(roundTrips) / seconds }
         var p99Milliseconds: Double { percentile(0.99) }
@@ -166,6 +168,7 @@ struct RoundTripLoad: Sendable {
                 format: "%8.0f round-trips/s  p50 %6.2f ms  p99 %6.2f ms  (%d round trips in %.2f s)", roundTripsPerSecond, percentile(0.5),
                 percentile(0.99), roundTrips, seconds)
             if failedConnections > 0 || errorFrames > 0 { text += "  FAILED connections: \(failedConnections), error frames: \(errorFrames)" }
+            if let firstFailure { text += "\n        first failure: \(firstFailure)" }
             return text
         }
     }
@@ -200,7 +203,8 @@ struct RoundTripLoad: Sendable {
         let latencies = outcomes.flatMap(\.latencies).sorted()
         return Result(
             roundTrips: latencies.count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            latencies: latencies, failedConnections: outcomes.filter { $0.failure != nil }.count, errorFrames: outcomes.reduce(0) { $0 + $1.errorFrames })
+            latencies: latencies, failedConnections: outcomes.filter { $0.failure != nil }.count, errorFrames: outcomes.reduce(0) { $0 + $1.errorFrames },
+            firstFailure: outcomes.lazy.compactMap(\.failure).first)
     }
 
     struct ConnectionOutcome: Sendable {
