@@ -55,15 +55,21 @@ public actor ConversationHub {
         lobby.removeValue(forKey: id)?.finish()
     }
 
-    public func publish(_ entry: ChatMessage) {
-        if let conversation = subscribers[entry.conversationID] {
-            highestPublished[entry.conversationID] = max(highestPublished[entry.conversationID] ?? 0, entry.sequence)
-            for continuation in conversation.values { continuation.yield(entry) }
-        }
-        if entry.notice != nil {
-            for continuation in lobby.values { continuation.yield(entry) }
+    /// Publishes `entries` to every subscriber but `skipped`, the subscription of the connection
+    /// that stored them and delivers them itself.
+    public func publish(_ entries: [ChatMessage], skipping skipped: Int? = nil) {
+        for entry in entries {
+            if let conversation = subscribers[entry.conversationID] {
+                highestPublished[entry.conversationID] = max(highestPublished[entry.conversationID] ?? 0, entry.sequence)
+                for (id, continuation) in conversation where id != skipped { continuation.yield(entry) }
+            }
+            if entry.notice != nil {
+                for continuation in lobby.values { continuation.yield(entry) }
+            }
         }
     }
+
+    public func publish(_ entry: ChatMessage) { publish([entry]) }
 
     /// Whether an entry seen in the event log still needs reading and publishing here.
     func wants(_ conversation: ConversationID, sequence: Int, isNotice: Bool) -> Bool {

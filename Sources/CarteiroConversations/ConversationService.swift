@@ -108,10 +108,12 @@ public struct ConversationService: Sendable {
     ///
     /// `snapshot`, the conversation as the last exchange left it, saves reading it: the write is
     /// version-checked, so a snapshot another process (or an agent) made stale only costs a
-    /// conflict and a fresh read.
-    public func post(_ text: String, clientID: String, to conversationID: ConversationID, knownAs snapshot: Conversation? = nil)
-        async throws(ConversationError) -> Exchange
-    {
+    /// conflict and a fresh read. The hub does not publish the exchange to `subscription`: the
+    /// caller delivers it.
+    public func post(
+        _ text: String, clientID: String, to conversationID: ConversationID, knownAs snapshot: Conversation? = nil,
+        deliveredTo subscription: Int? = nil
+    ) async throws(ConversationError) -> Exchange {
         guard text.utf8.count <= ChatMessage.maximumTextBytes else { throw .textTooLong() }
         // Only a bot-owned snapshot is trusted: a stale one fails the version check; a stale
         // agent-owned one would store the message without the bot seeing it.
@@ -130,14 +132,14 @@ public struct ConversationService: Sendable {
             }
             guard conversation.status != .closed else { throw .conversationClosed() }
             guard conversation.owner == .bot, conversation.status == .open else {
-                let posted = try await postCustomerMessage(to: conversation, clientID: clientID, text: text)
+                let posted = try await postCustomerMessage(to: conversation, clientID: clientID, text: text, deliveredTo: subscription)
                 return Exchange(message: posted.message, isNew: posted.isNew, replies: [], conversation: nil)
             }
             let turn = try botTurn(answering: text, clientID: clientID, in: conversation, after: max(conversation.lastSequence, storedAfter))
             do {
                 switch try await dependencies.messages.appendTurn(turn) {
                 case .stored(let entries, let updated):
-                    for entry in entries { await dependencies.hub.publish(entry) }
+                    await dependencies.hub.publish(entries, skipping: subscription)
                     return Exchange(message: entries[0], isNew: true, replies: Array(entries.dropFirst()), conversation: updated)
                 case .resent(let stored):
                     return Exchange(message: stored, isNew: false, replies: [], conversation: nil)
@@ -206,7 +208,9 @@ public struct ConversationService: Sendable {
 
     /// Stores a customer message (once per client id) without asking the bot, and publishes it:
     /// for conversations an agent owns or that wait for one.
-    func postCustomerMessage(to conversation: Conversation, clientID: String, text: String) async throws(ConversationError) -> Posted {
+    func postCustomerMessage(to conversation: Conversation, clientID: String, text: String, deliveredTo subscription: Int?)
+        async throws(ConversationError) -> Posted
+    {
         let conversationID = conversation.id
         let now = Self.storedTime(dependencies.clock.now())
         var candidateID: ChatMessageID?
@@ -217,7 +221,7 @@ public struct ConversationService: Sendable {
             return message
         }
         let isNew = stored.id == candidateID
-        if isNew { await dependencies.hub.publish(stored) }
+        if isNew { await dependencies.hub.publish([stored], skipping: subscription) }
         return Posted(message: stored, isNew: isNew)
     }
 

@@ -12,11 +12,25 @@ public struct EntityExtractor: Sendable {
         let locale: String
     }
 
+    /// Phrases in the order they claim words, and where each one's first word leads.
+    private struct PhraseIndex: Sendable {
+        let phrases: [Phrase]
+        /// Positions in `phrases` by first word, ascending.
+        let byFirstWord: [String: [Int]]
+
+        init(_ phrases: [Phrase]) {
+            self.phrases = phrases
+            var byFirstWord: [String: [Int]] = [:]
+            for (position, phrase) in phrases.enumerated() { byFirstWord[phrase.words[0], default: []].append(position) }
+            self.byFirstWord = byFirstWord
+        }
+    }
+
     private let regexes: [(name: String, regex: NSRegularExpression)]
     /// Longest first; the order for a locale the bot does not have.
-    private let phrases: [Phrase]
+    private let phrases: PhraseIndex
     /// For each of the bot's locales: longest first, that locale's phrases before the others'.
-    private let phrasesByLocale: [String: [Phrase]]
+    private let phrasesByLocale: [String: PhraseIndex]
 
     public init(entities: [String: EntityDefinition]) {
         var regexes: [(String, NSRegularExpression)] = []
@@ -37,10 +51,11 @@ public struct EntityExtractor: Sendable {
             }
         }
         self.regexes = regexes
-        self.phrases = Self.longestFirst(phrases)
-        var phrasesByLocale: [String: [Phrase]] = [:]
+        self.phrases = PhraseIndex(Self.longestFirst(phrases))
+        var phrasesByLocale: [String: PhraseIndex] = [:]
         for locale in Set(phrases.map(\.locale)) {
-            phrasesByLocale[locale] = Self.longestFirst(phrases.filter { $0.locale == locale } + phrases.filter { $0.locale != locale })
+            phrasesByLocale[locale] = PhraseIndex(
+                Self.longestFirst(phrases.filter { $0.locale == locale } + phrases.filter { $0.locale != locale }))
         }
         self.phrasesByLocale = phrasesByLocale
     }
@@ -67,22 +82,30 @@ public struct EntityExtractor: Sendable {
 
     private func valueMatches(in text: String, locale: String) -> [(String.Index, EntityMatch)] {
         let words = NormalizedWords(text)
-        guard !words.words.isEmpty, !phrases.isEmpty else { return [] }
+        let index = phrasesByLocale[locale] ?? phrases
+        guard !words.words.isEmpty, !index.phrases.isEmpty else { return [] }
+        // Every place a phrase occurs, found through its first word, then claimed in phrase
+        // order: each phrase left to right, skipping words already claimed.
+        var occurrences: [(phrase: Int, start: Int)] = []
+        for start in words.words.indices {
+            for position in index.byFirstWord[words.words[start]] ?? [] {
+                let phrase = index.phrases[position]
+                guard start + phrase.words.count <= words.words.count,
+                    words.words[start..<(start + phrase.words.count)].elementsEqual(phrase.words)
+                else { continue }
+                occurrences.append((position, start))
+            }
+        }
+        occurrences.sort { ($0.phrase, $0.start) < ($1.phrase, $1.start) }
         var claimed = [Bool](repeating: false, count: words.words.count)
         var result: [(String.Index, EntityMatch)] = []
-        for phrase in phrasesByLocale[locale] ?? phrases where phrase.words.count <= words.words.count {
-            var start = 0
-            while start + phrase.words.count <= words.words.count {
-                let span = start..<(start + phrase.words.count)
-                if !claimed[span].contains(true), words.words[span].elementsEqual(phrase.words) {
-                    for index in span { claimed[index] = true }
-                    let range = words.ranges[span.lowerBound].lowerBound..<words.ranges[span.upperBound - 1].upperBound
-                    result.append((range.lowerBound, EntityMatch(entity: phrase.entity, value: phrase.canonical, text: String(text[range]))))
-                    start = span.upperBound
-                } else {
-                    start += 1
-                }
-            }
+        for occurrence in occurrences {
+            let phrase = index.phrases[occurrence.phrase]
+            let span = occurrence.start..<(occurrence.start + phrase.words.count)
+            guard !claimed[span].contains(true) else { continue }
+            for word in span { claimed[word] = true }
+            let range = words.ranges[span.lowerBound].lowerBound..<words.ranges[span.upperBound - 1].upperBound
+            result.append((range.lowerBound, EntityMatch(entity: phrase.entity, value: phrase.canonical, text: String(text[range]))))
         }
         return result
     }

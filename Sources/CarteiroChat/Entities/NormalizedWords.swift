@@ -35,6 +35,13 @@ struct NormalizedWords {
 
     /// Whether the normaliser breaks words at `character` (it drops apostrophes inside words).
     private static func isSeparator(_ character: Character) -> Bool {
+        if let ascii = character.asciiValue { return asciiSeparators[Int(ascii)] }
+        return computedIsSeparator(character)
+    }
+
+    private static let asciiSeparators: [Bool] = (0..<128).map { computedIsSeparator(Character(Unicode.Scalar(UInt8($0)))) }
+
+    private static func computedIsSeparator(_ character: Character) -> Bool {
         if character.isLetter || character.isNumber { return false }
         if !TextNormalization.normalize(String(character)).isEmpty { return false }
         return TextNormalization.normalize("a\(character)a").contains(" ")

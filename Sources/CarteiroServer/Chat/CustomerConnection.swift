@@ -68,7 +68,8 @@ struct CustomerConnection {
                             await outbox.send(.error(code: .notHello, message: "send hello first", clientID: clientID))
                             continue
                         }
-                        snapshot = await post(text, clientID: clientID, to: conversation, knownAs: snapshot, outbox: outbox)
+                        snapshot = await post(
+                            text, clientID: clientID, to: conversation, knownAs: snapshot, deliveredTo: subscription?.1, outbox: outbox)
                     case .typing, .ack:
                         // Accepted; typing is not forwarded yet, and the resend window is the whole stored conversation.
                         break
@@ -87,7 +88,8 @@ struct CustomerConnection {
 
     /// Stores, acknowledges and answers one message; returns the conversation as it left it.
     private func post(
-        _ text: String, clientID: String, to conversation: ConversationID, knownAs snapshot: Conversation?, outbox: EntryOutbox
+        _ text: String, clientID: String, to conversation: ConversationID, knownAs snapshot: Conversation?, deliveredTo subscription: Int?,
+        outbox: EntryOutbox
     ) async -> Conversation? {
         guard text.utf8.count <= ChatMessage.maximumTextBytes else {
             await outbox.send(.error(code: .textTooLong, message: "text is longer than \(ChatMessage.maximumTextBytes) bytes", clientID: clientID))
@@ -99,9 +101,8 @@ struct CustomerConnection {
         }
         await outbox.expectAcknowledgement(of: clientID)
         do throws(ConversationError) {
-            let exchange = try await service.post(text, clientID: clientID, to: conversation, knownAs: snapshot)
-            await outbox.acknowledge(exchange.message, clientID: clientID)
-            for reply in exchange.replies { await outbox.deliver(reply) }
+            let exchange = try await service.post(text, clientID: clientID, to: conversation, knownAs: snapshot, deliveredTo: subscription)
+            await outbox.acknowledge(exchange.message, clientID: clientID, followedBy: exchange.replies)
             return exchange.conversation
         } catch {
             await outbox.send(.error(code: ChatErrorCode(error), message: error.message, clientID: clientID))

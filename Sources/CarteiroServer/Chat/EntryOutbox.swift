@@ -100,6 +100,11 @@ actor EntryOutbox {
 
     /// Acknowledges a message the client wrote, stored under `entry.sequence` (a resend may name
     /// an old one): the ack takes the place of the entry in the stream, once.
+    func acknowledge(_ entry: ChatMessage, clientID: String, followedBy replies: [ChatMessage]) async {
+        await acknowledge(entry, clientID: clientID)
+        for reply in replies { await deliver(reply) }
+    }
+
     func acknowledge(_ entry: ChatMessage, clientID: String) async {
         let conversationID = entry.conversationID
         let last = sent[conversationID] ?? 0

@@ -1,15 +1,21 @@
 import Foundation
 import GRDB
 
-/// Copies the write-ahead log back into the database file from a connection of its own, every
-/// `interval`, instead of inside the commit that crosses SQLite's size threshold: that commit, and
-/// every write queued behind it, would otherwise wait for the copy and its fsync (tens of ms).
-/// A passive checkpoint takes no write lock, so writers go on meanwhile.
+/// Copies the write-ahead log back into the database file every `interval`, instead of inside
+/// the commit that crosses SQLite's size threshold: that commit, and every write queued behind
+/// it, would otherwise wait for the copy and its fsync (tens of ms).
+///
+/// The copy is a passive checkpoint from a connection of its own: it takes no write lock, so
+/// writers go on meanwhile. Under a steady stream of commits, though, a passive pass never finds
+/// the log fully copied, so the log would only grow (and every frame appended past its end costs
+/// the kernel a fresh, zeroed page). So when the log holds more than `restartFrames` pages, a restart
+/// checkpoint follows on the writer's own queue, between two commits: it copies only what was
+/// committed during the passive pass, and the next commit writes the log from its start again.
 final class SQLiteCheckpointer: Sendable {
     private let connection: DatabaseQueue
     private let loop: Task<Void, Never>
 
-    init(path: String, interval: Duration = .milliseconds(500)) throws {
+    init(path: String, writer: DatabasePool, interval: Duration = .milliseconds(500), restartFrames: Int = 4096) throws {
         var configuration = GRDB.Configuration()
         configuration.label = "carteiro.checkpoint"
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -18,7 +24,10 @@ final class SQLiteCheckpointer: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 // Best effort: a failed pass leaves the log for the next one.
-                _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                let pass = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                if let pass, pass.walFrameCount > restartFrames {
+                    _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+                }
             }
         }
     }

@@ -104,7 +104,7 @@ final class SQLiteDatabase: Sendable {
         do {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try SQLiteSchema.makeMigrator().migrate(pool)
-            checkpointer = try SQLiteCheckpointer(path: configuration.path)
+            checkpointer = try SQLiteCheckpointer(path: configuration.path, writer: pool)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
         }
