@@ -23,6 +23,8 @@ public struct ConversationFeed: Service {
         self.logger = logger
     }
 
+    static let readingGap: Duration = .milliseconds(5)
+
     public func run() async throws {
         let doorbell = Doorbell()
         let signals = events.appendSignals()
@@ -50,6 +52,8 @@ public struct ConversationFeed: Service {
                 logger.warning("chat feed cannot read the event log", metadata: ["error": "\(error)"])
             }
             await doorbell.wait(upTo: pollInterval)
+            // Commits ring many times a second under load: reading at most every few ms gathers them.
+            try? await Task.sleep(for: Self.readingGap)
         }
     }
 
@@ -60,10 +64,13 @@ public struct ConversationFeed: Service {
             let batch = try await events.read(after: position, limit: 500)
             guard let last = batch.last?.position else { return position }
             let notices = Set(batch.filter { $0.kind == .chatHandoffRequested || $0.kind == .chatClosed }.map(\.subject))
-            for event in batch {
-                guard case .chatMessagePosted(let posted) = event.payload else { continue }
-                let mayBeNotice = notices.contains(posted.conversationID.rawValue)
-                guard await hub.wants(posted.conversationID, sequence: posted.sequence, isNotice: mayBeNotice) else { continue }
+            let posted = batch.compactMap { event -> EventPayload.ChatMessagePosted? in
+                guard case .chatMessagePosted(let posted) = event.payload else { return nil }
+                return posted
+            }
+            // One question to the hub for the whole batch: most entries are this process's own.
+            let wanted = await hub.wanted(posted.map { ($0.conversationID, $0.sequence, notices.contains($0.conversationID.rawValue)) })
+            for (posted, isWanted) in zip(posted, wanted) where isWanted {
                 if let entry = try await messages.messages(in: posted.conversationID, after: posted.sequence - 1, limit: 1).first,
                     entry.sequence == posted.sequence
                 {

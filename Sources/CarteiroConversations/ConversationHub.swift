@@ -71,11 +71,13 @@ public actor ConversationHub {
 
     public func publish(_ entry: ChatMessage) { publish([entry]) }
 
-    /// Whether an entry seen in the event log still needs reading and publishing here.
-    func wants(_ conversation: ConversationID, sequence: Int, isNotice: Bool) -> Bool {
-        if isNotice, !lobby.isEmpty { return true }
-        guard subscribers[conversation] != nil else { return false }
-        return sequence > (highestPublished[conversation] ?? 0)
+    /// Whether each entry seen in the event log still needs reading and publishing here.
+    func wanted(_ entries: [(conversation: ConversationID, sequence: Int, isNotice: Bool)]) -> [Bool] {
+        entries.map { entry in
+            if entry.isNotice, !lobby.isEmpty { return true }
+            guard subscribers[entry.conversation] != nil else { return false }
+            return entry.sequence > (highestPublished[entry.conversation] ?? 0)
+        }
     }
 
     /// Ends every stream; later subscriptions end at once. Called on shutdown.

@@ -8,14 +8,14 @@ import GRDB
 /// The copy is a passive checkpoint from a connection of its own: it takes no write lock, so
 /// writers go on meanwhile. Under a steady stream of commits, though, a passive pass never finds
 /// the log fully copied, so the log would only grow (and every frame appended past its end costs
-/// the kernel a fresh, zeroed page). So when the log holds more than `restartFrames` pages, a restart
+/// the kernel a fresh, zeroed page). So when the log holds more than `restartFrames` pages (32 MB), a restart
 /// checkpoint follows on the writer's own queue, between two commits: it copies only what was
 /// committed during the passive pass, and the next commit writes the log from its start again.
 final class SQLiteCheckpointer: Sendable {
     private let connection: DatabaseQueue
     private let loop: Task<Void, Never>
 
-    init(path: String, writer: DatabasePool, interval: Duration = .milliseconds(500), restartFrames: Int = 4096) throws {
+    init(path: String, writer: DatabasePool, interval: Duration = .milliseconds(500), restartFrames: Int = 8192) throws {
         var configuration = GRDB.Configuration()
         configuration.label = "carteiro.checkpoint"
         let connection = try DatabaseQueue(path: path, configuration: configuration)
