@@ -60,6 +60,34 @@ async def dialogue(url):
     return {"welcome": welcome, "frames": frames}
 
 
+async def burst(url, pairs="4", messages="30"):
+    """Pairs of connections on one conversation (the second resumes the first's) that both send a
+    burst of messages without waiting. Each connection's frames mix its own acks and answers with
+    the other's messages, written from two places in the server. Reads until every entry of the
+    conversation arrived; returns each connection's frames in arrival order."""
+    count = int(messages)
+
+    async def side(ws, name, frames, total):
+        for n in range(count):
+            await ws.send(json.dumps({"type": "message", "client_id": f"{name}-{n}", "text": "quero a segunda via do boleto"}))
+        while sum(1 for f in frames if f.get("type") in ("ack", "message")) < total:
+            await recv_until(ws, lambda f: True, frames)
+
+    async def pair(index):
+        first_frames, second_frames = [], []
+        async with connect(url) as first, connect(url) as second:
+            await first.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+            welcome = await recv_until(first, is_type("welcome"), first_frames)
+            await second.send(json.dumps({"type": "hello", "resume": welcome["resume"], "last_sequence": 0}))
+            await recv_until(second, is_type("welcome"), second_frames)
+            total = 4 * count
+            await asyncio.gather(side(first, f"a{index}", first_frames, total), side(second, f"b{index}", second_frames, total))
+        return [first_frames[1:], second_frames[1:]]
+
+    results = await asyncio.gather(*(pair(index) for index in range(int(pairs))))
+    return {"connections": [frames for pair in results for frames in pair]}
+
+
 async def resume(url):
     first, second = [], []
     async with connect(url) as ws:
@@ -253,7 +281,7 @@ async def capacity(url):
 SCENARIOS = {
     "capacity": capacity,
     "agent-status": agent_status,
-    "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
+    "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
     "origin": origin,
 }
 

@@ -23,6 +23,26 @@ import Testing
         #expect(try await server.stop().exitCode == 0)
     }
 
+    /// Two connections on one conversation sending at once: their turns race for the same
+    /// sequences (the loser reads again and stores after the winner), and each connection gets
+    /// every entry once, in sequence order, although its own acks and answers and the other's
+    /// entries reach it from two places. (Under the 1,000-connection bench, before each outbox
+    /// had one writer, an answer now and then overtook its ack; this load is too light to show
+    /// that reliably.)
+    @Test func burstsFromTwoConnectionsOnOneConversationArriveInSequenceOrderOnBoth() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-burst", "100"])
+        let result = try await PythonChatClient.run("burst", [server.chatURL, "4", "30"])
+        let connections = try #require(result["connections"] as? [[[String: Any]]])
+        #expect(connections.count == 8)
+        for frames in connections {
+            #expect(frames.ofType("ack").count == 30)
+            #expect(frames.sequences == Array(1...120), "in arrival order")
+        }
+        #expect(try await server.stop().exitCode == 0)
+    }
+
     @Test func aDroppedConnectionResumesWithNothingLostOrRepeated() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
