@@ -124,6 +124,7 @@ let package = Package(
             name: "CarteiroStore",
             dependencies: [
                 "CarteiroDomain",
+                "CarteiroJSON",
                 "MongoKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -177,10 +178,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // JSON written and read by hand where Foundation's coders cost more than the work around
+        // them: chat frames, stored chat messages, per-message events.
+        .target(
+            name: "CarteiroJSON",
+            swiftSettings: swiftSettings
+        ),
         // The chat wire protocol: customer, agent and server frames as JSON text, shared by the
         // server, the terminal client and the chat benchmark.
         .target(
             name: "CarteiroChatProtocol",
+            dependencies: ["CarteiroJSON"],
             swiftSettings: swiftSettings
         ),
         // Chat clients that survive network drops (reconnect, resume by sequence, resend
@@ -287,7 +295,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroChatProtocolTests",
-            dependencies: ["CarteiroChatProtocol"],
+            dependencies: ["CarteiroChatProtocol", "CarteiroJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

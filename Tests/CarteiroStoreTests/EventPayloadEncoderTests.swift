@@ -58,6 +58,31 @@ import Testing
     }
 }
 
+@Suite struct ChatMessageEncoderTests {
+    @Test func messagesAreTheBytesTheStoresJSONEncoderWrites() throws {
+        let codable = StoreCoding.makeEncoder()
+        let decoder = StoreCoding.makeDecoder()
+        let authors: [ChatMessage.Author] = [.customer, .bot, .system, .agent(id: "ana"), .agent(id: "quote \" slash /")]
+        var messages: [ChatMessage] = []
+        for (index, text) in EventPayloadEncoderTests.awkwardStrings.filter({ !$0.isEmpty }).enumerated() {
+            for (offset, author) in authors.enumerated() {
+                messages.append(
+                    try ChatMessage(
+                        conversationID: ConversationID(rawValue: "c\(text)"), sequence: 1 + index * 10 + offset, author: author, text: text,
+                        clientMessageID: offset.isMultiple(of: 2) ? nil : text, quickReplies: offset == 1 ? [text, "Manhã"] : [],
+                        notice: ChatMessage.Notice.allCases.randomElement().flatMap { offset == 2 ? $0 : nil },
+                        createdAt: Date(timeIntervalSince1970: 1_790_000_000.123 + Double(index))))
+            }
+        }
+        for message in messages {
+            let written = ChatMessageEncoder.encode(message)
+            let expected = try codable.encode(message)
+            #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            #expect(try decoder.decode(ChatMessage.self, from: written) == message)
+        }
+    }
+}
+
 @Suite struct EventIDGeneratorTests {
     @Test func idsDrawnInOneMillisecondAreDistinctVersion7UUIDs() {
         var generator = EventIDGenerator()

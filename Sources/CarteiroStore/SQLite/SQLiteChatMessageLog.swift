@@ -11,7 +11,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
 
     func append(_ message: ChatMessage, events: [DomainEvent]) async throws -> ChatMessage {
         // Encoded and decoded off the writer queue, which every write of the process shares.
-        let body = try StoreCoding.makeEncoder().encode(message)
+        let body = ChatMessageEncoder.encode(message)
         let appendsEvents = !events.isEmpty
         let events = try SQLiteEventLog.EncodedEvents(events)
         let stored = try await database.write(appendsEvents: appendsEvents) { db -> Data in
@@ -28,12 +28,11 @@ struct SQLiteChatMessageLog: ChatMessageLog {
 
     func appendTurn(_ turn: ChatTurn) async throws -> ChatTurn.Outcome {
         guard let first = turn.messages.first else { throw StoreError(.invalidConfiguration, "a chat turn needs a message") }
-        let encoder = StoreCoding.makeEncoder()
-        let bodies = try turn.messages.map { try encoder.encode($0) }
+        let bodies = turn.messages.map(ChatMessageEncoder.encode)
         var conversation = turn.conversation
         conversation.version += 1
         let updated = conversation
-        let conversationBody = try encoder.encode(updated)
+        let conversationBody = try StoreCoding.makeEncoder().encode(updated)
         let events = try SQLiteEventLog.EncodedEvents(turn.events)
         let resent = try await database.write(appendsEvents: true) { db -> Data? in
             if let resent = try Self.storedBody(clientMessageID: first.clientMessageID, of: first.conversationID, in: db) { return resent }

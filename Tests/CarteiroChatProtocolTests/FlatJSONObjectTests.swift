@@ -1,0 +1,54 @@
+import CarteiroChatProtocol
+import CarteiroJSON
+import Foundation
+import Testing
+
+@Suite("Flat JSON objects read by hand")
+struct FlatJSONObjectTests {
+    @Test func membersComeBackInOrderWithTheirValues() throws {
+        let text = #" { "type" : "message", "sequence": -12, "ok": true, "no": false, "gone": null, "quick_replies": ["a", "b c"], "empty": [] } "#
+        let members = try #require(FlatJSONObject.parse(text))
+        #expect(members.map(\.key) == ["type", "sequence", "ok", "no", "gone", "quick_replies", "empty"])
+        #expect(
+            members.map(\.value) == [
+                .string("message"), .integer(-12), .bool(true), .bool(false), .null, .strings(["a", "b c"]), .strings([]),
+            ])
+        #expect(FlatJSONObject.parse("{}") == [])
+    }
+
+    @Test func escapesDecodeAsJSONSerializationDecodesThem() throws {
+        let text = #"{"text":"aspas \" barra \\ e \/ nova\nlinha\ttab \u00e9 \ud83d\ude00 çã"}"#
+        let members = try #require(FlatJSONObject.parse(text))
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(members.map(\.key) == ["text"])
+        #expect(members.map(\.value) == [.string(try #require(reference["text"] as? String))])
+    }
+
+    @Test(
+        "anything else is left to JSONDecoder",
+        arguments: [
+            #"{"a":{"b":1}}"#, #"{"a":[1]}"#, #"{"a":1.5}"#, #"{"a":1e3}"#, #"{"a":01}"#, #"{"a":1,"a":2}"#, #"{"a":1} x"#, #"{"a":"x}"#,
+            "{\"a\":\"tab\there\"}", #"{"a":"\q"}"#, #"{"a":"\ud83d"}"#, #"{"a":99999999999999999999}"#, #"{"a":-}"#, #"{"a":tru}"#,
+            #"["a"]"#, #"{"a" 1}"#, #"{"a":1,}"#, "",
+        ])
+    func parseGivesUp(on text: String) {
+        #expect(FlatJSONObject.parse(text) == nil)
+    }
+
+    @Test func handWrittenFramesAreTheDocumentedJSON() throws {
+        let payload = MessagePayload(
+            id: "m/1", conversationID: "k", sequence: 7, from: .bot, text: "Olá \"Ana\"\n😀 </script>", quickReplies: ["Manhã", "Tarde"],
+            agentName: nil, clientID: nil)
+        let text = ServerFrame.message(payload).jsonText
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(fields["type"] as? String == "message")
+        #expect(fields["id"] as? String == "m/1")
+        #expect(fields["conversation_id"] as? String == "k")
+        #expect(fields["sequence"] as? Int == 7)
+        #expect(fields["from"] as? String == "bot")
+        #expect(fields["text"] as? String == "Olá \"Ana\"\n😀 </script>")
+        #expect(fields["quick_replies"] as? [String] == ["Manhã", "Tarde"])
+        #expect(fields["agent_name"] == nil && fields["client_id"] == nil, "absent optionals are left out")
+        #expect(try ServerFrame(jsonText: text) == .message(payload))
+    }
+}
