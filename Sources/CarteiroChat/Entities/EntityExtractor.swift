@@ -81,9 +81,14 @@ public struct EntityExtractor: Sendable {
     }
 
     private func valueMatches(in text: String, locale: String) -> [(String.Index, EntityMatch)] {
-        let words = NormalizedWords(text)
         let index = phrasesByLocale[locale] ?? phrases
-        guard !words.words.isEmpty, !index.phrases.isEmpty else { return [] }
+        guard !index.phrases.isEmpty else { return [] }
+        // Most messages hold no phrase's first word: one normalisation of the whole text tells,
+        // before the word-by-word one that keeps where each word came from.
+        let candidates = TextNormalization.normalize(text).split(separator: " ")
+        guard candidates.contains(where: { index.byFirstWord[String($0)] != nil }) else { return [] }
+        let words = NormalizedWords(text)
+        guard !words.words.isEmpty else { return [] }
         // Every place a phrase occurs, found through its first word, then claimed in phrase
         // order: each phrase left to right, skipping words already claimed.
         var occurrences: [(phrase: Int, start: Int)] = []
