@@ -211,6 +211,7 @@ let package = Package(
                 "CarteiroDomain",
                 "CarteiroChat",
                 "CarteiroEvents",
+                "CarteiroJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -70,10 +70,10 @@ extension ConversationService {
         let updated = try await modify(id) { conversation throws(ConversationError) in
             guard conversation.owner == .agent(id: agent) else { throw .notYourConversation() }
             do { try conversation.returnToBot(at: now) } catch { throw .conversationClosed() }
-            var state = Self.decode(conversation.botState) ?? DialogueState()
+            var state = DialogueStateCoding.decode(conversation.botState) ?? DialogueState()
             state.consecutiveFallbacks = 0
             state.activeFlow = nil
-            conversation.botState = Self.encode(state)
+            conversation.botState = DialogueStateCoding.encode(state)
         }
         guard let updated else { throw .unknownConversation() }
         return try await appendNotice(.returnedToBot, to: updated, agent: agent)

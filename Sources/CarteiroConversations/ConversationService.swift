@@ -97,7 +97,7 @@ public struct ConversationService: Sendable {
         }
         conversation.customerName = start.name.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
         conversation.resumeTokenHash = SecretToken.hash(token)
-        conversation.botState = Self.encode(DialogueState(locale: locale))
+        conversation.botState = DialogueStateCoding.encode(DialogueState(locale: locale))
         let stored = try await guarded { try await dependencies.conversations.insert(conversation) }
         return Session(conversation: stored, resumeToken: token, backlog: [], lastSequence: 0)
     }
@@ -178,7 +178,7 @@ public struct ConversationService: Sendable {
         let now = Self.storedTime(dependencies.clock.now())
         let customer = try Self.makeMessage(
             conversationID: conversationID, sequence: sequence + 1, author: .customer, text: text, clientID: clientID, at: now)
-        let state = Self.decode(conversation.botState) ?? DialogueState()
+        let state = DialogueStateCoding.decode(conversation.botState) ?? DialogueState()
         let answer = dependencies.bot.respond(to: text, state: state, customerName: conversation.customerName)
         var entries = [customer]
         for reply in answer.replies {
@@ -191,7 +191,7 @@ public struct ConversationService: Sendable {
             .filter { if case .chatIntentDetected = $0 { true } else { false } }
             .map { DomainEvent(occurredAt: now, payload: $0) }
         var updated = conversation
-        updated.botState = Self.encode(answer.state)
+        updated.botState = DialogueStateCoding.encode(answer.state)
         if let intent = answer.detectedIntent, !updated.detectedIntents.contains(intent) { updated.detectedIntents.append(intent) }
         if let locale = answer.state.locale { updated.locale = locale }
         updated.updatedAt = now
@@ -348,15 +348,5 @@ public struct ConversationService: Sendable {
         DomainEvent(
             occurredAt: message.createdAt,
             payload: .chatMessagePosted(.init(conversationID: message.conversationID, messageID: message.id, sequence: message.sequence)))
-    }
-
-    static func encode(_ state: DialogueState) -> String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(state)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    static func decode(_ text: String?) -> DialogueState? {
-        text.flatMap { try? JSONDecoder().decode(DialogueState.self, from: Data($0.utf8)) }
     }
 }

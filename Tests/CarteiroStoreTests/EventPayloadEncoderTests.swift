@@ -41,6 +41,16 @@ import Testing
             payloads.append(
                 .chatMessagePosted(.init(conversationID: ConversationID(rawValue: text), messageID: ChatMessageID(), sequence: sequence)))
         }
+        var random = SystemRandomNumberGenerator()
+        let confidences = [0, 1, 0.5, 0.1, 0.87341, 1e-7, 0.999999999, 1.0 / 3] + (0..<200).map { _ in Double.random(in: 0...1, using: &random) }
+        for (index, confidence) in confidences.enumerated() {
+            let text = awkwardStrings[index % awkwardStrings.count]
+            payloads.append(
+                .chatIntentDetected(
+                    .init(
+                        conversationID: ConversationID(rawValue: text), contactID: index.isMultiple(of: 2) ? nil : ContactID(), intent: text,
+                        confidence: confidence)))
+        }
         return payloads
     }
 
@@ -79,6 +89,40 @@ import Testing
             let expected = try codable.encode(message)
             #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
             #expect(try decoder.decode(ChatMessage.self, from: written) == message)
+        }
+    }
+}
+
+@Suite struct ConversationEncoderTests {
+    @Test func conversationsAreTheBytesTheStoresJSONEncoderWrites() throws {
+        let codable = StoreCoding.makeEncoder()
+        let decoder = StoreCoding.makeDecoder()
+        var conversations: [Conversation] = []
+        for (index, text) in EventPayloadEncoderTests.awkwardStrings.filter({ !$0.isEmpty }).enumerated() {
+            let now = Date(timeIntervalSince1970: 1_790_000_000.123 + Double(index))
+            var plain = try Conversation(channel: "web \(text)", customerID: "anon-\(text)", locale: text, createdAt: now)
+            plain.version = index
+            conversations.append(plain)
+            var full = plain
+            full.customerEmail = try EmailAddress("ana+\(index)@example.com")
+            full.customerName = text
+            full.detectedIntents = [text, "greeting"]
+            full.lastSequence = 40 + index
+            full.resumeTokenHash = "ab\(index)"
+            full.botState = #"{"locale":"pt-BR","slots":{"address":"\#(text)"}}"#
+            full.updatedAt = now.addingTimeInterval(3.5)
+            try full.requestAgent(at: now.addingTimeInterval(1))
+            conversations.append(full)
+            var claimed = full
+            try claimed.assign(toAgent: "agent \(text)", at: now.addingTimeInterval(2))
+            conversations.append(claimed)
+        }
+        for conversation in conversations {
+            let written = ConversationEncoder.encode(conversation)
+            let expected = try codable.encode(conversation)
+            #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+            let read = try decoder.decode(Conversation.self, from: written)
+            #expect(read.owner == conversation.owner && read.waitingSince == conversation.waitingSince && read.botState == conversation.botState)
         }
     }
 }

@@ -32,7 +32,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
         var conversation = turn.conversation
         conversation.version += 1
         let updated = conversation
-        let conversationBody = try StoreCoding.makeEncoder().encode(updated)
+        let conversationBody = ConversationEncoder.encode(updated)
         let events = try SQLiteEventLog.EncodedEvents(turn.events)
         let resent = try await database.write(appendsEvents: true) { db -> Data? in
             if let resent = try Self.storedBody(clientMessageID: first.clientMessageID, of: first.conversationID, in: db) { return resent }

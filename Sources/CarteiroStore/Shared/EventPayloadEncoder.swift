@@ -3,7 +3,8 @@ import CarteiroJSON
 import Foundation
 
 /// Encodes event payloads as `StoreCoding`'s JSON encoder does, byte for byte, writing the
-/// payloads appended once per message (`email.sent`, `email.failed`, `chat.message_posted`) by hand:
+/// payloads appended once per message (`email.sent`, `email.failed`, `chat.message_posted`,
+/// `chat.intent_detected`) by hand:
 /// through Codable, they cost more than the rest of recording an outcome. Other payloads go
 /// through the JSON encoder, made on first use.
 struct EventPayloadEncoder {
@@ -40,6 +41,16 @@ struct EventPayloadEncoder {
             json.string("conversationID", posted.conversationID.rawValue)
             json.string("messageID", posted.messageID.rawValue)
             json.integer("sequence", posted.sequence)
+            json.endObject()
+        case .chatIntentDetected(let detected) where detected.confidence.isFinite:
+            json.beginObject(key: "data")
+            // As the encoder writes a Double: its shortest round-tripping digits, without ".0".
+            var confidence = detected.confidence.description
+            if confidence.hasSuffix(".0") { confidence.removeLast(2) }
+            json.raw("confidence", confidence.utf8)
+            json.optional("contactID", detected.contactID?.rawValue)
+            json.string("conversationID", detected.conversationID.rawValue)
+            json.string("intent", detected.intent)
             json.endObject()
         default:
             if encoder == nil { encoder = StoreCoding.makeEncoder() }
