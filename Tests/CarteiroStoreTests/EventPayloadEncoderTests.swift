@@ -64,7 +64,19 @@ import Testing
             #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
             #expect(written == expected)
             #expect(try decoder.decode(EventPayload.self, from: written) == payload)
+            // Read back by hand where it can be, by the decoder otherwise: the same payload.
+            #expect(try EventPayloadDecoder.decode(written, decoder: decoder) == payload)
         }
+    }
+
+    @Test func aPostedPayloadInAnotherShapeIsLeftToTheDecoder() throws {
+        let decoder = StoreCoding.makeDecoder()
+        let reordered = Data(#"{"kind":"chat.message_posted","data":{"sequence":3,"messageID":"m","conversationID":"c"}}"#.utf8)
+        #expect(
+            try EventPayloadDecoder.decode(reordered, decoder: decoder)
+                == .chatMessagePosted(.init(conversationID: ConversationID(rawValue: "c"), messageID: ChatMessageID(rawValue: "m"), sequence: 3)))
+        let wrongType = Data(#"{"data":{"conversationID":"c","messageID":"m","sequence":"3"},"kind":"chat.message_posted"}"#.utf8)
+        #expect(throws: DecodingError.self) { try EventPayloadDecoder.decode(wrongType, decoder: decoder) }
     }
 }
 

@@ -59,7 +59,7 @@ struct SQLiteEventLog: EventLog {
         let payload: Data = row["payload"]
         var event = DomainEvent(
             id: EventID(rawValue: row["id"]), occurredAt: StoreCoding.date(milliseconds: row["occurred_at"]),
-            payload: try decoder.decode(EventPayload.self, from: payload))
+            payload: try EventPayloadDecoder.decode(payload, decoder: decoder))
         event.position = row["position"]
         return event
     }
