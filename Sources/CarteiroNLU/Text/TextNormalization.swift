@@ -5,10 +5,19 @@ public enum TextNormalization {
     /// `text` in normalised form.
     public static func normalize(_ text: String) -> String {
         var scalars: [UInt32] = []
+        scalars.reserveCapacity(text.utf8.count)
         fold(text, into: &scalars)
-        var result = String.UnicodeScalarView()
-        result.append(contentsOf: scalars.lazy.compactMap(Unicode.Scalar.init))
-        return String(result)
+        // Built as UTF-8 bytes: appending scalars to a String one by one costs several times more.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count + scalars.count / 4)
+        for value in scalars {
+            if value < 0x80 {
+                bytes.append(UInt8(value))
+            } else if let scalar = Unicode.Scalar(value), let encoded = UTF8.encode(scalar) {
+                bytes.append(contentsOf: encoded)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends the normalised scalars of `text` to `output`: words of letters and digits, one
