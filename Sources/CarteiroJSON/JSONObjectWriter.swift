@@ -64,7 +64,7 @@ public struct JSONObjectWriter {
         needsComma = true
     }
 
-    /// A value already written as JSON (a nested document from another encoder).
+    /// A value already written as JSON text (a number the caller formatted).
     public mutating func raw(_ key: String, _ json: some Sequence<UInt8>) {
         self.key(key)
         bytes.append(contentsOf: json)

@@ -9,15 +9,10 @@ enum ChatMessageEncoder {
         var json = JSONObjectWriter()
         // Keys in sorted order, as `.sortedKeys` writes them; nil optionals left out.
         switch message.author {
-        case .customer: json.raw("author", #"{"customer":{}}"#.utf8)
-        case .bot: json.raw("author", #"{"bot":{}}"#.utf8)
-        case .system: json.raw("author", #"{"system":{}}"#.utf8)
-        case .agent(let id):
-            json.beginObject(key: "author")
-            json.beginObject(key: "agent")
-            json.string("id", id)
-            json.endObject()
-            json.endObject()
+        case .customer: json.enumCase("author", "customer")
+        case .bot: json.enumCase("author", "bot")
+        case .system: json.enumCase("author", "system")
+        case .agent(let id): json.enumCase("author", "agent", id: id)
         }
         json.optional("clientMessageID", message.clientMessageID)
         json.string("conversationID", message.conversationID.rawValue)
@@ -28,5 +23,16 @@ enum ChatMessageEncoder {
         json.integer("sequence", message.sequence)
         json.string("text", message.text)
         return json.finish()
+    }
+}
+
+extension JSONObjectWriter {
+    /// A case of an enum as synthesized `Codable` writes it: `{"bot":{}}`, `{"agent":{"id":"ana"}}`.
+    mutating func enumCase(_ key: String, _ name: String, id: String? = nil) {
+        beginObject(key: key)
+        beginObject(key: name)
+        optional("id", id)
+        endObject()
+        endObject()
     }
 }

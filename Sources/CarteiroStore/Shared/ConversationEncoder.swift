@@ -19,13 +19,8 @@ enum ConversationEncoder {
         json.integer("lastSequence", conversation.lastSequence)
         json.string("locale", conversation.locale)
         switch conversation.owner {
-        case .bot: json.raw("owner", #"{"bot":{}}"#.utf8)
-        case .agent(let id):
-            json.beginObject(key: "owner")
-            json.beginObject(key: "agent")
-            json.string("id", id)
-            json.endObject()
-            json.endObject()
+        case .bot: json.enumCase("owner", "bot")
+        case .agent(let id): json.enumCase("owner", "agent", id: id)
         }
         json.optional("resumeTokenHash", conversation.resumeTokenHash)
         json.string("status", conversation.status.rawValue)
