@@ -203,7 +203,7 @@ public struct ConversationService: Sendable {
                     text: SystemNotices.text(.queued, agent: nil, locale: updated.locale), notice: .queued, at: now))
         }
         updated.lastSequence = sequence + entries.count
-        return ChatTurn(messages: entries, conversation: updated, events: entries.map(Self.posted) + events)
+        return ChatTurn(messages: entries, previous: conversation, conversation: updated, events: entries.map(Self.posted) + events)
     }
 
     /// Stores a customer message (once per client id) without asking the bot, and publishes it:

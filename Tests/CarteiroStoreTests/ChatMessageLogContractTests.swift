@@ -206,7 +206,7 @@ struct ChatMessageLogContractTests {
         var updated = conversation
         updated.lastSequence = sequence + 2
         updated.detectedIntents = ["greeting"]
-        return ChatTurn(messages: [question, answer], conversation: updated, events: [posted(question), posted(answer)])
+        return ChatTurn(messages: [question, answer], previous: conversation, conversation: updated, events: [posted(question), posted(answer)])
     }
 
     /// Eight appenders, fifty messages each, every one reading the last sequence and taking the

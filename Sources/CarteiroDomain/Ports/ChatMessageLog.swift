@@ -9,8 +9,8 @@ public protocol ChatMessageLog: Sendable {
     /// `clientMessageID`, returns the stored one (an idempotent resend): no new entry, no events.
     func append(_ message: ChatMessage, events: [DomainEvent]) async throws -> ChatMessage
     /// Stores a whole turn in one transaction: its messages, the conversation as the turn leaves
-    /// it (written only if the stored conversation is still at `turn.conversation.version`), and
-    /// the events. All or nothing.
+    /// it (written only if the stored conversation is still at `turn.previous.version`), and the
+    /// events. All or nothing.
     ///
     /// Throws `StoreError` of kind `conflict` when a sequence is taken or the conversation moved
     /// on, and `notFound` when the conversation does not exist. When the first message's non-nil
@@ -33,14 +33,17 @@ public struct ChatTurn: Sendable {
         case resent(ChatMessage)
     }
 
-    /// Consecutive entries of `conversation`, the customer's first.
+    /// Consecutive entries of the conversation, the customer's first.
     public var messages: [ChatMessage]
-    /// The conversation as the turn leaves it; its `version` is the one it was read at.
+    /// The conversation as it was read for this turn.
+    public var previous: Conversation
+    /// The conversation as the turn leaves it (its `version` is still `previous.version`).
     public var conversation: Conversation
     public var events: [DomainEvent]
 
-    public init(messages: [ChatMessage], conversation: Conversation, events: [DomainEvent]) {
+    public init(messages: [ChatMessage], previous: Conversation, conversation: Conversation, events: [DomainEvent]) {
         self.messages = messages
+        self.previous = previous
         self.conversation = conversation
         self.events = events
     }

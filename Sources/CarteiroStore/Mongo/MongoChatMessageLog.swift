@@ -45,7 +45,7 @@ struct MongoChatMessageLog: ChatMessageLog {
         conversation.version += 1
         let updated = conversation
         let replacement = try MongoAggregateRepository<Conversation>.document(for: updated)
-        let expectedVersion = turn.conversation.version
+        let expectedVersion = turn.previous.version
         let collection = self.collection
         do {
             let resent = try await database.write(appendsEvents: true) { connection, session -> ChatMessage? in

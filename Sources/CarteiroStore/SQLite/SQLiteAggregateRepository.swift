@@ -103,8 +103,9 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
     }
 
     /// Replaces the stored row with `aggregate` (already at its new version) when the stored one
-    /// is still at `expectedVersion`, and its changed index entries.
-    static func updateRow(_ aggregate: Root, body: Data, expectedVersion: Int, in db: Database) throws {
+    /// is still at `expectedVersion`, and its changed index entries. `previous`, the aggregate as
+    /// stored at `expectedVersion`, saves reading the index entries when no indexed value changed.
+    static func updateRow(_ aggregate: Root, body: Data, expectedVersion: Int, replacing previous: Root? = nil, in db: Database) throws {
         try db.cachedStatement(sql: "UPDATE \(Root.collection) SET version = ?, body = ? WHERE id = ? AND version = ?")
             .execute(arguments: [aggregate.version, body, aggregate.id.rawValue, expectedVersion])
         guard db.changesCount == 1 else {
@@ -114,8 +115,11 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
             throw StoreError(
                 .conflict, "\(Root.collection) \(aggregate.id) is at version \(current), not \(expectedVersion): someone else updated it")
         }
+        if let previous, indexValues(of: previous) == indexValues(of: aggregate) { return }
         try updateIndexEntries(of: aggregate, in: db)
     }
+
+    private static func indexValues(of aggregate: Root) -> [[String]] { Root.indexedFields.map { $0.values(aggregate) } }
 
     func find(_ field: String, equals value: String, page: PageRequest) async throws -> Page<Root> {
         guard Root.indexedFields.contains(where: { $0.name == field }) else {

@@ -38,7 +38,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
             if let resent = try Self.storedBody(clientMessageID: first.clientMessageID, of: first.conversationID, in: db) { return resent }
             for (message, body) in zip(turn.messages, bodies) { try Self.insert(message, body: body, in: db) }
             try SQLiteAggregateRepository<Conversation>.updateRow(
-                updated, body: conversationBody, expectedVersion: turn.conversation.version, in: db)
+                updated, body: conversationBody, expectedVersion: turn.previous.version, replacing: turn.previous, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
             return nil
         }
