@@ -79,8 +79,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
         guard limit > 0 else { return [] }
         return try await database.read { db in
             try Row.fetchAll(
-                db,
-                sql: "SELECT body FROM chat_messages WHERE conversation_id = ? AND sequence > ? ORDER BY sequence LIMIT ?",
+                db.cachedStatement(sql: "SELECT body FROM chat_messages WHERE conversation_id = ? AND sequence > ? ORDER BY sequence LIMIT ?"),
                 arguments: [conversation.rawValue, sequence, limit]
             ).map(Self.message(from:))
         }
@@ -89,7 +88,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
     func lastSequence(in conversation: ConversationID) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT max(sequence) FROM chat_messages WHERE conversation_id = ?", arguments: [conversation.rawValue]) ?? 0
+                db.cachedStatement(sql: "SELECT max(sequence) FROM chat_messages WHERE conversation_id = ?"), arguments: [conversation.rawValue]) ?? 0
         }
     }
 

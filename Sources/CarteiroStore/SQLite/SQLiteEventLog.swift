@@ -48,7 +48,7 @@ struct SQLiteEventLog: EventLog {
     func read(after position: Int64, limit: Int) async throws -> [DomainEvent] {
         try await database.read { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT position, id, occurred_at, payload FROM events WHERE position > ? ORDER BY position LIMIT ?",
+                db.cachedStatement(sql: "SELECT position, id, occurred_at, payload FROM events WHERE position > ? ORDER BY position LIMIT ?"),
                 arguments: [position, limit])
             let decoder = StoreCoding.makeDecoder()
             return try rows.map { row in try Self.event(from: row, decoder: decoder) }
