@@ -1,14 +1,16 @@
-/// Reads a JSON object whose values are strings, integers, booleans, null or arrays of strings —
+/// Reads a JSON object whose values are strings, numbers, booleans, null or arrays of strings —
 /// what a chat client sends — without Foundation's `JSONDecoder`, which costs more than the rest
 /// of handling such a frame.
 ///
-/// Anything else (another value type, a nested object, a duplicate key, a fraction or exponent,
-/// malformed JSON) makes `parse` return nil: callers then decode with `JSONDecoder`, which gives
-/// the same result or the precise error.
+/// Anything else (another value type, a nested object, a duplicate key, an integer too large for
+/// `Int`, malformed JSON) makes `parse` return nil: callers then decode with `JSONDecoder`, which
+/// gives the same result or the precise error.
 public enum FlatJSONObject {
     public enum Value: Equatable, Sendable {
         case string(String)
         case integer(Int)
+        /// A number with a fraction or an exponent.
+        case number(Double)
         case bool(Bool)
         case null
         case strings([String])
@@ -64,7 +66,7 @@ public enum FlatJSONObject {
             case UInt8(ascii: "\""):
                 return string().map(Value.string)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return integer().map(Value.integer)
+                return number()
             case UInt8(ascii: "t"):
                 return literal("true") ? .bool(true) : nil
             case UInt8(ascii: "f"):
@@ -163,23 +165,37 @@ public enum FlatJSONObject {
             return value
         }
 
-        /// An integer without fraction or exponent (anything else is left to `JSONDecoder`).
-        private mutating func integer() -> Int? {
-            let negative = take(UInt8(ascii: "-"))
+        /// A number: an integer when it has neither fraction nor exponent.
+        private mutating func number() -> Value? {
             let start = index
-            var value = 0
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
-                let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times.addingReportingOverflow(Int(bytes[index] - UInt8(ascii: "0")))
-                guard !overflow1, !overflow2 else { return nil }
-                value = sum
-                index += 1
+            _ = take(UInt8(ascii: "-"))
+            let digitsStart = index
+            skipDigits()
+            let digits = index - digitsStart
+            // JSON allows no leading zeros.
+            guard digits > 0, !(digits > 1 && bytes[digitsStart] == UInt8(ascii: "0")) else { return nil }
+            var isInteger = true
+            if take(UInt8(ascii: ".")) {
+                isInteger = false
+                let fractionStart = index
+                skipDigits()
+                guard index > fractionStart else { return nil }
             }
-            let digits = index - start
-            // JSON allows no leading zeros; a fraction or exponent follows the digits.
-            guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] | 0x20 == UInt8(ascii: "e") { return nil }
-            return negative ? -value : value
+            if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+                isInteger = false
+                index += 1
+                if !take(UInt8(ascii: "+")) { _ = take(UInt8(ascii: "-")) }
+                let exponentStart = index
+                skipDigits()
+                guard index > exponentStart else { return nil }
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            if isInteger { return Int(text).map(Value.integer) }
+            return Double(text).flatMap { $0.isFinite ? Value.number($0) : nil }
+        }
+
+        private mutating func skipDigits() {
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
         }
 
         private mutating func literal(_ word: StaticString) -> Bool {

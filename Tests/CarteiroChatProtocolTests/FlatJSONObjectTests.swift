@@ -14,6 +14,8 @@ struct FlatJSONObjectTests {
                 .string("message"), .integer(-12), .bool(true), .bool(false), .null, .strings(["a", "b c"]), .strings([]),
             ])
         #expect(FlatJSONObject.parse("{}") == [])
+        let numbers = try #require(FlatJSONObject.parse(#"{"a":0,"b":-0.25,"c":1e3,"d":2.5E-3,"e":0.87341}"#))
+        #expect(numbers.map(\.value) == [.integer(0), .number(-0.25), .number(1000), .number(0.0025), .number(0.87341)])
     }
 
     @Test func escapesDecodeAsJSONSerializationDecodesThem() throws {
@@ -27,7 +29,7 @@ struct FlatJSONObjectTests {
     @Test(
         "anything else is left to JSONDecoder",
         arguments: [
-            #"{"a":{"b":1}}"#, #"{"a":[1]}"#, #"{"a":1.5}"#, #"{"a":1e3}"#, #"{"a":01}"#, #"{"a":1,"a":2}"#, #"{"a":1} x"#, #"{"a":"x}"#,
+            #"{"a":{"b":1}}"#, #"{"a":[1]}"#, #"{"a":1.}"#, #"{"a":1e}"#, #"{"a":.5}"#, #"{"a":01}"#, #"{"a":-01.5}"#, #"{"a":1,"a":2}"#, #"{"a":1} x"#, #"{"a":"x}"#,
             "{\"a\":\"tab\there\"}", #"{"a":"\q"}"#, #"{"a":"\ud83d"}"#, #"{"a":99999999999999999999}"#, #"{"a":-}"#, #"{"a":tru}"#,
             #"["a"]"#, #"{"a" 1}"#, #"{"a":1,}"#, "",
         ])
