@@ -164,6 +164,7 @@ let package = Package(
         // linear SVM, confidence for out-of-scope detection, and evaluation on a labelled corpus.
         .target(
             name: "CarteiroNLU",
+            dependencies: ["CarteiroDomain"],
             swiftSettings: swiftSettings
         ),
         // The support bot: bot files (YAML) loaded and checked, entities, intents, and a pure dialogue

@@ -286,21 +286,14 @@ public struct ConversationService: Sendable {
         return stored
     }
 
-    /// Reads, changes and writes a conversation, reading again after a version conflict (the
-    /// first attempt starts from `snapshot` when given). Nil when it does not exist.
+    /// Reads, changes and writes a conversation, reading again after a version conflict. Nil when
+    /// it does not exist.
     @discardableResult
-    func modify(
-        _ id: ConversationID, startingFrom snapshot: Conversation? = nil, _ change: (inout Conversation) throws(ConversationError) -> Void
-    ) async throws(ConversationError) -> Conversation? {
-        var snapshot = snapshot
+    func modify(_ id: ConversationID, _ change: (inout Conversation) throws(ConversationError) -> Void) async throws(ConversationError)
+        -> Conversation?
+    {
         for _ in 0..<Self.maximumSequenceAttempts {
-            let read: Conversation?
-            if let given = snapshot {
-                read = given
-                snapshot = nil
-            } else {
-                read = try await guarded { try await dependencies.conversations.get(id) }
-            }
+            let read = try await guarded { try await dependencies.conversations.get(id) }
             guard var conversation = read else { return nil }
             try change(&conversation)
             do {

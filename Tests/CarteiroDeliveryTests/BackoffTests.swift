@@ -1,4 +1,5 @@
 import CarteiroDelivery
+import CarteiroDomain
 import Testing
 
 @Suite struct BackoffTests {

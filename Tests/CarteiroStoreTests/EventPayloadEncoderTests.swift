@@ -139,15 +139,15 @@ import Testing
     }
 }
 
-@Suite struct EventIDGeneratorTests {
+@Suite struct SystemSeededEventIDTests {
     @Test func idsDrawnInOneMillisecondAreDistinctVersion7UUIDs() {
-        var generator = EventIDGenerator()
+        var generator = SplitMix64.seededBySystem()
         let now = Date(timeIntervalSince1970: 1_790_000_000)
         let ids = (0..<10_000).map { _ in EventID(at: now, using: &generator).rawValue }
         #expect(Set(ids).count == ids.count)
         #expect(ids.allSatisfy { $0.count == 36 && Array($0)[14] == "7" })
         // A second write draws another sequence.
-        var other = EventIDGenerator()
+        var other = SplitMix64.seededBySystem()
         #expect(EventID(at: now, using: &other).rawValue != ids[0])
     }
 }

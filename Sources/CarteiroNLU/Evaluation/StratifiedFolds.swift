@@ -1,3 +1,5 @@
+import CarteiroDomain
+
 /// Splits examples into folds that each hold about the same share of every class.
 enum StratifiedFolds {
     /// The fold (0..<folds) of every example: each class's examples are shuffled with `seed` and

@@ -1,3 +1,5 @@
+import CarteiroDomain
+
 /// A binary L2-regularised linear SVM solved in the dual by coordinate descent with shrinking,
 /// as LIBLINEAR's `solve_l2r_l1l2_svc` (Hsieh et al., ICML 2008). A constant feature of value
 /// `bias` is appended to every row and regularised like the others (LIBLINEAR's `-B`).

@@ -1,3 +1,4 @@
+import CarteiroDomain
 import Dispatch
 
 /// Trains one binary SVM per class (that class against the rest), the classes in parallel.

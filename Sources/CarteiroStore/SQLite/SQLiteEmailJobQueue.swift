@@ -116,7 +116,8 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         // RETURNING builds a temporary table each time it runs, which cost more than the update).
         let eventFields = try Self.eventFields(
             of: outcomes.lazy.filter(\.newStatus.isFinal).map(\.jobID.rawValue), in: db)
-        var eventIDs = EventIDGenerator()
+        // Event ids must be unique, not secret: one system draw per write, not two per id.
+        var eventIDs = SplitMix64.seededBySystem()
         var accepted: [EmailJobID] = []
         var stale: [EmailJobID] = []
         var events: [DomainEvent] = []
