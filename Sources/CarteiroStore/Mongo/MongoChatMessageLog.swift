@@ -16,26 +16,8 @@ struct MongoChatMessageLog: ChatMessageLog {
 
     func append(_ message: ChatMessage, events: [DomainEvent]) async throws -> ChatMessage {
         let document = try Self.document(for: message)
-        let collection = self.collection
-        do {
-            return try await database.write(appendsEvents: !events.isEmpty) { connection, session in
-                if let stored = try Self.stored(clientMessageID: message.clientMessageID, of: message.conversationID, connection, session) {
-                    return stored
-                }
-                try connection.insertOne(document, into: collection, session: session)
-                _ = try MongoEventLog.append(events, connection: connection, session: session)
-                return try Self.message(from: document)
-            }
-        } catch let error as StoreError where error.isDuplicate {
-            // A duplicate key is only reported against committed data, so the winner of a race
-            // for the same client id is visible now.
-            let resent = try await database.run { connection in
-                try Self.stored(clientMessageID: message.clientMessageID, of: message.conversationID, connection, nil)
-            }
-            if let resent { return resent }
-            throw StoreError(
-                .conflict, "conversation \(message.conversationID) already has a message at sequence \(message.sequence) (\(error.message))")
-        }
+        if let resent = try await insertUnlessResent([document], first: message, events: events) { return resent }
+        return try Self.message(from: document)
     }
 
     func appendTurn(_ turn: ChatTurn) async throws -> ChatTurn.Outcome {
@@ -46,26 +28,41 @@ struct MongoChatMessageLog: ChatMessageLog {
         let updated = conversation
         let replacement = try MongoAggregateRepository<Conversation>.document(for: updated)
         let expectedVersion = turn.previous.version
+        let resent = try await insertUnlessResent(documents, first: first, events: turn.events) { connection, session in
+            try MongoAggregateRepository<Conversation>.replace(updated.id, with: replacement, expectedVersion: expectedVersion, connection, session)
+        }
+        if let resent { return .resent(resent) }
+        return .stored(try documents.map(Self.message(from:)), updated)
+    }
+
+    /// Inserts `documents`, runs `alsoWrite` and appends `events` in one write, unless `first`'s
+    /// client id is already stored: then writes nothing and returns the stored message.
+    private func insertUnlessResent(
+        _ documents: [BSONDocument], first: ChatMessage, events: [DomainEvent],
+        alsoWrite: (@Sendable (MongoConnection, MongoSession?) throws -> Void)? = nil
+    ) async throws -> ChatMessage? {
         let collection = self.collection
+        // One insert alone is atomic; anything more needs the transaction a write with events gets.
+        let needsTransaction = !events.isEmpty || documents.count > 1 || alsoWrite != nil
         do {
-            let resent = try await database.write(appendsEvents: true) { connection, session -> ChatMessage? in
+            return try await database.write(appendsEvents: needsTransaction) { connection, session -> ChatMessage? in
                 if let stored = try Self.stored(clientMessageID: first.clientMessageID, of: first.conversationID, connection, session) {
                     return stored
                 }
                 for document in documents { try connection.insertOne(document, into: collection, session: session) }
-                try MongoAggregateRepository<Conversation>.replace(
-                    updated.id, with: replacement, expectedVersion: expectedVersion, connection, session)
-                _ = try MongoEventLog.append(turn.events, connection: connection, session: session)
+                try alsoWrite?(connection, session)
+                _ = try MongoEventLog.append(events, connection: connection, session: session)
                 return nil
             }
-            if let resent { return .resent(resent) }
-            return .stored(try documents.map(Self.message(from:)), updated)
         } catch let error as StoreError where error.isDuplicate {
+            // A duplicate key is only reported against committed data, so the winner of a race
+            // for the same client id is visible now.
             let resent = try await database.run { connection in
                 try Self.stored(clientMessageID: first.clientMessageID, of: first.conversationID, connection, nil)
             }
-            if let resent { return .resent(resent) }
-            throw StoreError(.conflict, "conversation \(first.conversationID) already has a message at one of this turn's sequences (\(error.message))")
+            if let resent { return resent }
+            throw StoreError(
+                .conflict, "conversation \(first.conversationID) already has a message at sequence \(first.sequence) or after (\(error.message))")
         }
     }
 
