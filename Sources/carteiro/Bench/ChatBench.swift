@@ -72,7 +72,7 @@ struct ChatBench: AsyncParsableCommand {
         do {
             try await waitForServer(port: port, server: server, logger: logger)
             emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; server: carteiro serve --roles chat on 127.0.0.1:\(port), embedded SQLite, bot \(bot)")
-            try await measure(port: port, logger: logger)
+            try await measure(port: port, server: server, logger: logger)
         } catch {
             await server.stop()
             throw CLIError.failed("\(error); server log: \(String((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2_000) ?? ""))")
@@ -81,17 +81,26 @@ struct ChatBench: AsyncParsableCommand {
         emit("server: peak RSS \(exit.peakRSSBytes / 1_048_576) MB, CPU \(String(format: "%.1f", exit.cpuSeconds)) s")
     }
 
-    private func measure(port: Int, logger: Logger) async throws {
+    private func measure(port: Int, server: BenchProcess, logger: Logger) async throws {
         let echoURL = "ws://127.0.0.1:\(port)/bench/echo"
         let chatURL = "ws://127.0.0.1:\(port)/chat"
 
         emit("")
         emit("saturation: \(connections) connections × \(messages) messages, each sent when the last answer came")
-        let echo = try await RoundTripLoad(url: echoURL, route: .echo, connections: connections, messages: messages, interval: nil, logger: logger).run()
+        let (echo, echoCPU) = try await withCPU(of: server) {
+            try await RoundTripLoad(url: echoURL, route: .echo, connections: connections, messages: messages, interval: nil, logger: logger).run()
+        }
         emit("  echo  /bench/echo  \(echo.summary)")
-        let bot = try await RoundTripLoad(url: chatURL, route: .bot, connections: connections, messages: messages, interval: nil, logger: logger).run()
+        let (bot, botCPU) = try await withCPU(of: server) {
+            try await RoundTripLoad(url: chatURL, route: .bot, connections: connections, messages: messages, interval: nil, logger: logger).run()
+        }
         emit("  bot   /chat        \(bot.summary)")
         emit(String(format: "  bot/echo throughput: %.2f  (required ≥ 0.30, goal ≥ 0.50)", bot.roundTripsPerSecond / echo.roundTripsPerSecond))
+        emit(
+            String(
+                format: "  CPU per round trip, server + load generator: echo %.0f + %.0f µs, bot %.0f + %.0f µs",
+                echoCPU.server / Double(echo.roundTrips) * 1e6, echoCPU.generator / Double(echo.roundTrips) * 1e6,
+                botCPU.server / Double(bot.roundTrips) * 1e6, botCPU.generator / Double(bot.roundTrips) * 1e6))
 
         let interval = Duration.milliseconds(intervalMilliseconds)
         emit("")
@@ -107,6 +116,14 @@ struct ChatBench: AsyncParsableCommand {
         ).run()
         emit("  bot   /chat        \(pacedBot.summary)")
         emit(String(format: "  bot p99 at %d connections: %.2f ms  (required < 20 ms, goal < 5 ms)", connections, pacedBot.p99Milliseconds))
+    }
+
+    /// `load`'s result and the CPU seconds the server and this process spent while it ran.
+    private func withCPU<T>(of server: BenchProcess, _ load: () async throws -> T) async throws -> (T, (server: Double, generator: Double)) {
+        let serverStart = BenchProcess.cpuSeconds(of: server.pid) ?? 0
+        let generatorStart = Meter.processCPU()
+        let result = try await load()
+        return (result, ((BenchProcess.cpuSeconds(of: server.pid) ?? 0) - serverStart, Meter.processCPU() - generatorStart))
     }
 
     private func waitForServer(port: Int, server: BenchProcess, logger: Logger) async throws {
