@@ -36,7 +36,6 @@ enum DialogueStateCoding {
     /// A state outside any flow: nil for anything else (then `JSONDecoder` reads it).
     private static func flat(_ members: [FlatJSONObject.Member]) -> DialogueState? {
         var state = DialogueState()
-        var fields = 0
         for member in members {
             switch (member.key, member.value) {
             case ("consecutiveFallbacks", .integer(let value)): state.consecutiveFallbacks = value
@@ -45,10 +44,9 @@ enum DialogueStateCoding {
             case ("locale", .null): break
             default: return nil
             }
-            fields += 1
         }
         // Both counters are always written; a state without them is left to the decoder's error.
         guard members.contains(where: { $0.key == "consecutiveFallbacks" }), members.contains(where: { $0.key == "turn" }) else { return nil }
-        return fields == members.count ? state : nil
+        return state
     }
 }
