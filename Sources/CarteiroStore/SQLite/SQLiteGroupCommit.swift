@@ -6,18 +6,27 @@ import Synchronization
 ///
 /// A commit with `synchronous = FULL` waits for the disk (about 0.8 ms on the 2-core VM), so a
 /// transaction per write would cap the store near 1,250 writes per second however many callers
-/// wait. Here each write runs inside a SAVEPOINT of the shared IMMEDIATE transaction: a write
-/// that throws is rolled back alone and fails alone; the others commit together, and each caller
-/// resumes only once that commit is durable. Writes run one after another on GRDB's writer queue,
-/// in arrival order, so a write sees everything written before it.
+/// wait. Here the queued writes run one after another in one IMMEDIATE transaction, on GRDB's
+/// writer queue, in arrival order, so a write sees everything written before it; each caller
+/// resumes only once that commit is durable.
+///
+/// A write that throws fails alone. The batch first runs without savepoints (each costs two
+/// statements and a copy of every page it touches); if one of its writes throws, that whole
+/// transaction is rolled back and the batch runs again with each write inside a SAVEPOINT, so the
+/// failed write is rolled back alone and the others commit. `updates` may therefore run twice:
+/// it must only read and write the database it is given.
 final class SQLiteGroupCommit: Sendable {
     /// One queued write: runs its updates in the open transaction and returns what to do once
     /// the commit's outcome is known (nil: the commit succeeded).
     private struct PendingWrite: Sendable {
         let appendsEvents: Bool
-        let perform: @Sendable (Database) -> @Sendable ((any Error)?) -> Void
-        let abandon: @Sendable (any Error) -> Void
+        /// Runs the updates; returns how to resume the caller once the commit's outcome is known.
+        let run: @Sendable (Database) throws -> @Sendable ((any Error)?) -> Void
+        let fail: @Sendable (any Error) -> Void
     }
+
+    /// Thrown out of the batch's first transaction when one of its writes failed.
+    private struct WriteFailed: Error {}
 
     private struct State {
         var queued: [PendingWrite] = []
@@ -38,23 +47,13 @@ final class SQLiteGroupCommit: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let write = PendingWrite(
                 appendsEvents: appendsEvents,
-                perform: { db in
-                    let result: Result<T, any Error>
-                    do {
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try updates(db)
-                            return .commit
-                        }
-                        result = .success(value!)
-                    } catch {
-                        result = .failure(error)
-                    }
+                run: { db in
+                    let value = try updates(db)
                     return { commitError in
-                        if let commitError { continuation.resume(throwing: commitError) } else { continuation.resume(with: result) }
+                        if let commitError { continuation.resume(throwing: commitError) } else { continuation.resume(returning: value) }
                     }
                 },
-                abandon: { continuation.resume(throwing: $0) })
+                fail: { continuation.resume(throwing: $0) })
             let startFlush = state.withLock { state in
                 state.queued.append(write)
                 guard !state.flushing else { return false }
@@ -75,16 +74,35 @@ final class SQLiteGroupCommit: Sendable {
             var completions: [@Sendable ((any Error)?) -> Void] = []
             completions.reserveCapacity(batch.count)
             do {
-                try db.inTransaction(.immediate) {
-                    for write in batch { completions.append(write.perform(db)) }
-                    return .commit
+                do {
+                    try db.inTransaction(.immediate) {
+                        for write in batch {
+                            do { completions.append(try write.run(db)) } catch { throw WriteFailed() }
+                        }
+                        return .commit
+                    }
+                } catch is WriteFailed {
+                    completions.removeAll(keepingCapacity: true)
+                    try db.inTransaction(.immediate) {
+                        for write in batch {
+                            do {
+                                try db.inSavepoint {
+                                    completions.append(try write.run(db))
+                                    return .commit
+                                }
+                            } catch {
+                                completions.append({ _ in write.fail(error) })
+                            }
+                        }
+                        return .commit
+                    }
                 }
                 if batch.contains(where: \.appendsEvents) { self.afterEventsCommitted() }
                 for completion in completions { completion(nil) }
             } catch {
                 // BEGIN or COMMIT failed: nothing of this batch is stored.
                 for completion in completions { completion(error) }
-                for write in batch.dropFirst(completions.count) { write.abandon(error) }
+                for write in batch.dropFirst(completions.count) { write.fail(error) }
             }
             let more = self.state.withLock { state in
                 if state.queued.isEmpty { state.flushing = false }
