@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// A typed, time-ordered identifier.
 ///
@@ -14,7 +15,7 @@ public struct Identifier<Owner>: Hashable, Sendable, Codable, CustomStringConver
     }
 
     public init(at date: Date = Date()) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierEntropy()
         self.init(at: date, using: &generator)
     }
 
@@ -32,31 +33,43 @@ public struct Identifier<Owner>: Hashable, Sendable, Codable, CustomStringConver
     }
 }
 
+/// The random bits of new identifiers: a SplitMix64 stream shared by the whole process, seeded
+/// once from the system. Identifiers need to be unique, not secret (tokens draw from
+/// `SystemRandomNumberGenerator`), and asking the kernel for 16 bytes per identifier cost a
+/// system call each. SplitMix64 is a bijection of its counter, so one process never draws the same
+/// value twice; two processes collide only if their 64-bit seeds do.
+struct IdentifierEntropy: RandomNumberGenerator {
+    private static let counter: Atomic<UInt64> = {
+        var system = SystemRandomNumberGenerator()
+        return Atomic(system.next())
+    }()
+
+    mutating func next() -> UInt64 {
+        var generator = SplitMix64(seed: Self.counter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue)
+        return generator.next()
+    }
+}
+
 enum Identifiers {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func uuidV7<G: RandomNumberGenerator>(at date: Date, using generator: inout G) -> String {
         let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded()))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
-        var random = generator.next() as UInt64
-        var random2 = generator.next() as UInt64
-        for index in 6..<16 {
-            if index < 14 {
-                bytes[index] = UInt8(truncatingIfNeeded: random); random >>= 8
-            } else {
-                bytes[index] = UInt8(truncatingIfNeeded: random2); random2 >>= 8
+        // 48 bits of time, then version 7, 12 random bits, variant 10, 62 random bits.
+        let high = (milliseconds << 16) | 0x7000 | (generator.next() & 0x0FFF)
+        let low = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var cursor = 0
+            for position in 0..<32 {
+                if position == 8 || position == 12 || position == 16 || position == 20 {
+                    text[cursor] = UInt8(ascii: "-")
+                    cursor += 1
+                }
+                let word = position < 16 ? high : low
+                text[cursor] = hexDigits[Int((word >> UInt64(60 - 4 * (position % 16))) & 0xF)]
+                cursor += 1
             }
+            return cursor
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        var text = [UInt8]()
-        text.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(hexDigits[Int(byte >> 4)])
-            text.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }
