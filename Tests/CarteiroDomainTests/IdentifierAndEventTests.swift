@@ -11,6 +11,26 @@ import Testing
         #expect(ids[0].rawValue.count == 36)
     }
 
+    @Test func identifiersAreUUIDv7WithTheirMillisecondFirst() {
+        let date = Date(timeIntervalSince1970: 1_790_000_000.123)
+        let id = EventID(at: date).rawValue
+        let parts = id.split(separator: "-").map(String.init)
+        #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
+        #expect(UInt64(parts[0] + parts[1], radix: 16) == 1_790_000_000_123)
+        #expect(parts[2].first == "7", "version 7")
+        #expect("89ab".contains(parts[3].first!), "variant 10")
+        #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
+    }
+
+    @Test func identifiersMadeAtOnceOnManyThreadsAreAllDifferent() async {
+        let date = Date(timeIntervalSince1970: 1_790_000_000)
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<5_000).map { _ in EventID(at: date).rawValue } } }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 40_000, "same millisecond, 40,000 identifiers, no repeat")
+    }
+
     @Test func eventPayloadSurvivesJSONWithItsKind() throws {
         let event = DomainEvent(
             occurredAt: Date(timeIntervalSince1970: 1_790_000_000),
