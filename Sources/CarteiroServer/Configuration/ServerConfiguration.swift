@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var domainLimits: [String] = []
     /// The chat role: bot file, allowed origins, connection limits, bench echo route.
     public var chat = ChatConfiguration()
+    /// The embedded store's writer page cache, in MB (ignored on MongoDB).
+    public var sqliteCacheMegabytes = 32
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "carteiro-data", store: StoreLocation? = nil,

@@ -63,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("bench-echo"), help: "Serve the bare echo WebSocket route /bench/echo for carteiro bench chat. [env: CARTEIRO_BENCH_ECHO=1]")
     var benchEcho = false
 
+    @Option(name: .customLong("sqlite-cache-mb"), help: "Page cache of the embedded store's writing connection, in MB. [env: CARTEIRO_SQLITE_CACHE_MB] (default: 32)")
+    var sqliteCacheMegabytes: String?
+
     @Option(name: .customLong("log-format"), help: "text or json. [env: CARTEIRO_LOG_FORMAT] (default: text)")
     var logFormat: String?
 
@@ -77,7 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store: any Store
         do {
-            store = try await StoreFactory.open(configuration.store, compoundPagingIndexes: storeOptions.compoundPagingIndexes, logger: logger)
+            store = try await StoreFactory.open(
+                configuration.store, compoundPagingIndexes: storeOptions.compoundPagingIndexes,
+                sqliteWriterCacheMegabytes: configuration.sqliteCacheMegabytes, logger: logger)
         } catch {
             throw CLIError.badInput("cannot open the store \(configuration.store): \(error)")
         }
@@ -114,6 +119,10 @@ struct ServeCommand: AsyncParsableCommand {
             guard let batch = Int(batchText), (1...10_000).contains(batch) else {
                 throw ConfigurationError(key: "batch-size", message: "'\(batchText)' is not a number from 1 to 10000")
             }
+            let cacheText = sqliteCacheMegabytes ?? Environment.value("CARTEIRO_SQLITE_CACHE_MB") ?? "32"
+            guard let cacheMegabytes = Int(cacheText), (1...65_536).contains(cacheMegabytes) else {
+                throw ConfigurationError(key: "sqlite-cache-mb", message: "'\(cacheText)' is not a number of MB from 1 to 65536")
+            }
             let limitList = domainLimits.isEmpty
                 ? (Environment.value("CARTEIRO_DOMAIN_LIMITS")?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? [])
                 : domainLimits
@@ -135,6 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.relaysFile = relaysFile ?? Environment.value("CARTEIRO_RELAYS_FILE")
             configuration.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
             configuration.batchSize = batch
+            configuration.sqliteCacheMegabytes = cacheMegabytes
             configuration.domainLimits = limitList
             configuration.chat = try makeChatConfiguration()
             try configuration.validateRelays()
