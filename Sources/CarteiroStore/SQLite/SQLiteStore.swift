@@ -16,21 +16,21 @@ public final class SQLiteStore: Store {
         public var maximumReaders: Int
         /// `FULL` (default) makes every commit survive a power cut; `NORMAL` only a process crash.
         public var synchronousFull: Bool
-        /// The page cache of the writing connection, in MB; nil keeps SQLite's 2 MB. A server that
-        /// writes to many conversations at once touches pages all over its tables, and with 2 MB
-        /// most of them are read back from the kernel for each commit. Every page read counts in
-        /// the resident memory, so a one-shot `carteiro send` keeps the default.
-        public var writerCacheMegabytes: Int?
+        /// Page cache of the writing connection and of each reading one, in KiB; nil keeps
+        /// SQLite's 2 MB. Cached pages count in the process's resident memory.
+        public var writerCacheKiB: Int?
+        public var readerCacheKiB: Int?
 
         public init(
             path: String, busyTimeout: Duration = .seconds(10), maximumReaders: Int = 4, synchronousFull: Bool = true,
-            writerCacheMegabytes: Int? = nil
+            writerCacheKiB: Int? = nil, readerCacheKiB: Int? = nil
         ) {
             self.path = path
             self.busyTimeout = busyTimeout
             self.maximumReaders = maximumReaders
             self.synchronousFull = synchronousFull
-            self.writerCacheMegabytes = writerCacheMegabytes
+            self.writerCacheKiB = writerCacheKiB
+            self.readerCacheKiB = readerCacheKiB
         }
 
         /// `carteiro.sqlite` inside `dataDirectory`.
@@ -109,9 +109,9 @@ final class SQLiteDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // The checkpointer below copies the log back; commits never do.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            if let megabytes = configuration.writerCacheMegabytes, !db.configuration.readonly {
+            if let kibibytes = db.configuration.readonly ? configuration.readerCacheKiB : configuration.writerCacheKiB {
                 // A negative size is in KiB.
-                try db.execute(sql: "PRAGMA cache_size = \(-megabytes * 1024)")
+                try db.execute(sql: "PRAGMA cache_size = \(-kibibytes)")
             }
         }
         do {

@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             store = try await StoreFactory.open(
                 configuration.store, compoundPagingIndexes: storeOptions.compoundPagingIndexes,
-                sqliteWriterCacheMegabytes: configuration.sqliteCacheMegabytes, logger: logger)
+                sqliteCaches: .init(writerKiB: configuration.sqliteCacheMegabytes * 1024), logger: logger)
         } catch {
             throw CLIError.badInput("cannot open the store \(configuration.store): \(error)")
         }
