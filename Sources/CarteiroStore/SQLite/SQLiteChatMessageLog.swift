@@ -4,8 +4,9 @@ import GRDB
 
 /// Chat messages as rows keyed by (conversation, sequence), the message itself as a JSON body.
 ///
-/// Writes run in the store's IMMEDIATE transactions, so the look-up of a resent client message
-/// and the insert that follows it see the same database: no other writer comes in between.
+/// Writes run in the store's IMMEDIATE transactions: no other writer comes in between. A customer
+/// message is inserted first and its stored twin looked up only when the client id's unique
+/// index refuses it (a resend is rare; the look-up on every message cost an index search).
 struct SQLiteChatMessageLog: ChatMessageLog {
     let database: SQLiteDatabase
 
@@ -15,10 +16,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
         let appendsEvents = !events.isEmpty
         let events = try SQLiteEventLog.EncodedEvents(events)
         let stored = try await database.write(appendsEvents: appendsEvents) { db -> Data in
-            if let resent = try Self.storedBody(clientMessageID: message.clientMessageID, of: message.conversationID, in: db) {
-                return resent
-            }
-            try Self.insert(message, body: body, in: db)
+            if let resent = try Self.insertUnlessResent(message, body: body, in: db) { return resent }
             _ = try SQLiteEventLog.append(events, in: db)
             return body
         }
@@ -35,8 +33,8 @@ struct SQLiteChatMessageLog: ChatMessageLog {
         let conversationBody = ConversationEncoder.encode(updated)
         let events = try SQLiteEventLog.EncodedEvents(turn.events)
         let resent = try await database.write(appendsEvents: true) { db -> Data? in
-            if let resent = try Self.storedBody(clientMessageID: first.clientMessageID, of: first.conversationID, in: db) { return resent }
-            for (message, body) in zip(turn.messages, bodies) { try Self.insert(message, body: body, in: db) }
+            if let resent = try Self.insertUnlessResent(first, body: bodies[0], in: db) { return resent }
+            for (message, body) in zip(turn.messages, bodies).dropFirst() { try Self.insert(message, body: body, in: db) }
             try SQLiteAggregateRepository<Conversation>.updateRow(
                 updated, body: conversationBody, expectedVersion: turn.previous.version, replacing: turn.previous, in: db)
             _ = try SQLiteEventLog.append(events, in: db)
@@ -58,6 +56,18 @@ struct SQLiteChatMessageLog: ChatMessageLog {
             arguments: [conversation.rawValue, clientMessageID])
     }
 
+    /// Inserts `message`, or returns the body stored under its client id (a resend), inserting nothing.
+    private static func insertUnlessResent(_ message: ChatMessage, body: Data, in db: Database) throws -> Data? {
+        do {
+            try insert(message, body: body, in: db)
+            return nil
+        } catch let error as StoreError where error.isConflict && message.clientMessageID != nil {
+            // The failed statement alone was undone; the transaction goes on.
+            if let resent = try storedBody(clientMessageID: message.clientMessageID, of: message.conversationID, in: db) { return resent }
+            throw error
+        }
+    }
+
     private static func insert(_ message: ChatMessage, body: Data, in db: Database) throws {
         do {
             try db.cachedStatement(
@@ -70,7 +80,7 @@ struct SQLiteChatMessageLog: ChatMessageLog {
                 StoreCoding.milliseconds(message.createdAt),
             ])
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            // Callers look the client id up first in the same transaction, so only the sequence can collide.
+            // The sequence is taken, or the client id (see insertUnlessResent).
             throw StoreError(.conflict, "conversation \(message.conversationID) already has a message at sequence \(message.sequence)")
         }
     }
