@@ -12,6 +12,9 @@ struct Carteiro: AsyncParsableCommand {
     /// Bad input exits 2 with one line, before anything starts (argument-parser's own default
     /// for usage errors is 64).
     static func main() async {
+        // Before this task's thread allocates anything: a thread's first allocation gives it an
+        // arena of its own, which the setting made later in SendCommand no longer takes back.
+        if CommandLine.argc > 1, let first = CommandLine.unsafeArgv[1], strcmp(first, "send") == 0 { MallocTuning.shareOneArena() }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
