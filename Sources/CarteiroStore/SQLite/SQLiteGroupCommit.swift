@@ -75,27 +75,9 @@ final class SQLiteGroupCommit: Sendable {
             completions.reserveCapacity(batch.count)
             do {
                 do {
-                    try db.inTransaction(.immediate) {
-                        for write in batch {
-                            do { completions.append(try write.run(db)) } catch { throw WriteFailed() }
-                        }
-                        return .commit
-                    }
+                    try Self.commit(batch, isolated: false, completions: &completions, in: db)
                 } catch is WriteFailed {
-                    completions.removeAll(keepingCapacity: true)
-                    try db.inTransaction(.immediate) {
-                        for write in batch {
-                            do {
-                                try db.inSavepoint {
-                                    completions.append(try write.run(db))
-                                    return .commit
-                                }
-                            } catch {
-                                completions.append({ _ in write.fail(error) })
-                            }
-                        }
-                        return .commit
-                    }
+                    try Self.commit(batch, isolated: true, completions: &completions, in: db)
                 }
                 if batch.contains(where: \.appendsEvents) { self.afterEventsCommitted() }
                 for completion in completions { completion(nil) }
@@ -109,6 +91,31 @@ final class SQLiteGroupCommit: Sendable {
                 return state.flushing
             }
             if more { self.flush() }
+        }
+    }
+
+    /// Runs `batch` in one IMMEDIATE transaction and commits it, collecting how to resume each
+    /// caller. Together, the first write that throws aborts the transaction (`WriteFailed`);
+    /// isolated, each write runs in a savepoint, and one that throws is rolled back and fails alone.
+    private static func commit(
+        _ batch: [PendingWrite], isolated: Bool, completions: inout [@Sendable ((any Error)?) -> Void], in db: Database
+    ) throws {
+        completions.removeAll(keepingCapacity: true)
+        try db.inTransaction(.immediate) {
+            for write in batch where !isolated {
+                do { completions.append(try write.run(db)) } catch { throw WriteFailed() }
+            }
+            for write in batch where isolated {
+                do {
+                    try db.inSavepoint {
+                        completions.append(try write.run(db))
+                        return .commit
+                    }
+                } catch {
+                    completions.append({ _ in write.fail(error) })
+                }
+            }
+            return .commit
         }
     }
 }

@@ -285,9 +285,10 @@ struct SendSummary: Encodable {
 
 /// glibc malloc settings for a bulk send: a send of a million recipients must stay within 64 MB.
 enum MallocTuning {
-    /// One arena for the threads started from here on (SMTP lanes, SQLite queues) instead of one
-    /// per thread: each arena keeps the memory its threads freed. Threads that allocate at the
-    /// same time are few here (two cores' worth), so sharing costs no measurable speed.
+    /// One arena instead of one per thread: each arena keeps the memory its threads freed.
+    /// Threads that allocate at the same time are few here (two cores' worth), so sharing costs no
+    /// measurable speed. A thread's first allocation picks its arena, so `main` calls this before
+    /// anything for `carteiro send`; `SendCommand.run` calls it again for in-process sends.
     static func shareOneArena() {
         #if os(Linux)
             _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
