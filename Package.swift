@@ -17,8 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["JSON", "YAML"]),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
@@ -119,6 +121,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Use cases the CLI, the admin API and the scheduler share (accepting a send, …): checks,
+        // then writes through the store ports. No transport, no concrete store.
+        .target(
+            name: "CarteiroUseCases",
+            dependencies: ["CarteiroDomain", "CarteiroMail", "CarteiroMIME"],
+            swiftSettings: swiftSettings
+        ),
         // The two store backends behind the domain's ports: embedded SQLite (default) and MongoDB.
         .target(
             name: "CarteiroStore",
@@ -146,6 +155,8 @@ let package = Package(
                 "CarteiroChat",
                 "CarteiroChatProtocol",
                 "CarteiroConversations",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -219,6 +230,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // glibc's mallopt and malloc_trim, which Swift's Glibc module does not export, as typed functions.
+        .target(
+            name: "CMallocShim"
+        ),
+        // `carteiro bench …`: the benchmarks (store, parsing, delivery against local sinks, chat),
+        // kept out of the product's code as Hummingbird keeps its benchmarks apart.
+        .target(
+            name: "CarteiroBench",
+            dependencies: [
+                "CarteiroDomain", "CarteiroDelivery", "CarteiroEvents", "CarteiroMail", "CarteiroMIME", "CarteiroServer", "CarteiroStore",
+                "CarteiroUseCases", "CarteiroChatProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The one executable: a thin command line over the server and the libraries.
         .executableTarget(
             name: "carteiro",
@@ -237,7 +266,11 @@ let package = Package(
                 "CarteiroChatProtocol",
                 "CarteiroChatClient",
                 "CarteiroConversations",
+                "CarteiroUseCases",
+                "CarteiroBench",
+                "CMallocShim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

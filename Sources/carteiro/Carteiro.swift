@@ -1,4 +1,5 @@
 import ArgumentParser
+import CarteiroBench
 import Foundation
 
 @main

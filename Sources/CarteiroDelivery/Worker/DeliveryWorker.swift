@@ -77,6 +77,9 @@ public struct DeliveryWorker: Service {
         /// Held back by a recipient domain's limit.
         public var deferred = 0
         public var stale = 0
+        /// The last refusal of each relay in this batch, in words ("127.0.0.1:2599: connection
+        /// refused"), so a send can say which relay fails and why.
+        public var relayFailures: [String: String] = [:]
     }
 
     public func run() async throws {
@@ -268,6 +271,7 @@ public struct DeliveryWorker: Service {
                     report.sent[lease.relay, default: 0] += 1
                     outcomeCounts.sent += 1
                 case .rejected(let failure) where failure.isTransient && !configuration.backoff.isExhausted(attempts: job.attempts):
+                    report.relayFailures[lease.relay] = failure.failure.description
                     let delay = configuration.backoff.delay(afterAttempt: job.attempts, retryAfter: failure.retryAfter, using: &random)
                     outcomes.append(
                         .init(
@@ -276,6 +280,7 @@ public struct DeliveryWorker: Service {
                     report.retried += 1
                     outcomeCounts.retry += 1
                 case .rejected(let failure):
+                    report.relayFailures[lease.relay] = failure.failure.description
                     outcomes.append(.init(jobID: job.id, leaseToken: token, result: .failed(relay: lease.relay, failure: failure.failure)))
                     report.failed[failure.failure.replyCode.map(String.init) ?? "transport", default: 0] += 1
                     outcomeCounts.failed += 1

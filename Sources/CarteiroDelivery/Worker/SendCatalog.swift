@@ -32,14 +32,18 @@ public actor SendCatalog {
         return content
     }
 
-    /// A composer from the send's own sender fields, for callers with nothing else to add.
-    public static func plainComposer(clock: any WallClock = SystemWallClock()) -> ComposerFactory {
+    /// A composer from the send's own sender fields, signed with the keyring's keys for the
+    /// sender's domain when it has some: `carteiro send` and every worker compose alike.
+    public static func composer(signingWith keyring: DKIMKeyring = DKIMKeyring(), clock: any WallClock = SystemWallClock()) -> ComposerFactory {
         { send in
             let from = try MailAddress(send.from.value, displayName: send.fromName)
             let replyTo = try send.replyTo.map { address throws(MIMEError) in try MailAddress(address.value) }
-            return MailComposer(configuration: .init(from: from, replyTo: replyTo), clock: clock)
+            return MailComposer(configuration: .init(from: from, replyTo: replyTo), signer: keyring.signer(forDomain: from.domain), clock: clock)
         }
     }
+
+    /// A composer from the send's own sender fields, unsigned.
+    public static func plainComposer(clock: any WallClock = SystemWallClock()) -> ComposerFactory { composer(clock: clock) }
 }
 
 public struct DeliveryError: Error, CustomStringConvertible {

@@ -27,7 +27,16 @@ public struct RecipientCSV: Sendable {
 public struct RecipientListError: Error, Hashable, Sendable, CustomStringConvertible {
     public let line: Int
     public let message: String
+    /// The row was read whole and is wrong (a bad address, a field too many): a reader may go on
+    /// to the next row, so that one pass reports every bad row. Otherwise the file cannot be read on.
+    public let isRowError: Bool
     public var description: String { "line \(line): \(message)" }
+
+    init(line: Int, message: String, isRowError: Bool = false) {
+        self.line = line
+        self.message = message
+        self.isRowError = isRowError
+    }
 }
 
 /// Reads and validates a recipient CSV one row at a time, a chunk of the file at a time, so a
@@ -75,13 +84,15 @@ public struct RecipientCSVReader {
         while let record = try records.next() {
             if record.fields.count == 1, record.fields[0].trimmingWhitespace().isEmpty { continue }
             guard record.fields.count == columns.count else {
-                throw RecipientListError(line: record.line, message: "has \(record.fields.count) fields, the header has \(columns.count)")
+                throw RecipientListError(
+                    line: record.line, message: "has \(record.fields.count) fields, the header has \(columns.count)", isRowError: true)
             }
             let email: EmailAddress
             do {
                 email = try EmailAddress(record.fields[emailColumn])
             } catch {
-                throw RecipientListError(line: record.line, message: "invalid email address '\(record.fields[emailColumn])' (\(error.reason))")
+                throw RecipientListError(
+                    line: record.line, message: "invalid email address '\(record.fields[emailColumn])' (\(error.reason))", isRowError: true)
             }
             var variables: [String: String] = [:]
             for (index, column) in variableColumns { variables[column] = record.fields[index] }

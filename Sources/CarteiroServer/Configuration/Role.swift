@@ -16,15 +16,34 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
 
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// Parses a comma list such as `api,worker`; `all` (or an empty list) means every role.
+    /// The roles this build can run. The others are refused by name until they are built, so
+    /// that asking for one never starts a process that silently does nothing.
+    public static let available: Set<Role> = [.chat, .worker]
+
+    /// What each available role runs, for the start-up log.
+    public var services: String {
+        switch self {
+        case .chat: "WebSocket /chat and /agent, the bot, the conversation feed"
+        case .worker: "email worker, relay pool with heartbeats and breakers, queue gauges, SIGHUP relay reload"
+        case .api, .scheduler, .inbox: "nothing yet"
+        }
+    }
+
+    /// Parses a comma list such as `chat,worker`; `all` (or an empty list) means every available role.
     public static func parseList(_ text: String) throws(ConfigurationError) -> Set<Role> {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        if names.isEmpty || names == ["all"] { return Set(allCases) }
+        if names.isEmpty || names == ["all"] { return available }
         var roles = Set<Role>()
         for name in names {
             guard let role = Role(rawValue: name) else {
                 throw ConfigurationError(
                     key: "roles", message: "unknown role '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")), all)")
+            }
+            guard available.contains(role) else {
+                throw ConfigurationError(
+                    key: "roles",
+                    message: "the \(name) role is not built yet and would run nothing; available: \(available.sorted().map(\.rawValue).joined(separator: ", "))"
+                )
             }
             roles.insert(role)
         }

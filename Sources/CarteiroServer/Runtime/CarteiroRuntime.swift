@@ -99,6 +99,9 @@ public struct CarteiroRuntime {
                 "roles": "\(configuration.roles.sorted().map(\.rawValue).joined(separator: ","))", "store": "\(store.displayName)",
                 "address": "\(configuration.host):\(configuration.port)",
             ])
+        for role in configuration.roles.sorted() {
+            logger.info("role \(role.rawValue): \(role.services)")
+        }
         try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("carteiro stopped")
     }
@@ -111,20 +114,20 @@ public struct CarteiroRuntime {
         let source = RelaySource(configuration: configuration)
         // The relays and limits were validated with the rest of the configuration, before anything started.
         let installer = RelayInstaller(definitions: (try? source.load()) ?? [], logger: logger)
-        let limits = (try? DomainLimits.parse(configuration.domainLimits)) ?? DomainLimits()
         let reporter = RelayStateReporter(board: store.relayStates, workerID: workerID, logger: logger)
+        let delivery = configuration.delivery
         let pool = RelayPool(
-            relays: installer.initialRelays, clock: clock,
+            relays: installer.initialRelays, strategy: delivery.strategy, clock: clock,
             onTransition: { relay, transition in reporter.breakerChanged(relay: relay, transition: transition, at: clock.now()) })
         let worker = DeliveryWorker(
-            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.plainComposer()), pool: pool,
-            configuration: .init(workerID: workerID, batchSize: configuration.batchSize, domainLimits: limits), clock: clock, throttle: store.throttle,
+            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: delivery.keyring)),
+            pool: pool, configuration: delivery.workerConfiguration(workerID: workerID), clock: clock, throttle: store.throttle,
             logger: logger)
         return [
             RelayHeartbeatService(
                 pool: pool, reporter: reporter,
                 heartbeat: SharedRelayHeartbeat(
-                    pool: pool, board: store.relayStates, reporter: reporter, workerID: workerID, interval: configuration.heartbeatInterval,
+                    pool: pool, board: store.relayStates, reporter: reporter, workerID: workerID, interval: delivery.heartbeatInterval,
                     clock: clock, logger: logger),
                 gauges: QueueGauges(queue: store.emailJobs, clock: clock, logger: logger)),
             RelayReloadService(source: source, installer: installer, pool: pool, logger: logger),

@@ -13,9 +13,9 @@ struct RelaySource: Sendable {
     var fallback: String
 
     init(configuration: ServerConfiguration) {
-        urls = configuration.relays
-        file = configuration.relaysFile
-        fallback = "file://" + URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("outbox").path
+        urls = configuration.delivery.relays
+        file = configuration.delivery.relaysFile
+        fallback = configuration.storage.defaultRelay
     }
 
     func load() throws(ConfigurationError) -> [RelayDefinition] {

@@ -89,7 +89,7 @@ struct EventsCommand: AsyncParsableCommand {
     static func openStore(_ options: StoreOptions) async throws -> any Store {
         var logger = Logger(label: "carteiro.events")
         logger.logLevel = .warning
-        let location = try options.location()
+        let location = try await options.location()
         do {
             return try await StoreFactory.open(location, logger: logger)
         } catch {

@@ -3,6 +3,8 @@ import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMail
 import CarteiroServer
+import CarteiroUseCases
+import Configuration
 import CurlKit
 import Foundation
 import Logging
@@ -12,8 +14,16 @@ import Synchronization
 /// to the store before anything is sent; an in-process worker sends them; a killed run is
 /// finished by `carteiro send --resume SEND` or by any `carteiro serve --roles worker`.
 extension SendCommand {
-    func runPipeline(plan: Plan?, logger: Logger, started: ContinuousClock.Instant = .now) async throws {
-        let location = try storeOptions.location()
+    func runPipeline(plan: AcceptSend.Plan?, logger: Logger, started: ContinuousClock.Instant = .now) async throws {
+        var sources = storeOptions.sources(settings: StoreConfiguration.Keys.all + DeliveryConfiguration.Keys.all)
+        deliveryOptions.addFlags(to: &sources)
+        let (storage, delivery) = try await StoreOptions.read(sources) { reader throws(ConfigurationError) in
+            (try StoreConfiguration(reader: reader), try DeliveryConfiguration(reader: reader))
+        }
+        guard let giveUp = Self.duration(giveUpAfter) else {
+            throw CLIError.badInput("--give-up-after '\(giveUpAfter)' is not a duration such as 30s, 10m or 1h")
+        }
+        let location = storage.location
         let store: any Store
         do {
             // Peak resident memory is a requirement here: the reading connections, which count
@@ -22,11 +32,26 @@ extension SendCommand {
         } catch {
             throw CLIError.badInput("cannot open the store \(location): \(error)")
         }
-        defer { Task { await store.close() } }
+        do {
+            try await runPipeline(plan: plan, store: store, storage: storage, delivery: delivery, giveUp: giveUp, logger: logger, started: started)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
 
+    private func runPipeline(
+        plan: AcceptSend.Plan?, store: any Store, storage: StoreConfiguration, delivery: DeliveryConfiguration, giveUp: Duration, logger: Logger,
+        started: ContinuousClock.Instant
+    ) async throws {
         let sendID: SendID
         if let plan {
-            let send = try await accept(plan, into: store)
+            let send = try await AcceptSend(store: store).accept(plan)
+            if !json {
+                let queued = send.requested - send.suppressed - send.duplicates
+                FileHandle.standardError.write(Data("send \(send.id): \(queued) jobs queued\n".utf8))
+            }
             sendID = send.id
             if queueOnly {
                 var summary = SendSummary()
@@ -45,7 +70,7 @@ extension SendCommand {
             }
         } else {
             guard let resume, let existing = try await store.sends.get(SendID(rawValue: resume)) else {
-                throw CLIError.badInput("--resume \(resume ?? ""): no such send in \(location)")
+                throw CLIError.badInput("--resume \(resume ?? ""): no such send in \(storage.location)")
             }
             sendID = existing.id
         }
@@ -53,16 +78,15 @@ extension SendCommand {
         // Acceptance's garbage (parsed rows, encoded jobs) is not needed while sending.
         MallocTuning.releaseFreeMemory()
 
-        let relays = try (relayURLs.isEmpty ? [Environment.value("CARTEIRO_RELAY") ?? Self.defaultRelay] : relayURLs).map { text in
+        let relays = try (delivery.relays.isEmpty ? [storage.defaultRelay] : delivery.relays).map { text in
             do {
                 return (text, try RelayDefinition.parse(text))
             } catch {
                 throw CLIError.badInput("\(error)")
             }
         }
-        guard let strategyValue = RelayPool.Strategy(rawValue: strategy) else {
-            throw CLIError.badInput("--strategy must be one of \(RelayPool.Strategy.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        guard let send = try await store.sends.get(sendID) else { throw CLIError.failed("send \(sendID) vanished from the store") }
+        let keyring = try legacyKeyring(domain: String(send.from.domain), adding: delivery.keyring)
         var totalConnections = 0
         let breakerEvents = BreakerEventLog()
         let pool = RelayPool(
@@ -76,35 +100,34 @@ extension SendCommand {
                 // The same relay settings (weight, rate, streams, name) as `serve` takes.
                 return (definition.configuration, definition.makeTransport(maxConnections: connections, logger: logger))
             },
-            strategy: strategyValue, clock: SystemWallClock(),
+            strategy: delivery.strategy, clock: SystemWallClock(),
             onTransition: { relay, transition in breakerEvents.add("\(relay): \(transition.from) → \(transition.to) (\(transition.reason))") })
         // Each batch is claimed, composed, delivered and recorded in turn; with more batches in
         // flight, one is being delivered while others are in the store or being composed, so the
         // connections are not left idle (measured with `carteiro bench delivery`: 8 connections
         // sent ~10% more with 4 batches than with 2).
-        let lanes = parallelBatches ?? Self.defaultParallelBatches(relays: relays.count, connections: totalConnections)
+        let lanes = parallelBatches ?? DeliveryWorker.Configuration.defaultParallelBatches(relays: relays.count, connections: totalConnections)
         let tally = SendTally()
         let worker = DeliveryWorker(
-            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: composerFactory()), pool: pool,
-            configuration: .init(
-                workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", batchSize: batchSize,
-                parallelBatches: max(1, lanes),
-                leaseDuration: .seconds(max(1, leaseSeconds))),
-            logger: logger, progress: { tally.add($0) })
+            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: keyring)), pool: pool,
+            configuration: delivery.workerConfiguration(workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", parallelBatches: lanes),
+            clock: SystemWallClock(), throttle: store.throttle, logger: logger, progress: { tally.add($0) })
 
         let start = ContinuousClock.now
         let progress = ProgressLine(enabled: !json)
         let counts = try await withThrowingTaskGroup(of: [EmailJob.Status: Int]?.self, returning: [EmailJob.Status: Int].self) { group in
             group.addTask {
                 try await withThrowingTaskGroup(of: Void.self, returning: Void.self) { inner in
-                    inner.addTask { await pool.runHeartbeats(every: .seconds(10)) }
+                    inner.addTask { await pool.runHeartbeats(every: delivery.heartbeatInterval) }
                     inner.addTask { try await worker.run() }
                     _ = try await inner.next()
                     inner.cancelAll()
                 }
                 return nil
             }
-            group.addTask { try await Self.waitUntilFinished(sendID, store: store, tally: tally, progress: progress, start: start) }
+            group.addTask {
+                try await Self.waitUntilFinished(sendID, store: store, pool: pool, tally: tally, progress: progress, start: start, giveUp: giveUp)
+            }
             var finalCounts: [EmailJob.Status: Int] = [:]
             for try await result in group {
                 if let result {
@@ -145,10 +168,6 @@ extension SendCommand {
         if summary.failed > 0 { throw ExitCode(1) }
     }
 
-    /// Batches in flight when --parallel-batches is not given: half the connections of all relays,
-    /// at least 2 per relay, at most 8.
-    static func defaultParallelBatches(relays: Int, connections: Int) -> Int { min(8, max(2 * relays, connections / 2)) }
-
     /// Connections per relay: --concurrency, else the URL's connections=, else 8.
     private func connections(for relay: String) -> Int? {
         if let concurrency { return max(1, concurrency) }
@@ -160,7 +179,8 @@ extension SendCommand {
     /// outcomes are counted as they are recorded; the store, whose count of a large send's jobs
     /// costs a scan, is asked when they add up or every few seconds (other workers may help).
     private static func waitUntilFinished(
-        _ sendID: SendID, store: any Store, tally: SendTally, progress: ProgressLine, start: ContinuousClock.Instant
+        _ sendID: SendID, store: any Store, pool: RelayPool, tally: SendTally, progress: ProgressLine, start: ContinuousClock.Instant,
+        giveUp: Duration
     ) async throws -> [EmailJob.Status: Int] {
         func open(_ counts: [EmailJob.Status: Int]) -> Int { (counts[.queued] ?? 0) + (counts[.leased] ?? 0) + (counts[.retryScheduled] ?? 0) }
         var counts = try await store.emailJobs.statusCounts(sendID: sendID)
@@ -173,6 +193,17 @@ extension SendCommand {
             try await Task.sleep(for: .milliseconds(10))
             let now = ContinuousClock.now
             let current = tally.snapshot()
+            var failures = current.relayFailures
+            for relay in await pool.snapshot() where !relay.healthy || relay.breaker != .closed {
+                if let failure = relay.heartbeatFailure, failures[relay.name] == nil { failures[relay.name] = failure.description }
+            }
+            progress.failures = failures
+            if now - current.lastAccepted >= giveUp {
+                progress.finish()
+                let why = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+                throw CLIError.failed(
+                    "no relay took a message for \(giveUp) (\(why.isEmpty ? "every relay is down" : why)); the jobs stay queued: carteiro send --resume \(sendID)")
+            }
             if current.finals >= expected || now - lastCheck >= .seconds(5) {
                 MallocTuning.releaseFreeMemory()
                 counts = try await store.emailJobs.statusCounts(sendID: sendID)
@@ -199,67 +230,17 @@ extension SendCommand {
         return counts
     }
 
-    /// What --queue-only does, into a store the caller opened: validates, writes the send and its jobs.
-    func accept(into store: any Store) async throws -> Send {
-        try await accept(try makePlan(), into: store)
-    }
-
-    /// Writes the send, then its jobs in chunks, reading the recipients a second time (the first
-    /// read validated them all); returns the stored send once every job is committed.
-    /// Duplicates within the send are left to the queue (one job per send and recipient), and
-    /// suppressed addresses are looked up in a set of the suppressed ones only.
-    private func accept(_ plan: Plan, into store: any Store) async throws -> Send {
-        let suppression = try await SuppressionList.load(from: store.contacts)
-        var send = plan.send
-        send.requested = plan.requested
-        send = try await store.sends.insert(send)
-
-        var queued = 0
-        var duplicates = 0
-        var suppressed = 0
-        var rows = 0
-        // A suppressed address given twice is one suppression and one duplicate, as for any other
-        // address; this set is never larger than the suppression list.
-        var suppressedSeen = Set<String>()
-        var chunk: [EmailJob] = []
-        chunk.reserveCapacity(Self.enqueueChunk)
-        func flush() async throws {
-            guard !chunk.isEmpty else { return }
-            let result = try await store.emailJobs.enqueue(chunk, events: [])
-            queued += result.inserted
-            duplicates += result.duplicates
-            chunk.removeAll(keepingCapacity: true)
+    /// A duration written `30s`, `10m`, `1h` or a number of seconds.
+    static func duration(_ text: String) -> Duration? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        var number = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var scale = 1.0
+        if let last = number.last, let unit = units[last] {
+            scale = unit
+            number.removeLast()
         }
-        let now = Date()
-        var reader = try plan.recipients.makeReader()
-        while true {
-            let row: (email: EmailAddress, name: String?, variables: [String: String])?
-            do {
-                row = try reader.next()
-            } catch {
-                throw Self.badInput(error, source: recipientFile)
-            }
-            guard let row else { break }
-            rows += 1
-            if !suppression.isEmpty, suppression.contains(row.email) {
-                if suppressedSeen.insert(row.email.canonical).inserted { suppressed += 1 } else { duplicates += 1 }
-                continue
-            }
-            chunk.append(
-                EmailJob(
-                    sendID: send.id, recipient: row.email, recipientName: row.name, stream: .bulk, variables: row.variables, dueAt: now,
-                    createdAt: now))
-            if chunk.count == Self.enqueueChunk { try await flush() }
-        }
-        try await flush()
-        guard rows == plan.requested else {
-            throw CLIError.badInput("\(recipientFile ?? "recipients") changed while it was read: \(plan.requested) rows, then \(rows)")
-        }
-        send.suppressed = suppressed
-        send.duplicates = duplicates
-        send = try await store.sends.update(send)
-        if !json { FileHandle.standardError.write(Data("send \(send.id): \(queued) jobs queued\n".utf8)) }
-        return send
+        guard let value = Double(number), value > 0, value.isFinite else { return nil }
+        return .milliseconds(Int64(value * scale * 1000))
     }
 }
 
@@ -270,6 +251,10 @@ final class SendTally: Sendable {
         var sent = 0
         var failed = 0
         var retried = 0
+        /// When a relay last took a message (or the send started).
+        var lastAccepted = ContinuousClock.now
+        /// The latest refusal of each relay, in words.
+        var relayFailures: [String: String] = [:]
         /// Jobs this process finished (sent or failed).
         var finals: Int { sent + failed }
     }
@@ -284,6 +269,9 @@ final class SendTally: Sendable {
             }
             state.failed += report.failed.values.reduce(0, +)
             state.retried += report.retried
+            if !report.sent.isEmpty { state.lastAccepted = .now }
+            for (relay, failure) in report.relayFailures where report.sent[relay] == nil { state.relayFailures[relay] = failure }
+            for relay in report.sent.keys { state.relayFailures[relay] = nil }
         }
     }
 
@@ -300,6 +288,12 @@ final class BreakerEventLog: Sendable {
 /// A live progress bar on a terminal; plain periodic lines otherwise.
 final class ProgressLine: Sendable {
     private let enabled: Bool
+    private let relayFailures = Mutex<[String: String]>([:])
+    /// Relays failing now, shown after the counts so a person sees which relay fails and why.
+    var failures: [String: String] {
+        get { relayFailures.withLock { $0 } }
+        set { relayFailures.withLock { $0 = newValue } }
+    }
     private let terminal = isatty(STDERR_FILENO) == 1
     private let lastPlain = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -310,8 +304,9 @@ final class ProgressLine: Sendable {
         let total = counts.values.reduce(0, +)
         let done = (counts[.sent] ?? 0) + (counts[.failed] ?? 0)
         let seconds = max(0.001, elapsed.timeInterval)
-        let text =
+        var text =
             "sent \(counts[.sent] ?? 0), failed \(counts[.failed] ?? 0), retrying \(counts[.retryScheduled] ?? 0) of \(total) — \(Int(Double(done) / seconds))/s"
+        for (relay, failure) in failures.sorted(by: { $0.key < $1.key }) { text += " — \(relay): \(failure)" }
         if terminal {
             let width = 30
             let filled = total == 0 ? width : width * done / total

@@ -1,8 +1,11 @@
 import ArgumentParser
+import CMallocShim
 import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMIME
 import CarteiroMail
+import CarteiroServer
+import CarteiroUseCases
 import CurlKit
 import Foundation
 import Logging
@@ -19,13 +22,13 @@ struct SendCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Sender address.")
+    @Option(help: "Sender: an address, or 'Name <address>'.")
     var from: String?
 
-    @Option(name: .customLong("from-name"), help: "Sender display name.")
+    @Option(name: .customLong("from-name"), help: "Sender display name (wins over a name in --from).")
     var fromName: String?
 
-    @Option(name: .customLong("reply-to"), help: "Reply-To address.")
+    @Option(name: .customLong("reply-to"), help: "Reply-To: an address, or 'Name <address>'.")
     var replyTo: String?
 
     @Option(help: "Subject (a template).")
@@ -40,48 +43,37 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .customLong("html-file"), help: "File with the HTML body.")
     var htmlFile: String?
 
-    @Option(name: .customLong("to"), help: "Recipient address (repeatable).")
+    @Option(name: .customLong("to"), help: "Recipient: an address, or 'Name <address>' (repeatable).")
     var recipients: [String] = []
 
     @Option(name: .customLong("to-file"), help: "CSV with a header row: email, optional name, other columns for the template.")
     var recipientFile: String?
 
     @Option(
-        name: .customLong("relay"),
-        help:
-            "smtp://[user:pass@]host:port[?starttls=required&connections=N], smtps://…, or file:///folder; repeat for several relays. [env: CARTEIRO_RELAY] (default: file://carteiro-data/outbox)"
-    )
-    var relayURLs: [String] = []
-
-    @Option(help: "How jobs are spread over relays: round-robin, weighted or least-outstanding.")
-    var strategy = "round-robin"
-
-    @Option(name: .customLong("batch-size"), help: "Jobs a worker claims at once.")
-    var batchSize = Self.defaultBatchSize
-
-    static let defaultBatchSize = 200
-
-    @Option(
         name: .customLong("parallel-batches"),
         help: "Batches claimed and in flight at once (default: half the connections of all relays, at least 2 per relay, at most 8).")
     var parallelBatches: Int?
-
-    @Option(name: .customLong("lease-seconds"), help: "How long a claimed job stays with this worker before another may take it over.")
-    var leaseSeconds = 300
 
     @Option(help: "Finish an interrupted send (its id, printed when it was accepted) instead of starting one.")
     var resume: String?
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @OptionGroup var deliveryOptions: DeliveryOptions
+
     @Option(help: "Parallel connections to each relay; overrides the URL's connections= (default: 8).")
     var concurrency: Int?
 
-    @Option(name: .customLong("dkim-key"), help: "PEM private key to sign with (repeatable: RSA and Ed25519 both sign).")
+    @Option(name: .customLong("dkim-key"), help: "PEM private key to sign this send's From domain with (repeatable); --dkim DOMAIN:SELECTOR:KEYFILE is the same for any domain.")
     var dkimKeys: [String] = []
 
-    @Option(name: .customLong("dkim-selector"), help: "DKIM selector of the key(s).")
+    @Option(name: .customLong("dkim-selector"), help: "DKIM selector of the --dkim-key key(s).")
     var dkimSelector: String?
+
+    @Option(
+        name: .customLong("give-up-after"),
+        help: "Stop with exit status 1 when no relay has taken a message for this long (30s, 10m, 1h); the jobs stay queued for --resume.")
+    var giveUpAfter: String = "5m"
 
     @Flag(
         name: .customLong("queue-only"),
@@ -92,9 +84,6 @@ struct SendCommand: AsyncParsableCommand {
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
-
-    /// Jobs written per enqueue call while a send is accepted.
-    static let enqueueChunk = 5_000
 
     func run() async throws {
         let started = ContinuousClock.now
@@ -112,64 +101,13 @@ struct SendCommand: AsyncParsableCommand {
         }
     }
 
-    /// A validated send, not yet written: the recipients are read again from their source when
-    /// the jobs are enqueued, so a list of any length is never held in memory whole.
-    struct Plan {
-        let send: Send
-        let recipients: RecipientSource
-        /// Recipient rows given (blank CSV lines aside), before duplicate and suppression removal.
-        let requested: Int
-    }
-
-    /// Where the recipients come from: `--to` addresses or a `--to-file` CSV.
-    enum RecipientSource {
-        case addresses([EmailAddress])
-        case file(String)
-
-        func makeReader() throws -> RecipientReader {
-            switch self {
-            case .addresses(let addresses):
-                return .addresses(addresses[...])
-            case .file(let path):
-                guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError.badInput("--to-file \(path): cannot read the file") }
-                return .csv(try RecipientCSVReader(file: handle))
-            }
-        }
-    }
-
-    /// One recipient at a time, whichever the source.
-    enum RecipientReader {
-        case addresses(ArraySlice<EmailAddress>)
-        case csv(RecipientCSVReader)
-
-        var columns: [String] {
-            if case .csv(let reader) = self { return reader.columns }
-            return ["email"]
-        }
-
-        mutating func next() throws -> (email: EmailAddress, name: String?, variables: [String: String])? {
-            switch self {
-            case .addresses(var rest):
-                guard let email = rest.popFirst() else { return nil }
-                self = .addresses(rest)
-                return (email, nil, [:])
-            case .csv(var reader):
-                // Moved out and back so the reader is not copied on every row.
-                self = .addresses([])
-                defer { self = .csv(reader) }
-                guard let row = try reader.next() else { return nil }
-                return (row.email, row.name, row.variables)
-            }
-        }
-    }
-
-    /// Every check that can fail on bad input, before anything is written or sent. The recipient
-    /// file is read through once here, keeping only a count: the first bad row stops everything.
-    func makePlan() throws -> Plan {
+    /// Every check that can fail on bad input, before anything is written or sent (the use case
+    /// reads the recipients through once and reports every bad row).
+    func makePlan() throws -> AcceptSend.Plan {
         guard let from, let subject else { throw CLIError.badInput("give --from and --subject (or --resume SEND)") }
         do {
-            let sender = try MailAddress(from, displayName: fromName)
-            let replyToAddress = try replyTo.map { address throws(MIMEError) in try MailAddress(address) }
+            let sender = try MailAddress(parsing: from, displayName: fromName, field: "--from")
+            let replyToAddress = try replyTo.map { address throws(MIMEError) in try MailAddress(parsing: address, field: "--reply-to") }
             let textBody = try text ?? textFile.map { try Self.read($0, what: "--text-file") }
             let htmlBody = try htmlFile.map { try Self.read($0, what: "--html-file") }
             guard (text == nil) != (textFile == nil) || (text == nil && textFile == nil && htmlBody != nil) else {
@@ -180,48 +118,37 @@ struct SendCommand: AsyncParsableCommand {
             }
             if queueOnly, !dkimKeys.isEmpty {
                 // Keys are not stored with the send: the workers that send it would not sign.
-                throw CLIError.badInput("--dkim-key signs only what this process sends; it cannot be used with --queue-only")
+                throw CLIError.badInput("--dkim-key signs only what this process sends; with --queue-only give the workers --dkim DOMAIN:SELECTOR:KEYFILE")
             }
             let source: RecipientSource
             if let recipientFile {
-                source = .file(recipientFile)
+                source = .csvFile(path: recipientFile)
             } else {
                 source = .addresses(
-                    try recipients.map { recipient in try EmailAddress(try MailAddress(recipient).address, field: "--to") })
+                    try recipients.map { recipient in
+                        let address = try MailAddress(parsing: recipient, field: "--to")
+                        return (try EmailAddress(address.address, field: "--to"), address.displayName)
+                    })
             }
-            var reader = try source.makeReader()
-            let columns = Set(reader.columns).subtracting(["email", "name"])
-            var requested = 0
-            while try reader.next() != nil { requested += 1 }
-            guard requested > 0 else { throw CLIError.badInput("no recipients") }
-            // Compiled here only to refuse a bad template before anything is written or sent.
-            _ = try MailTemplate(subject: subject, html: htmlBody, text: textBody, extraVariables: columns)
-            for relay in relayURLs { _ = try RelayDefinition.parse(relay) }
-            _ = try makeSigner(domain: String(sender.domain))
-            let send = try Send(
-                stream: .bulk, from: try EmailAddress(sender.address, field: "--from"), fromName: fromName,
-                replyTo: try replyToAddress.map { try EmailAddress($0.address, field: "--reply-to") }, subject: subject, htmlBody: htmlBody,
-                textBody: textBody, extraVariables: columns.sorted(), createdAt: Date())
-            return Plan(send: send, recipients: source, requested: requested)
+            _ = try legacyKeyring(domain: String(sender.domain))
+            return try AcceptSend.validate(
+                SendRequest(from: sender, replyTo: replyToAddress, subject: subject, textBody: textBody, htmlBody: htmlBody, recipients: source))
         } catch {
-            throw Self.badInput(error, source: recipientFile)
+            throw Self.badInput(error)
         }
     }
 
-    /// Bad input as the one line the CLI prints.
-    static func badInput(_ error: any Error, source: String?) -> CLIError {
+    /// Bad input as the line(s) the CLI prints.
+    static func badInput(_ error: any Error) -> CLIError {
         switch error {
         case let error as CLIError: error
         case let error as CarteiroDomain.ValidationError: CLIError.badInput("\(error.field): \(error.reason)")
         case let error as MIMEError: CLIError.badInput("\(error.field): \(error.message)")
-        case let error as TemplateError: CLIError.badInput("template \(error)")
+        case let error as SendRequestError: CLIError.badInput(error.description)
         case let error as RelayURLError: CLIError.badInput(error.description)
-        case let error as RecipientListError: CLIError.badInput("\(source ?? "recipients") \(error)")
         default: CLIError.badInput("\(error)")
         }
     }
-
-    static let defaultRelay = "file://" + URL(fileURLWithPath: "carteiro-data/outbox").path
 
     private static func read(_ path: String, what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.badInput("\(what) \(path): cannot read the file") }
@@ -289,27 +216,10 @@ enum MallocTuning {
     /// Threads that allocate at the same time are few here (two cores' worth), so sharing costs no
     /// measurable speed. A thread's first allocation picks its arena, so `main` calls this before
     /// anything for `carteiro send`; `SendCommand.run` calls it again for in-process sends.
-    static func shareOneArena() {
-        #if os(Linux)
-            _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
-        #endif
-    }
+    static func shareOneArena() { _ = carteiro_malloc_limit_arenas(1) }
 
     /// Hands the free pages inside the heap back to the system (malloc_trim), so that memory
     /// freed between batches in the middle of the heap does not stay resident. Cheap enough to
     /// call every few seconds.
-    static func releaseFreeMemory() {
-        #if os(Linux)
-            _ = glibcMallocTrim(0)
-        #endif
-    }
+    static func releaseFreeMemory() { _ = carteiro_malloc_release_free_memory() }
 }
-
-#if os(Linux)
-    // From glibc's <malloc.h>, which the Glibc module does not export.
-    @_silgen_name("mallopt")
-    private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-
-    @_silgen_name("malloc_trim")
-    private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif

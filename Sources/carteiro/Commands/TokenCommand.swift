@@ -64,7 +64,7 @@ struct TokenCommand: AsyncParsableCommand {
 
 /// Opens the store the options name, runs `body`, closes it; store failures become one line.
 private func withStore<T>(_ options: StoreOptions, _ body: (any Store) async throws -> T) async throws -> T {
-    let location = try options.location()
+    let location = try await options.location()
     let store: any Store
     do {
         store = try await StoreFactory.open(

@@ -38,7 +38,7 @@ struct StoreBench: AsyncParsableCommand {
         do {
             location = try StoreLocation.resolve(store: store, dataDirectory: temporary.path)
         } catch {
-            throw CLIError.badInput(error.description)
+            throw BenchError(error.description)
         }
         let store = try await StoreFactory.open(location, logger: logger)
         defer { Task { await store.close() } }

@@ -17,13 +17,13 @@ struct ParseBench: AsyncParsableCommand {
         var files: [[UInt8]] = []
         for folder in corpus {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
-                throw CLIError.badInput("cannot read the corpus folder \(folder) (run from the project root, or give --corpus)")
+                throw BenchError("cannot read the corpus folder \(folder) (run from the project root, or give --corpus)")
             }
             for name in names.sorted() where name.hasSuffix(".eml") {
                 if let data = FileManager.default.contents(atPath: "\(folder)/\(name)") { files.append([UInt8](data)) }
             }
         }
-        guard !files.isEmpty else { throw CLIError.badInput("no .eml files in \(corpus.joined(separator: ", "))") }
+        guard !files.isEmpty else { throw BenchError("no .eml files in \(corpus.joined(separator: ", "))") }
         let bytes = files.reduce(0) { $0 + $1.count }
         emit("corpus: \(files.count) messages, \(bytes / 1024) KiB")
 

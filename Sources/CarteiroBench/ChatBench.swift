@@ -79,7 +79,7 @@ struct ChatBench: AsyncParsableCommand {
             try await measure(port: port, server: server, logger: logger)
         } catch {
             await server.stop()
-            throw CLIError.failed("\(error); server log: \(String((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2_000) ?? ""))")
+            throw BenchError("\(error); server log: \(String((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2_000) ?? ""))")
         }
         let exit = await server.stop()
         emit("server: peak RSS \(exit.peakRSSBytes / 1_048_576) MB, CPU \(String(format: "%.1f", exit.cpuSeconds)) s")
@@ -144,7 +144,7 @@ struct ChatBench: AsyncParsableCommand {
     private func waitForServer(port: Int, server: BenchProcess, logger: Logger) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            guard server.isRunning else { throw CLIError.failed("the server exited before listening") }
+            guard server.isRunning else { throw BenchError("the server exited before listening") }
             do {
                 try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/bench/echo", logger: logger) { _, outbound, _ in
                     try await outbound.close(.normalClosure, reason: nil)
@@ -154,7 +154,7 @@ struct ChatBench: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        throw CLIError.failed("the server did not answer on /bench/echo within 60 s")
+        throw BenchError("the server did not answer on /bench/echo within 60 s")
     }
 }
 
@@ -309,7 +309,7 @@ struct RoundTripLoad: Sendable {
                 break
             }
         }
-        throw CLIError.failed("the connection closed before the bot answered")
+        throw BenchError("the connection closed before the bot answered")
     }
 }
 

@@ -29,7 +29,7 @@ final class BenchProcess: Sendable {
     /// Starts `executable` with standard input from /dev/null, standard output to `output`
     /// and standard error to `errors` (both /dev/null when nil).
     init(_ executable: String, _ arguments: [String], output: String? = nil, errors: String? = nil) throws {
-        guard FileManager.default.isExecutableFile(atPath: executable) else { throw CLIError.failed("\(executable) not found or not executable") }
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw BenchError("\(executable) not found or not executable") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -40,7 +40,7 @@ final class BenchProcess: Sendable {
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard status == 0 else { throw CLIError.failed("cannot start \(executable): \(String(cString: strerror(status)))") }
+        guard status == 0 else { throw BenchError("cannot start \(executable): \(String(cString: strerror(status)))") }
         self.pid = pid
         self.name = URL(fileURLWithPath: executable).lastPathComponent
         started = .now
@@ -136,13 +136,13 @@ enum BenchNetwork {
     /// A loopback TCP port free at the time of asking.
     static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw CLIError.failed("socket: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var address = loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw CLIError.failed("bind: \(String(cString: strerror(errno)))") }
+        guard bound == 0 else { throw BenchError("bind: \(String(cString: strerror(errno)))") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
@@ -167,11 +167,11 @@ enum BenchNetwork {
             if accepts(port: port) { return }
             guard process.isRunning else {
                 let tail = log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.suffix(1_000)) } ?? ""
-                throw CLIError.failed("\(process.name) exited before listening on port \(port)\n\(tail)")
+                throw BenchError("\(process.name) exited before listening on port \(port)\n\(tail)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CLIError.failed("\(process.name) did not listen on port \(port) within \(timeout)")
+        throw BenchError("\(process.name) did not listen on port \(port) within \(timeout)")
     }
 
     private static func loopback(port: Int) -> sockaddr_in {

@@ -2,8 +2,10 @@ import ArgumentParser
 import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMail
+import CarteiroMIME
 import CarteiroServer
 import CarteiroStore
+import CarteiroUseCases
 import Foundation
 import Logging
 import Synchronization
@@ -124,7 +126,7 @@ struct DeliveryBench: AsyncParsableCommand {
             ],
             errors: bench.path("smtp-source.log"))
         let sourceExit = await source.wait()
-        guard sourceExit.status == 0 else { throw CLIError.failed("smtp-source failed (\(sourceExit.status)): \(bench.tail("smtp-source.log"))") }
+        guard sourceExit.status == 0 else { throw BenchError("smtp-source failed (\(sourceExit.status)): \(bench.tail("smtp-source.log"))") }
         let protocolRate = Double(messages) / sourceExit.seconds
         emit(
             "1 protocol limit   smtp-source -d -s \(connections) (reused connections): \(rate(protocolRate)) msg/s  (\(seconds(sourceExit.seconds)); "
@@ -133,8 +135,8 @@ struct DeliveryBench: AsyncParsableCommand {
         // Messages composed beforehand for the transport figures (2 and 2').
         let composed = try composeMessages(count: messages)
         let averageSize = composed.reduce(0) { $0 + $1.bytes.count } / max(1, composed.count)
-        let lanes = SendCommand.defaultParallelBatches(relays: 1, connections: connections)
-        let batchSize = SendCommand.defaultBatchSize
+        let lanes = DeliveryWorker.Configuration.defaultParallelBatches(relays: 1, connections: connections)
+        let batchSize = DeliveryWorker.Configuration.defaultBatchSize
         // The same acceptance alone (--queue-only) tells the pipeline's sending CPU apart.
         let acceptance = try await bench.send(
             ["--to-file", csv, "--queue-only", "--data-dir", bench.freshFolder("acceptance")], bodyBytes: size, name: "acceptance")
@@ -200,8 +202,8 @@ struct DeliveryBench: AsyncParsableCommand {
             let (send, jobs) = try makeJobs(count: messages)
             _ = try await store.sends.insert(send)
             var meter = Meter()
-            for start in stride(from: 0, to: jobs.count, by: SendCommand.enqueueChunk) {
-                _ = try await store.emailJobs.enqueue(Array(jobs[start..<min(start + SendCommand.enqueueChunk, jobs.count)]), events: [])
+            for start in stride(from: 0, to: jobs.count, by: AcceptSend.enqueueChunk) {
+                _ = try await store.emailJobs.enqueue(Array(jobs[start..<min(start + AcceptSend.enqueueChunk, jobs.count)]), events: [])
             }
             let enqueue = meter.read()
             meter = Meter()
@@ -230,7 +232,7 @@ struct DeliveryBench: AsyncParsableCommand {
             let record = meter.read()
             await store.close()
             guard claimed.reduce(0, { $0 + $1.count }) == messages, bytes > 0 else {
-                throw CLIError.failed("phases: claimed \(claimed.count) batches")
+                throw BenchError("phases: claimed \(claimed.count) batches")
             }
             func cost(_ reading: Meter.Reading) -> String { "\(micros(reading.seconds))/\(micros(reading.cpuSeconds))" }
             emit(
@@ -266,7 +268,7 @@ struct DeliveryBench: AsyncParsableCommand {
         }
         let reading = meter.read()
         await transport.shutdown()
-        guard rejected.isEmpty else { throw CLIError.failed("the transport refused \(rejected.count) of \(messages.count): \(rejected[0])") }
+        guard rejected.isEmpty else { throw BenchError("the transport refused \(rejected.count) of \(messages.count): \(rejected[0])") }
         return reading
     }
 
@@ -377,15 +379,12 @@ struct DeliveryBench: AsyncParsableCommand {
             throw error
         }
         do {
-            var command = try SendCommand.parse(
-                [
-                    "--from", "ofertas@isp.example", "--from-name", "Provedor", "--subject", "Oi {{name}}, seu plano {{plano}}",
-                    "--text-file", try bench.bodyFile(bytes: size), "--to-file", try bench.recipientCSV(count: workerMessages), "--queue-only",
-                    "--json",
-                ])
-            command.storeOptions.store = uri
+            let request = SendRequest(
+                from: try MailAddress("ofertas@isp.example", displayName: "Provedor"), subject: "Oi {{name}}, seu plano {{plano}}",
+                textBody: try String(contentsOfFile: try bench.bodyFile(bytes: size), encoding: .utf8), htmlBody: nil,
+                recipients: .csvFile(path: try bench.recipientCSV(count: workerMessages)))
             let meter = Meter()
-            accepted = try await command.accept(into: store)
+            accepted = try await AcceptSend(store: store).accept(try AcceptSend.validate(request))
             acceptSeconds = meter.read().seconds
         } catch {
             for worker in workers { await worker.stop() }
@@ -424,7 +423,7 @@ struct DeliveryBench: AsyncParsableCommand {
         await store.close()
         let finals = (counts[.sent] ?? 0) + (counts[.failed] ?? 0)
         guard finals == workerMessages else {
-            throw CLIError.failed(
+            throw BenchError(
                 "\(processes) workers finished \(finals) of \(workerMessages) jobs: \(counts); \(bench.tail("worker-\(processes)-0.log"))")
         }
         emit(
@@ -519,7 +518,7 @@ struct DeliveryBench: AsyncParsableCommand {
 
     private func startDelayedSink(_ bench: Workbench) async throws -> DelayedSink {
         guard FileManager.default.fileExists(atPath: sinkScript) else {
-            throw CLIError.badInput("\(sinkScript) not found: run from the project root or give --sink-script")
+            throw BenchError("\(sinkScript) not found: run from the project root or give --sink-script")
         }
         let port = try BenchNetwork.freePort()
         let statsFile = bench.path("delayed-sink.json")
@@ -606,7 +605,7 @@ struct Workbench {
         let file = path("recipients-\(count).csv")
         if FileManager.default.fileExists(atPath: file) { return file }
         _ = FileManager.default.createFile(atPath: file, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: file) else { throw CLIError.failed("cannot write \(file)") }
+        guard let handle = FileHandle(forWritingAtPath: file) else { throw BenchError("cannot write \(file)") }
         defer { try? handle.close() }
         var buffer = "email,name,plano\n"
         for index in 0..<count {
@@ -649,7 +648,7 @@ struct Workbench {
             output: output, errors: errors)
         let exit = await process.wait()
         guard exit.status == 0 else {
-            throw CLIError.failed("carteiro send (\(name)) exited with \(exit.status): \(tail("\(name).err"))\(tail("\(name).json"))")
+            throw BenchError("carteiro send (\(name)) exited with \(exit.status): \(tail("\(name).err"))\(tail("\(name).json"))")
         }
         struct Summary: Decodable {
             var sendID: String
@@ -658,7 +657,7 @@ struct Workbench {
             var acceptSeconds: Double?
         }
         guard let data = FileManager.default.contents(atPath: output), let summary = try? JSONDecoder().decode(Summary.self, from: data) else {
-            throw CLIError.failed("carteiro send (\(name)) printed no JSON summary: \(tail("\(name).json"))")
+            throw BenchError("carteiro send (\(name)) printed no JSON summary: \(tail("\(name).json"))")
         }
         return SendResult(
             sendID: summary.sendID, sent: summary.sent ?? 0, seconds: summary.seconds ?? 0, acceptSeconds: summary.acceptSeconds ?? 0, exit: exit)
@@ -669,17 +668,17 @@ struct Workbench {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let log = try? String(contentsOfFile: path(name), encoding: .utf8), log.contains(text) { return }
-            guard process.isRunning else { throw CLIError.failed("\(process.name) exited: \(tail(name))") }
+            guard process.isRunning else { throw BenchError("\(process.name) exited: \(tail(name))") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw CLIError.failed("no '\(text)' in \(name) within \(timeout): \(tail(name))")
+        throw BenchError("no '\(text)' in \(name) within \(timeout): \(tail(name))")
     }
 
     /// Runs a helper to its end; fails unless it exits 0.
     func run(_ executable: String, _ arguments: [String], name: String) async throws {
         let process = try BenchProcess(executable, arguments, output: path("\(name).log"), errors: path("\(name).log"))
         let exit = await process.wait()
-        guard exit.status == 0 else { throw CLIError.failed("\(name) exited with \(exit.status): \(tail("\(name).log"))") }
+        guard exit.status == 0 else { throw BenchError("\(name) exited with \(exit.status): \(tail("\(name).log"))") }
     }
 
     func cpu(_ exit: BenchProcess.Exit) -> String { String(format: "%.1f s CPU", exit.cpuSeconds) }

@@ -1,0 +1,44 @@
+public import Configuration
+import Foundation
+
+extension ChatConfiguration {
+    public enum Keys {
+        public static let bot = Setting<String>(
+            "chat.bot", flag: "bot", environment: "CARTEIRO_BOT", default: "bots/support.yml",
+            "bot of the chat role, trained at start (a bad file stops the start with exit 2)")
+        public static let origins = Setting<[String]>(
+            "chat.origins", flag: "chat-origin", environment: "CARTEIRO_CHAT_ORIGINS", default: [], shownDefault: "any",
+            "browser Origin allowed to open /chat and /agent, e.g. https://shop.example; others get 403 at the upgrade; requests without Origin (not browsers) are always allowed")
+        public static let maxConnections = Setting<Int>(
+            "chat.maxConnections", flag: "chat-max-connections", environment: "CARTEIRO_CHAT_MAX_CONNECTIONS", default: 10_000,
+            "open chat and agent WebSockets per process; further upgrades are refused with 503")
+        public static let rate = Setting<Double>(
+            "chat.rate", flag: "chat-rate", environment: "CARTEIRO_CHAT_RATE", default: 20,
+            "frames per second a connection may send on average (token bucket); excess gets error rate_limited, 50 refusals within 10 s close the connection with 1008")
+        public static let burst = Setting<Int>(
+            "chat.burst", flag: "chat-burst", environment: "CARTEIRO_CHAT_BURST", default: 40, "frames a connection may send at once")
+        public static let idleSeconds = Setting<Double>(
+            "chat.idleSeconds", flag: "chat-idle-seconds", environment: "CARTEIRO_CHAT_IDLE_SECONDS", default: 300,
+            "a connection silent this long is closed (1001)")
+        public static let benchEcho = Setting<Bool>(
+            "chat.benchEcho", flag: "bench-echo", environment: "CARTEIRO_BENCH_ECHO", default: false,
+            "serve the bare echo WebSocket /bench/echo that `carteiro bench chat` compares with")
+
+        public static let all: [any SettingDescription] = [bot, origins, maxConnections, rate, burst, idleSeconds, benchEcho]
+    }
+
+    /// Reads the chat keys and refuses limits that cannot work, naming the key.
+    public init(reader: ConfigReader) throws(ConfigurationError) {
+        self.init()
+        botFile = reader.string(forKey: Keys.bot.configKey, default: Keys.bot.defaultValue)
+        allowedOrigins = reader.stringArray(forKey: Keys.origins.configKey, default: []).map { $0.trimmingCharacters(in: .whitespaces) }
+        maximumConnections = reader.int(forKey: Keys.maxConnections.configKey, default: Keys.maxConnections.defaultValue)
+        framesPerSecond = reader.double(forKey: Keys.rate.configKey, default: Keys.rate.defaultValue)
+        burst = reader.int(forKey: Keys.burst.configKey, default: Keys.burst.defaultValue)
+        let idle = reader.double(forKey: Keys.idleSeconds.configKey, default: Keys.idleSeconds.defaultValue)
+        guard idle > 0, idle.isFinite else { throw ConfigurationError(key: Keys.idleSeconds.flag, message: "'\(idle)' is not a positive number") }
+        idleTimeout = .milliseconds(Int64(idle * 1000))
+        benchEcho = reader.bool(forKey: Keys.benchEcho.configKey, default: Keys.benchEcho.defaultValue)
+        try validate()
+    }
+}

@@ -1,0 +1,124 @@
+public import CarteiroDomain
+import CarteiroMIME
+import CarteiroMail
+public import Foundation
+
+/// The use case "accept a send": checks a request, then stores the send and one job per
+/// recipient (suppressed addresses left out, duplicates within the send counted) for the
+/// workers to deliver. The CLI, the admin API and the scheduler all accept sends through it.
+public struct AcceptSend: Sendable {
+    /// A checked request, not yet stored.
+    public struct Plan: Sendable {
+        public let send: Send
+        public let recipients: RecipientSource
+        /// Recipient rows given (blank CSV lines aside), before duplicate and suppression removal.
+        public let requested: Int
+    }
+
+    private let sends: any AggregateRepository<Send>
+    private let emailJobs: any EmailJobQueue
+    private let contacts: any AggregateRepository<Contact>
+
+    /// Jobs written per enqueue call.
+    public static let enqueueChunk = 5_000
+
+    public init(store: any Store) {
+        sends = store.sends
+        emailJobs = store.emailJobs
+        contacts = store.contacts
+    }
+
+    /// Every check that can fail on bad input, before anything is written: the template, the
+    /// addresses, and every recipient row (all bad rows are reported at once). A recipient file
+    /// is read through once here, keeping only a count.
+    public static func validate(_ request: SendRequest, now: Date = Date()) throws(SendRequestError) -> Plan {
+        var reader = try request.recipients.makeReader()
+        let columns = Set(reader.columns).subtracting(["email", "name"])
+        var requested = 0
+        var badRows: [RecipientListError] = []
+        var badRowCount = 0
+        while true {
+            do {
+                guard try reader.next() != nil else { break }
+                requested += 1
+            } catch {
+                badRowCount += 1
+                if badRows.count < SendRequestError.listedRows { badRows.append(error) }
+                // A row that could not be read at all ends the file; a bad row is skipped.
+                guard error.isRowError else { break }
+            }
+        }
+        guard badRows.isEmpty else { throw SendRequestError(rows: badRows, badRowCount: badRowCount, source: request.recipients.name) }
+        guard requested > 0 else { throw SendRequestError(field: request.recipients.name, "no recipients") }
+        do {
+            // Compiled here only to refuse a bad template before anything is written.
+            _ = try MailTemplate(subject: request.subject, html: request.htmlBody, text: request.textBody, extraVariables: columns)
+        } catch {
+            throw SendRequestError(field: "template", "\(error)")
+        }
+        let send: Send
+        do {
+            send = try Send(
+                stream: request.stream, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
+                replyTo: try request.replyTo.map { try EmailAddress($0.address, field: "reply-to") }, subject: request.subject,
+                htmlBody: request.htmlBody, textBody: request.textBody, extraVariables: columns.sorted(), createdAt: now)
+        } catch let error as ValidationError {
+            throw SendRequestError(field: error.field, error.reason)
+        } catch {
+            throw SendRequestError(field: "send", "\(error)")
+        }
+        return Plan(send: send, recipients: request.recipients, requested: requested)
+    }
+
+    /// Writes the send, then its jobs in chunks, reading the recipients a second time (the first
+    /// read validated them all); returns the stored send once every job is committed.
+    /// Duplicates within the send are left to the queue (one job per send and recipient), and
+    /// suppressed addresses are looked up in a set of the suppressed ones only.
+    public func accept(_ plan: Plan, now: Date = Date()) async throws -> Send {
+        let suppression = try await SuppressionList.load(from: contacts)
+        var send = plan.send
+        send.requested = plan.requested
+        send = try await sends.insert(send)
+
+        var duplicates = 0
+        var suppressed = 0
+        var rows = 0
+        // A suppressed address given twice is one suppression and one duplicate, as for any other
+        // address; this set is never larger than the suppression list.
+        var suppressedSeen = Set<String>()
+        var chunk: [EmailJob] = []
+        chunk.reserveCapacity(Self.enqueueChunk)
+        func flush() async throws {
+            guard !chunk.isEmpty else { return }
+            duplicates += try await emailJobs.enqueue(chunk, events: []).duplicates
+            chunk.removeAll(keepingCapacity: true)
+        }
+        var reader = try plan.recipients.makeReader()
+        while true {
+            let row: RecipientReader.Row?
+            do {
+                row = try reader.next()
+            } catch {
+                throw SendRequestError(rows: [error], source: plan.recipients.name)
+            }
+            guard let row else { break }
+            rows += 1
+            if !suppression.isEmpty, suppression.contains(row.email) {
+                if suppressedSeen.insert(row.email.canonical).inserted { suppressed += 1 } else { duplicates += 1 }
+                continue
+            }
+            chunk.append(
+                EmailJob(
+                    sendID: send.id, recipient: row.email, recipientName: row.name, stream: send.stream, variables: row.variables, dueAt: now,
+                    createdAt: now))
+            if chunk.count == Self.enqueueChunk { try await flush() }
+        }
+        try await flush()
+        guard rows == plan.requested else {
+            throw SendRequestError(field: plan.recipients.name, "changed while it was read: \(plan.requested) rows, then \(rows)")
+        }
+        send.suppressed = suppressed
+        send.duplicates = duplicates
+        return try await sends.update(send)
+    }
+}

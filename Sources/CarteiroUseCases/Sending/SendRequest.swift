@@ -1,0 +1,28 @@
+public import CarteiroDomain
+public import CarteiroMIME
+
+/// What a caller (the CLI, the admin API, the scheduler) asks to send: the sender, the template
+/// and where the recipients come from. Nothing is checked until `AcceptSend.validate(_:)`.
+public struct SendRequest: Sendable {
+    public var from: MailAddress
+    public var replyTo: MailAddress?
+    /// Subject and bodies are mustache templates.
+    public var subject: String
+    public var textBody: String?
+    public var htmlBody: String?
+    public var recipients: RecipientSource
+    public var stream: MailStream
+
+    public init(
+        from: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String?, htmlBody: String?, recipients: RecipientSource,
+        stream: MailStream = .bulk
+    ) {
+        self.from = from
+        self.replyTo = replyTo
+        self.subject = subject
+        self.textBody = textBody
+        self.htmlBody = htmlBody
+        self.recipients = recipients
+        self.stream = stream
+    }
+}
