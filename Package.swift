@@ -364,9 +364,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CarteiroUseCasesTests",
+            dependencies: ["CarteiroUseCases", "CarteiroDomain", "CarteiroMIME", "CarteiroMail", "CarteiroStore", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CarteiroServerTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroServer", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting", "MongoKit",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

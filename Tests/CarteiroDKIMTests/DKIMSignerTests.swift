@@ -1,3 +1,4 @@
+import CarteiroTesting
 import CarteiroDKIM
 import Foundation
 import Testing

@@ -1,16 +1,16 @@
-import CarteiroTesting
+
 import Foundation
 
 /// dkimpy, run from the repository's `.venv`, as an independent verifier. Key records come from
 /// the test instead of DNS. A missing venv or dkimpy makes the call throw, so the test fails.
-enum DKIMPy {
-    struct Failed: Error, CustomStringConvertible {
-        let description: String
+public enum DKIMPy {
+    public struct Failed: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Whether each DKIM-Signature in `message` (top to bottom) verifies, with `records` mapping
     /// `selector._domainkey.domain.` to the TXT record text.
-    static func verify(_ message: [UInt8], records: [String: String]) throws -> [Bool] {
+    public static func verify(_ message: [UInt8], records: [String: String]) throws -> [Bool] {
         let folder = try TemporaryDirectory(prefix: "carteiro-dkimpy")
         defer { folder.remove() }
         let messageFile = folder.url.appendingPathComponent("message.eml")

@@ -1,0 +1,130 @@
+import CarteiroDelivery
+import CarteiroServer
+import CarteiroTesting
+import Configuration
+import Foundation
+import Testing
+
+/// Configuration is read once, from flags, the environment, a file and the defaults in that
+/// order, and documented in one place that the README repeats.
+@Suite struct ConfigurationSourceTests {
+    /// One row of the README's configuration table.
+    struct Row: Hashable, CustomStringConvertible {
+        var flag: String
+        var environment: String
+        var key: String
+        var defaultText: String?
+        var description: String { "--\(flag) \(environment) \(key) \(defaultText ?? "none")" }
+    }
+
+    static func readmeRows() throws -> [Row] {
+        let readme = try String(contentsOf: try repositoryRoot().appendingPathComponent("README.md"), encoding: .utf8)
+        // The table of the "Configuration" section, up to the next section.
+        let section = readme.components(separatedBy: "\n## Configuration\n").dropFirst().first?.components(separatedBy: "\n## ").first ?? ""
+        return section.split(separator: "\n").filter { $0.hasPrefix("| `--") }.map { line in
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            func code(_ cell: String) -> String? {
+                guard let start = cell.firstIndex(of: "`") else { return nil }
+                let rest = cell[cell.index(after: start)...]
+                return rest.firstIndex(of: "`").map { String(rest[..<$0]) }
+            }
+            let flag = code(cells[1])!.dropFirst(2).split(separator: " ").first.map(String.init) ?? ""
+            return Row(flag: flag, environment: code(cells[2]) ?? "", key: code(cells[3]) ?? "", defaultText: code(cells[4]))
+        }
+    }
+
+    static var codeRows: [Row] {
+        ServerConfiguration.settings.map { Row(flag: $0.flag, environment: $0.environment, key: $0.key, defaultText: $0.defaultText) }
+    }
+
+    @Test func readmeTableListsEveryKeyWithItsNamesAndDefaultAsTheCodeDoes() throws {
+        let readme = try Self.readmeRows()
+        #expect(readme.count == Self.codeRows.count, "one README row per key")
+        #expect(Set(readme) == Set(Self.codeRows), "README rows that differ: \(Set(readme).symmetricDifference(Set(Self.codeRows)))")
+    }
+
+    @Test func everyKeyHasItsOwnFlagVariableAndFileKey() {
+        let settings = ServerConfiguration.settings
+        #expect(Set(settings.map(\.flag)).count == settings.count)
+        #expect(Set(settings.map(\.environment)).count == settings.count)
+        #expect(Set(settings.map(\.key)).count == settings.count)
+        #expect(settings.allSatisfy { $0.environment.hasPrefix("CARTEIRO_") })
+    }
+
+    private func read(flags: (inout ConfigurationSources) -> Void = { _ in }, environment: [String: String] = [:], file: String? = nil) async throws
+        -> ServerConfiguration
+    {
+        var sources = ConfigurationSources(settings: ServerConfiguration.settings, file: file, environment: environment)
+        flags(&sources)
+        let reading = try await sources.makeReader()
+        let configuration = try ServerConfiguration(reader: reading.reader)
+        try reading.check()
+        return configuration
+    }
+
+    @Test func aFlagWinsOverTheEnvironmentWhichWinsOverTheFileWhichWinsOverTheDefault() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("carteiro.yaml").path
+        try """
+            http:
+              port: 7001
+              host: 0.0.0.0
+            delivery:
+              batchSize: 50
+              leaseSeconds: 45
+              relays: ["smtp://a.example:25", "smtp://b.example:25"]
+            chat:
+              burst: 7
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let fromFile = try await read(file: file)
+        #expect(fromFile.port == 7001)
+        #expect(fromFile.host == "0.0.0.0")
+        #expect(fromFile.delivery.batchSize == 50)
+        #expect(fromFile.delivery.leaseDuration == .seconds(45))
+        #expect(fromFile.delivery.relays == ["smtp://a.example:25", "smtp://b.example:25"])
+        #expect(fromFile.chat.burst == 7)
+        #expect(fromFile.chat.framesPerSecond == ChatConfiguration.Keys.rate.defaultValue, "a key the file lacks keeps its default")
+
+        let fromEnvironment = try await read(environment: ["CARTEIRO_PORT": "7002", "CARTEIRO_BATCH_SIZE": "60"], file: file)
+        #expect(fromEnvironment.port == 7002)
+        #expect(fromEnvironment.delivery.batchSize == 60)
+        #expect(fromEnvironment.host == "0.0.0.0")
+
+        let fromFlag = try await read(
+            flags: { $0.flag(ServerConfiguration.Keys.port, 7003) }, environment: ["CARTEIRO_PORT": "7002"], file: file)
+        #expect(fromFlag.port == 7003)
+        #expect(fromFlag.delivery.batchSize == 50)
+    }
+
+    @Test func aJSONFileIsReadLikeAYAMLOne() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("carteiro.json").path
+        try #"{"http": {"port": 7004}, "delivery": {"strategy": "weighted"}}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try await read(file: file)
+        #expect(configuration.port == 7004)
+        #expect(configuration.delivery.strategy == .weighted)
+    }
+
+    @Test func aValueOfTheWrongTypeIsRefusedNamingItsKeyNotReplacedByTheDefault() async throws {
+        let error = await #expect(throws: ConfigurationError.self) {
+            _ = try await read(environment: ["CARTEIRO_CHAT_BURST": "many"])
+        }
+        #expect(error?.key == "chat-burst")
+        #expect(error?.description.contains("CARTEIRO_CHAT_BURST") == true)
+    }
+
+    @Test func aMissingConfigurationFileIsRefused() async throws {
+        let error = await #expect(throws: ConfigurationError.self) { _ = try await read(file: "/nonexistent/carteiro.yaml") }
+        #expect(error?.key == "config")
+    }
+
+    @Test func rolesThatAreNotBuiltYetAreRefusedByNameAndAllMeansTheBuiltOnes() throws {
+        #expect(try Role.parseList("all") == [.chat, .worker])
+        for name in ["api", "scheduler", "inbox"] {
+            let error = #expect(throws: ConfigurationError.self) { try Role.parseList("chat,\(name)") }
+            #expect(error?.message.contains("not built yet") == true)
+        }
+    }
+}
