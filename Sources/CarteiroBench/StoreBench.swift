@@ -41,8 +41,17 @@ struct StoreBench: AsyncParsableCommand {
             throw BenchError(error.description)
         }
         let store = try await StoreFactory.open(location, logger: logger)
-        defer { Task { await store.close() } }
         emit("store: \(location)")
+        do {
+            try await measure(store, logger: logger)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    private func measure(_ store: any Store, logger: Logger) async throws {
 
         let sendID = SendID()
         let now = Date()

@@ -44,6 +44,20 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Validation
 
+    /// A character as a person can read it in an error: invisible ones by name, others quoted.
+    static func characterName(_ byte: UInt8) -> String {
+        switch byte {
+        case 32: "a space"
+        case 9: "a tab"
+        case 10: "a line feed"
+        case 13: "a carriage return"
+        case 0..<32, 127: "the control character U+\(String(byte, radix: 16, uppercase: true).leftPadded(to: 4))"
+        case UInt8(ascii: ","): "a comma"
+        case UInt8(ascii: ";"): "a semicolon"
+        default: "'\(Character(Unicode.Scalar(byte)))'"
+        }
+    }
+
     private static func invalid(_ address: String, _ reason: String) -> MIMEError {
         MIMEError(.invalidAddress, field: "address", "\(address.debugDescription) is not a valid address: \(reason)")
     }
@@ -102,7 +116,7 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
             } else if isAtext(byte) {
                 previousWasDot = false
             } else {
-                throw invalid(address, "character \(Unicode.Scalar(byte).escaped(asASCII: true)) not allowed in local part")
+                throw invalid(address, "\(characterName(byte)) is not allowed in the local part")
             }
         }
         if previousWasDot { throw invalid(address, "local part ends with a dot") }
@@ -129,9 +143,13 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
                     UInt8(ascii: "-"), 0x80...0xFF:
                     continue
                 default:
-                    throw invalid(address, "character \(Unicode.Scalar(byte).escaped(asASCII: true)) not allowed in domain")
+                    throw invalid(address, "\(characterName(byte)) is not allowed in the domain")
                 }
             }
         }
     }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -25,4 +25,16 @@ import Testing
     func badNameAddrIsRefused(_ text: String) {
         #expect(throws: MIMEError.self) { try MailAddress(parsing: text) }
     }
+
+    @Test(arguments: [
+        ("ana souza@x.example", "a space is not allowed in the local part"),
+        ("ana\tsouza@x.example", "a tab is not allowed in the local part"),
+        ("ana,bia@x.example", "a comma is not allowed in the local part"),
+        ("ana@x_y.example", "'_' is not allowed in the domain"),
+        ("ana\u{7F}@x.example", "the control character U+007F is not allowed in the local part"),
+    ])
+    func anErrorAboutACharacterNamesIt(_ address: String, _ message: String) {
+        let error = #expect(throws: MIMEError.self) { try MailAddress(address) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    }
 }

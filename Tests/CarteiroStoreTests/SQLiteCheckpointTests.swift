@@ -13,6 +13,7 @@ struct SQLiteCheckpointTests {
         defer { folder.remove() }
         let configuration = SQLiteStore.Configuration.inDirectory(folder.path)
         let store = try SQLiteStore(configuration: configuration)
+        let maintenance = Task { await store.runMaintenance() }
         let clock = ManualClock()
         // A few writes, so the first pass runs while they are still arriving.
         for batch in 0..<5 {
@@ -25,6 +26,8 @@ struct SQLiteCheckpointTests {
         }
         #expect(try fileSize(configuration.path) > before, "the contacts reached the database file without any commit checkpointing")
         #expect(try await store.contacts.count() == 2000)
+        maintenance.cancel()
+        await maintenance.value
         await store.close()
     }
 

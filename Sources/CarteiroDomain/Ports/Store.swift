@@ -22,5 +22,13 @@ public protocol Store: Sendable {
     var displayName: String { get }
     /// Throws when the backend does not answer.
     func ping() async throws
+    /// Background upkeep the backend needs while it is open (the embedded store copies its
+    /// write-ahead log back into its file), until the calling task is cancelled. The owner of the
+    /// store's lifetime runs it; nothing runs on its own.
+    func runMaintenance() async
     func close() async
+}
+
+extension Store {
+    public func runMaintenance() async {}
 }

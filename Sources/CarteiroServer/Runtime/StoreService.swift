@@ -1,15 +1,15 @@
 public import CarteiroDomain
 public import ServiceLifecycle
 
-/// Keeps the store open for the life of the process and closes it last on shutdown (services
-/// shut down in reverse order, and this one is started first).
+/// Keeps the store open for the life of the process, runs its maintenance meanwhile, and closes
+/// it last on shutdown (services shut down in reverse order, and this one is started first).
 public struct StoreService: Service {
     let store: any Store
 
     public init(store: any Store) { self.store = store }
 
     public func run() async throws {
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown { await store.runMaintenance() }
         await store.close()
     }
 }

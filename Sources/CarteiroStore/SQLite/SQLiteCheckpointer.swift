@@ -17,29 +17,38 @@ import GRDB
 /// two seconds apart over a long log copy far fewer pages than frequent ones: a busy chat rewrites
 /// the same conversation pages many times a second (about 15 % more round trips in
 /// `carteiro bench chat` than with 0.5 s and 32 MB).
+///
+/// The loop is `run()`, started by whoever owns the store's lifetime (`StoreService` in a server,
+/// `carteiro send` around its pipeline) and ended by cancelling it: nothing starts in `init`.
 final class SQLiteCheckpointer: Sendable {
     private let connection: DatabaseQueue
-    private let loop: Task<Void, Never>
+    private let writer: DatabasePool
+    private let interval: Duration
+    private let restartFrames: Int
 
     init(path: String, writer: DatabasePool, interval: Duration = .seconds(2), restartFrames: Int = 32768) throws {
         var configuration = GRDB.Configuration()
         configuration.label = "carteiro.checkpoint"
-        let connection = try DatabaseQueue(path: path, configuration: configuration)
-        self.connection = connection
-        loop = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                // Best effort: a failed pass leaves the log for the next one.
-                let pass = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                if let pass, pass.walFrameCount > restartFrames {
-                    _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
-                }
+        connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.writer = writer
+        self.interval = interval
+        self.restartFrames = restartFrames
+    }
+
+    /// Checkpoints every `interval` until the task is cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled else { return }
+            // Best effort: a failed pass leaves the log for the next one.
+            let pass = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            if let pass, pass.walFrameCount > restartFrames {
+                _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
             }
         }
     }
 
-    func stop() {
-        loop.cancel()
+    func close() {
         try? connection.close()
     }
 }

@@ -80,6 +80,10 @@ public final class SQLiteStore: Store {
         _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    /// Copies the write-ahead log back into the database file every 2 s (see
+    /// `SQLiteCheckpointer`) until the calling task is cancelled.
+    public func runMaintenance() async { await database.runMaintenance() }
+
     public func close() async {
         database.notifier.finishAll()
         database.close()
@@ -126,9 +130,12 @@ final class SQLiteDatabase: Sendable {
     }
 
     func close() {
-        checkpointer.stop()
+        checkpointer.close()
         try? pool.close()
     }
+
+    /// The checkpointer's loop, until cancelled.
+    func runMaintenance() async { await checkpointer.run() }
 
     /// Runs `updates` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so a
     /// read-then-write inside it cannot be invalidated by another process), shared with the

@@ -33,7 +33,13 @@ extension SendCommand {
             throw CLIError.badInput("cannot open the store \(location): \(error)")
         }
         do {
-            try await runPipeline(plan: plan, store: store, storage: storage, delivery: delivery, giveUp: giveUp, logger: logger, started: started)
+            // The store's upkeep (the embedded store's checkpoints) runs beside the send and ends with it.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.runMaintenance() }
+                try await runPipeline(
+                    plan: plan, store: store, storage: storage, delivery: delivery, giveUp: giveUp, logger: logger, started: started)
+                group.cancelAll()
+            }
         } catch {
             await store.close()
             throw error
