@@ -33,8 +33,8 @@ import Testing
     @Test func sendHelpListsTheStoreAndDeliveryKeysUnderTheSameNames() async throws {
         let text = try await help("send")
         for setting in StoreConfiguration.Keys.all + DeliveryConfiguration.Keys.all {
-            #expect(text.contains("--\(setting.flag) "), "--\(setting.flag)")
-            #expect(text.contains("[env: \(setting.environment)"), "\(setting.environment)")
+            #expect(text.contains("--\(setting.flag) "), "--\(setting.flag) missing from send --help")
+            #expect(text.contains("[env: \(setting.environment)"), "\(setting.environment) missing from send --help")
         }
     }
 }

@@ -24,6 +24,8 @@ public struct DeliveryWorker: Service {
         public var idlePoll: Duration
         /// Per-recipient-domain limits, enforced through the store's throttle.
         public var domainLimits: DomainLimits
+        /// The routes whose jobs this worker sends (and jobs without a route); nil: any job.
+        public var routes: [String]? = nil
 
         public init(
             workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(300), backoff: Backoff = Backoff(),
@@ -113,7 +115,7 @@ public struct DeliveryWorker: Service {
         func nextClaim() -> ClaimRequest {
             ClaimRequest(
                 owner: "\(configuration.workerID)/\(lane)", limit: configuration.batchSize, leaseDuration: configuration.leaseDuration,
-                streams: streams, now: clock.now())
+                streams: streams, routes: configuration.routes, now: clock.now())
         }
         // Jobs claimed in the same write that recorded the previous batch.
         var claimedWithRecord: [EmailJob] = []

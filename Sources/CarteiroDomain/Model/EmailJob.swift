@@ -72,6 +72,9 @@ public struct EmailJob: Hashable, Sendable, Codable, Identifiable {
     public let recipient: EmailAddress
     public let recipientName: String?
     public let stream: MailStream
+    /// The relays this job must go through: a named relay group, or one derived from the relays
+    /// the send was given. Only a worker serving this route claims it; nil: any worker.
+    public let route: String?
     /// Per-recipient template values (for example the columns of a CSV row).
     public let variables: [String: String]
     public var status: Status
@@ -85,7 +88,7 @@ public struct EmailJob: Hashable, Sendable, Codable, Identifiable {
 
     public init(
         id: EmailJobID = EmailJobID(), sendID: SendID, campaignID: CampaignID? = nil, contactID: ContactID? = nil,
-        recipient: EmailAddress, recipientName: String? = nil, stream: MailStream, variables: [String: String] = [:],
+        recipient: EmailAddress, recipientName: String? = nil, stream: MailStream, route: String? = nil, variables: [String: String] = [:],
         dueAt: Date, createdAt: Date
     ) {
         self.id = id
@@ -95,6 +98,7 @@ public struct EmailJob: Hashable, Sendable, Codable, Identifiable {
         self.recipient = recipient
         self.recipientName = recipientName
         self.stream = stream
+        self.route = route
         self.variables = variables
         self.status = .queued
         self.attempts = 0

@@ -20,6 +20,9 @@ public struct Send: Aggregate {
     public var version: Int
     public let campaignID: CampaignID?
     public let stream: MailStream
+    /// The route of the send's jobs (see `EmailJob.route`); nil: any worker. Absent in sends
+    /// stored before routes existed, which any worker may finish.
+    public let route: String?
     public let from: EmailAddress
     public let fromName: String?
     public let replyTo: EmailAddress?
@@ -37,7 +40,7 @@ public struct Send: Aggregate {
     public var updatedAt: Date
 
     public init(
-        id: SendID = SendID(), campaignID: CampaignID? = nil, stream: MailStream, from: EmailAddress, fromName: String? = nil,
+        id: SendID = SendID(), campaignID: CampaignID? = nil, stream: MailStream, route: String? = nil, from: EmailAddress, fromName: String? = nil,
         replyTo: EmailAddress? = nil, subject: String, htmlBody: String?, textBody: String?, extraVariables: [String] = [], createdAt: Date
     ) throws(ValidationError) {
         guard htmlBody?.isEmpty == false || textBody?.isEmpty == false else {
@@ -47,6 +50,7 @@ public struct Send: Aggregate {
         self.version = 0
         self.campaignID = campaignID
         self.stream = stream
+        self.route = route
         self.from = from
         self.fromName = fromName
         self.replyTo = replyTo

@@ -52,13 +52,19 @@ public struct ClaimRequest: Sendable {
     public var leaseDuration: Duration
     /// Streams to claim from, in priority order; nil means every stream.
     public var streams: [MailStream]
+    /// The routes the claimer serves: it gets jobs of these routes and jobs without one. nil:
+    /// jobs of any route.
+    public var routes: [String]?
     public var now: Date
 
-    public init(owner: String, limit: Int, leaseDuration: Duration, streams: [MailStream] = MailStream.allCases, now: Date) {
+    public init(
+        owner: String, limit: Int, leaseDuration: Duration, streams: [MailStream] = MailStream.allCases, routes: [String]? = nil, now: Date
+    ) {
         self.owner = owner
         self.limit = limit
         self.leaseDuration = leaseDuration
         self.streams = streams.sorted { $0.priority < $1.priority }
+        self.routes = routes
         self.now = now
     }
 

@@ -14,6 +14,9 @@ public struct DeliveryConfiguration: Sendable {
         public static let relaysFile = Setting<String?>(
             "delivery.relaysFile", flag: "relays-file", environment: "CARTEIRO_RELAYS_FILE", default: nil,
             "more relays, one URL per line (# comments); re-read on SIGHUP by `serve`")
+        public static let route = Setting<String?>(
+            "delivery.route", flag: "route", environment: "CARTEIRO_ROUTE", default: nil, shownDefault: "made from the relay URLs",
+            "name of the relay group these relays form: a send's jobs carry its route and only workers with that route deliver them, so a send goes only through the relays it was given")
         public static let strategy = Setting<String>(
             "delivery.strategy", flag: "strategy", environment: "CARTEIRO_STRATEGY", default: RelayPool.Strategy.roundRobin.rawValue,
             "how batches are spread over the relays: round-robin, weighted (by weight=) or least-outstanding")
@@ -43,13 +46,15 @@ public struct DeliveryConfiguration: Sendable {
             "DKIM key DOMAIN:SELECTOR:KEYFILE; mail whose From domain has keys is signed with each of them (RSA and Ed25519 side by side)")
 
         public static let all: [any SettingDescription] = [
-            relays, relaysFile, strategy, heartbeatSeconds, batchSize, leaseSeconds, domainLimits, maxAttempts, backoffBaseSeconds,
+            relays, relaysFile, route, strategy, heartbeatSeconds, batchSize, leaseSeconds, domainLimits, maxAttempts, backoffBaseSeconds,
             backoffCapSeconds, dkim,
         ]
     }
 
     public var relays: [String] = []
     public var relaysFile: String?
+    /// The configured name of this relay group; nil: one made from the relays.
+    public var route: String?
     public var strategy: RelayPool.Strategy = .roundRobin
     public var heartbeatInterval: Duration = .seconds(10)
     public var batchSize: Int = DeliveryWorker.Configuration.defaultBatchSize
@@ -67,6 +72,10 @@ public struct DeliveryConfiguration: Sendable {
             $0.trimmingCharacters(in: .whitespaces)
         }.filter { !$0.isEmpty }
         relaysFile = reader.string(forKey: Keys.relaysFile.configKey)
+        route = reader.string(forKey: Keys.route.configKey).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let route, route.isEmpty || route.count > 200 {
+            throw ConfigurationError(key: Keys.route.flag, message: "must be a name of 1 to 200 characters")
+        }
         let strategyName = reader.string(forKey: Keys.strategy.configKey, default: Keys.strategy.defaultValue)
         guard let strategy = RelayPool.Strategy(rawValue: strategyName) else {
             throw ConfigurationError(
@@ -80,7 +89,7 @@ public struct DeliveryConfiguration: Sendable {
             throw ConfigurationError(key: Keys.batchSize.flag, message: "\(batchSize) is not a number from 1 to 10000")
         }
         let lease = reader.int(forKey: Keys.leaseSeconds.configKey, default: Keys.leaseSeconds.defaultValue)
-        guard lease >= 3 else { throw ConfigurationError(key: Keys.leaseSeconds.flag, message: "\(lease) is less than 3 seconds") }
+        guard lease >= 1 else { throw ConfigurationError(key: Keys.leaseSeconds.flag, message: "\(lease) is less than 1 second") }
         leaseDuration = .seconds(lease)
         let limits = reader.stringArray(forKey: Keys.domainLimits.configKey, default: []).map { $0.trimmingCharacters(in: .whitespaces) }
         do {
@@ -111,10 +120,19 @@ public struct DeliveryConfiguration: Sendable {
         return .milliseconds(Int64(value * 1000))
     }
 
-    /// The worker's settings for a worker named `workerID`.
-    public func workerConfiguration(workerID: String, parallelBatches: Int? = nil) -> DeliveryWorker.Configuration {
+    /// The route of a group of relays (by their names): the configured one, else one made from
+    /// the names, the same whatever their order, so that a send and a worker given the same
+    /// relays meet on it.
+    public func route(relays names: [String]) -> String {
+        route ?? "relays:" + names.sorted().joined(separator: " ")
+    }
+
+    /// The worker's settings for a worker named `workerID` that delivers jobs of `routes` (and
+    /// jobs without a route).
+    public func workerConfiguration(workerID: String, routes: [String]?, parallelBatches: Int? = nil) -> DeliveryWorker.Configuration {
         var configuration = DeliveryWorker.Configuration(
             workerID: workerID, batchSize: batchSize, leaseDuration: leaseDuration, backoff: backoff, domainLimits: domainLimits)
+        configuration.routes = routes
         if let parallelBatches { configuration.parallelBatches = max(1, parallelBatches) }
         return configuration
     }

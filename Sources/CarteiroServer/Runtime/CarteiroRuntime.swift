@@ -113,7 +113,11 @@ public struct CarteiroRuntime {
         let clock = SystemWallClock()
         let source = RelaySource(configuration: configuration)
         // The relays and limits were validated with the rest of the configuration, before anything started.
-        let installer = RelayInstaller(definitions: (try? source.load()) ?? [], logger: logger)
+        let definitions = (try? source.load()) ?? []
+        let installer = RelayInstaller(definitions: definitions, logger: logger)
+        // The route is fixed at start: a SIGHUP reload changes the relays, not the jobs this worker takes.
+        let route = configuration.delivery.route(relays: definitions.map(\.configuration.name))
+        logger.info("worker route", metadata: ["route": "\(route)"])
         let reporter = RelayStateReporter(board: store.relayStates, workerID: workerID, logger: logger)
         let delivery = configuration.delivery
         let pool = RelayPool(
@@ -121,7 +125,7 @@ public struct CarteiroRuntime {
             onTransition: { relay, transition in reporter.breakerChanged(relay: relay, transition: transition, at: clock.now()) })
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: delivery.keyring)),
-            pool: pool, configuration: delivery.workerConfiguration(workerID: workerID), clock: clock, throttle: store.throttle,
+            pool: pool, configuration: delivery.workerConfiguration(workerID: workerID, routes: [route]), clock: clock, throttle: store.throttle,
             logger: logger)
         return [
             RelayHeartbeatService(

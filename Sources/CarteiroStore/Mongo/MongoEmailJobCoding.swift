@@ -34,6 +34,7 @@ enum MongoEmailJobCoding {
         if let campaignID = job.campaignID { document["campaignID"] = .string(campaignID.rawValue) }
         if let contactID = job.contactID { document["contactID"] = .string(contactID.rawValue) }
         if let name = job.recipientName { document["recipientName"] = .string(name) }
+        if let route = job.route { document["route"] = .string(route) }
         if !job.variables.isEmpty {
             document["variables"] = .document(BSONDocument(job.variables.sorted { $0.key < $1.key }.map { ($0.key, BSON.string($0.value)) }))
         }
@@ -66,7 +67,8 @@ enum MongoEmailJobCoding {
             id: EmailJobID(rawValue: id), sendID: SendID(rawValue: sendID),
             campaignID: document["campaignID"]?.stringValue.map(CampaignID.init(rawValue:)),
             contactID: document["contactID"]?.stringValue.map(ContactID.init(rawValue:)),
-            recipient: try EmailAddress(recipient), recipientName: document["recipientName"]?.stringValue, stream: stream, variables: variables,
+            recipient: try EmailAddress(recipient), recipientName: document["recipientName"]?.stringValue, stream: stream,
+            route: document["route"]?.stringValue, variables: variables,
             dueAt: dueAt, createdAt: createdAt)
         job.status = status
         job.attempts = Int(document["attempts"]?.int64Value ?? 0)

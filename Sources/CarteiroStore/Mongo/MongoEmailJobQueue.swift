@@ -40,15 +40,25 @@ struct MongoEmailJobQueue: EmailJobQueue {
         let now = MongoEmailJobCoding.milliseconds(request.now)
         let priorities = BSON.array(request.streams.map { .int64(Int64($0.priority)) })
         let collection = self.collection
-        let expired: BSONDocument = ["status": "leased", "lease.expiresAt": ["$lte": now], "streamPriority": ["$in": priorities]]
+        var expired: BSONDocument = ["status": "leased", "lease.expiresAt": ["$lte": now], "streamPriority": ["$in": priorities]]
+        // A claimer serving routes takes jobs of those routes and jobs without one (`null` also
+        // matches a missing field).
+        let routeFilter: BSON? = request.routes.map { routes in
+            ["$in": .array([.null] + routes.map { .string($0) })]
+        }
+        if let routeFilter { expired["route"] = routeFilter }
+        let expiredFilter = expired
         return try await database.run { connection in
             var candidates = try connection.find(
-                expired, in: collection, sort: ["lease.expiresAt": 1], limit: request.limit, projection: ["_id": 1]
+                expiredFilter, in: collection, sort: ["lease.expiresAt": 1], limit: request.limit, projection: ["_id": 1]
             ).compactMap { $0["_id"] }
             for stream in request.streams where candidates.count < request.limit {
+                var due: BSONDocument = [
+                    "status": ["$in": ["queued", "retry_scheduled"]], "streamPriority": .int64(Int64(stream.priority)), "dueAt": ["$lte": now],
+                ]
+                if let routeFilter { due["route"] = routeFilter }
                 candidates += try connection.find(
-                    ["status": ["$in": ["queued", "retry_scheduled"]], "streamPriority": .int64(Int64(stream.priority)), "dueAt": ["$lte": now]],
-                    in: collection, sort: ["dueAt": 1], limit: request.limit - candidates.count, projection: ["_id": 1]
+                    due, in: collection, sort: ["dueAt": 1], limit: request.limit - candidates.count, projection: ["_id": 1]
                 ).compactMap { $0["_id"] }
             }
             guard !candidates.isEmpty else { return [] }

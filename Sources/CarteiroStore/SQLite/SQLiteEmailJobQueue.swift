@@ -12,7 +12,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
     /// In the order `job(from:)` reads them.
     private static let columns = """
         id, send_id, campaign_id, contact_id, recipient, recipient_name, stream_priority, variables, status, attempts, due_at,
-        lease_owner, lease_token, lease_expires_at, relay, last_error, created_at, updated_at
+        lease_owner, lease_token, lease_expires_at, relay, last_error, created_at, updated_at, route
         """
 
     func enqueue(_ jobs: [EmailJob], events: [DomainEvent]) async throws -> EnqueueResult {
@@ -21,8 +21,8 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO email_jobs (id, send_id, campaign_id, contact_id, recipient, recipient_key, recipient_name, stream_priority,
-                        variables, status, attempts, due_at, last_error, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        variables, status, attempts, due_at, last_error, created_at, updated_at, route)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (send_id, recipient_key) DO NOTHING
                     """)
             var inserted = 0
@@ -31,7 +31,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                     job.id.rawValue, job.sendID.rawValue, job.campaignID?.rawValue, job.contactID?.rawValue, job.recipient.value,
                     job.recipient.canonical, job.recipientName, job.stream.priority, SQLiteJobVariables.encode(job.variables),
                     job.status.rawValue, job.attempts, StoreCoding.milliseconds(job.dueAt), try job.lastError.map { try encoder.encode($0) },
-                    StoreCoding.milliseconds(job.createdAt), StoreCoding.milliseconds(job.updatedAt),
+                    StoreCoding.milliseconds(job.createdAt), StoreCoding.milliseconds(job.updatedAt), job.route,
                 ])
                 inserted += db.changesCount
             }
@@ -72,6 +72,11 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
             UPDATE email_jobs SET status = 'leased', lease_owner = ?, lease_token = ?, lease_expires_at = ?,
                 attempts = attempts + 1, updated_at = ?
             """
+        // A claimer serving routes takes jobs of those routes and jobs without one.
+        let routes = request.routes ?? []
+        let routeFilter =
+            request.routes == nil ? "" : " AND (route IS NULL OR route IN (\(routes.map { _ in "?" }.joined(separator: ", "))))"
+        let routeArguments: [any DatabaseValueConvertible] = routes
         // Jobs whose holder let the lease run out come first: they are the oldest work.
         // The statements are cached: preparing them was a third of what a claim cost.
         let placeholders = priorities.map { _ in "?" }.joined(separator: ", ")
@@ -79,19 +84,22 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
             db.cachedStatement(
                 sql: """
                     \(leaseSet) WHERE id IN (SELECT id FROM email_jobs WHERE status = 'leased' AND lease_expires_at <= ?
-                        AND stream_priority IN (\(placeholders)) ORDER BY lease_expires_at LIMIT ?)
+                        AND stream_priority IN (\(placeholders))\(routeFilter) ORDER BY lease_expires_at LIMIT ?)
                     RETURNING \(Self.columns)
                     """),
-            StatementArguments([request.owner, token, expiry, now, now] as [any DatabaseValueConvertible] + priorities + [request.limit]))
+            StatementArguments(
+                [request.owner, token, expiry, now, now] as [any DatabaseValueConvertible] + priorities + routeArguments + [request.limit]))
         for priority in priorities where claimed.count < request.limit {
             try lease(
                 db.cachedStatement(
                     sql: """
                         \(leaseSet) WHERE id IN (SELECT id FROM email_jobs WHERE status IN ('queued', 'retry_scheduled')
-                            AND stream_priority = ? AND due_at <= ? ORDER BY due_at LIMIT ?)
+                            AND stream_priority = ? AND due_at <= ?\(routeFilter) ORDER BY due_at LIMIT ?)
                         RETURNING \(Self.columns)
                         """),
-                [request.owner, token, expiry, now, priority, now, request.limit - claimed.count])
+                StatementArguments(
+                    [request.owner, token, expiry, now, priority, now] as [any DatabaseValueConvertible] + routeArguments
+                        + [request.limit - claimed.count]))
         }
         return claimed.sorted { ($0.stream.priority, $0.dueAt) < ($1.stream.priority, $1.dueAt) }
     }
@@ -280,7 +288,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         var job = EmailJob(
             id: id, sendID: SendID(rawValue: row[1]), campaignID: (row[2] as String?).map(CampaignID.init(rawValue:)),
             contactID: (row[3] as String?).map(ContactID.init(rawValue:)), recipient: EmailAddress(storedValue: row[4]), recipientName: row[5],
-            stream: stream, variables: try SQLiteJobVariables.decode(row[7]), dueAt: StoreCoding.date(milliseconds: row[10]),
+            stream: stream, route: row[18], variables: try SQLiteJobVariables.decode(row[7]), dueAt: StoreCoding.date(milliseconds: row[10]),
             createdAt: StoreCoding.date(milliseconds: row[16]))
         job.status = status
         job.attempts = row[9]

@@ -169,6 +169,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v6: email job fields as columns") { db in
             try migrateEmailJobBodiesToColumns(db)
         }
+        migrator.registerMigration("v7: email job routes") { db in
+            // NULL: a job any worker may take (every job queued before routes existed).
+            try db.execute(sql: "ALTER TABLE email_jobs ADD COLUMN route TEXT")
+        }
         return migrator
     }
 

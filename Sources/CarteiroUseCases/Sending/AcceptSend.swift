@@ -59,7 +59,7 @@ public struct AcceptSend: Sendable {
         let send: Send
         do {
             send = try Send(
-                stream: request.stream, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
+                stream: request.stream, route: request.route, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
                 replyTo: try request.replyTo.map { try EmailAddress($0.address, field: "reply-to") }, subject: request.subject,
                 htmlBody: request.htmlBody, textBody: request.textBody, extraVariables: columns.sorted(), createdAt: now)
         } catch let error as ValidationError {
@@ -109,7 +109,7 @@ public struct AcceptSend: Sendable {
             }
             chunk.append(
                 EmailJob(
-                    sendID: send.id, recipient: row.email, recipientName: row.name, stream: send.stream, variables: row.variables, dueAt: now,
+                    sendID: send.id, recipient: row.email, recipientName: row.name, stream: send.stream, route: send.route, variables: row.variables, dueAt: now,
                     createdAt: now))
             if chunk.count == Self.enqueueChunk { try await flush() }
         }

@@ -12,11 +12,14 @@ public struct SendRequest: Sendable {
     public var htmlBody: String?
     public var recipients: RecipientSource
     public var stream: MailStream
+    /// The relays the jobs must go through (see `EmailJob.route`); nil: any worker's.
+    public var route: String?
 
     public init(
         from: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String?, htmlBody: String?, recipients: RecipientSource,
-        stream: MailStream = .bulk
+        stream: MailStream = .bulk, route: String? = nil
     ) {
+        self.route = route
         self.from = from
         self.replyTo = replyTo
         self.subject = subject

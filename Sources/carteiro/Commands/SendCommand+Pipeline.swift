@@ -14,7 +14,8 @@ import Synchronization
 /// to the store before anything is sent; an in-process worker sends them; a killed run is
 /// finished by `carteiro send --resume SEND` or by any `carteiro serve --roles worker`.
 extension SendCommand {
-    func runPipeline(plan: AcceptSend.Plan?, logger: Logger, started: ContinuousClock.Instant = .now) async throws {
+    /// `makePlan` checks a new send (nil: `--resume`), given the route its jobs will carry.
+    func runPipeline(plan makePlan: ((String?) throws -> AcceptSend.Plan)?, logger: Logger, started: ContinuousClock.Instant = .now) async throws {
         var sources = storeOptions.sources(settings: StoreConfiguration.Keys.all + DeliveryConfiguration.Keys.all)
         deliveryOptions.addFlags(to: &sources)
         let (storage, delivery) = try await StoreOptions.read(sources) { reader throws(ConfigurationError) in
@@ -23,6 +24,18 @@ extension SendCommand {
         guard let giveUp = Self.duration(giveUpAfter) else {
             throw CLIError.badInput("--give-up-after '\(giveUpAfter)' is not a duration such as 30s, 10m or 1h")
         }
+        let relays = try (delivery.relays.isEmpty ? [storage.defaultRelay] : delivery.relays).map { text in
+            do {
+                return (text, try RelayDefinition.parse(text))
+            } catch {
+                throw CLIError.badInput("\(error)")
+            }
+        }
+        // The jobs carry the route of the relays this send was given. A queued send given none
+        // is for whichever worker takes it.
+        let ownRoute = delivery.route(relays: relays.map(\.1.configuration.name))
+        let route = queueOnly && delivery.route == nil && delivery.relays.isEmpty ? nil : ownRoute
+        let plan = try makePlan?(route)
         let location = storage.location
         let store: any Store
         do {
@@ -37,7 +50,8 @@ extension SendCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.runMaintenance() }
                 try await runPipeline(
-                    plan: plan, store: store, storage: storage, delivery: delivery, giveUp: giveUp, logger: logger, started: started)
+                    plan: plan, store: store, storage: storage, delivery: delivery, relays: relays, ownRoute: ownRoute, giveUp: giveUp, logger: logger,
+                    started: started)
                 group.cancelAll()
             }
         } catch {
@@ -48,8 +62,8 @@ extension SendCommand {
     }
 
     private func runPipeline(
-        plan: AcceptSend.Plan?, store: any Store, storage: StoreConfiguration, delivery: DeliveryConfiguration, giveUp: Duration, logger: Logger,
-        started: ContinuousClock.Instant
+        plan: AcceptSend.Plan?, store: any Store, storage: StoreConfiguration, delivery: DeliveryConfiguration,
+        relays: [(String, RelayDefinition)], ownRoute: String, giveUp: Duration, logger: Logger, started: ContinuousClock.Instant
     ) async throws {
         let sendID: SendID
         if let plan {
@@ -84,13 +98,6 @@ extension SendCommand {
         // Acceptance's garbage (parsed rows, encoded jobs) is not needed while sending.
         MallocTuning.releaseFreeMemory()
 
-        let relays = try (delivery.relays.isEmpty ? [storage.defaultRelay] : delivery.relays).map { text in
-            do {
-                return (text, try RelayDefinition.parse(text))
-            } catch {
-                throw CLIError.badInput("\(error)")
-            }
-        }
         guard let send = try await store.sends.get(sendID) else { throw CLIError.failed("send \(sendID) vanished from the store") }
         let keyring = try legacyKeyring(domain: String(send.from.domain), adding: delivery.keyring)
         var totalConnections = 0
@@ -116,7 +123,8 @@ extension SendCommand {
         let tally = SendTally()
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: keyring)), pool: pool,
-            configuration: delivery.workerConfiguration(workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", parallelBatches: lanes),
+            configuration: delivery.workerConfiguration(
+                workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", routes: [send.route ?? ownRoute], parallelBatches: lanes),
             clock: SystemWallClock(), throttle: store.throttle, logger: logger, progress: { tally.add($0) })
 
         let start = ContinuousClock.now

@@ -97,13 +97,13 @@ struct SendCommand: AsyncParsableCommand {
             guard !queueOnly else { throw CLIError.badInput("--resume sends; --queue-only is for a new send") }
             try await runPipeline(plan: nil, logger: logger)
         } else {
-            try await runPipeline(plan: try makePlan(), logger: logger, started: started)
+            try await runPipeline(plan: { route in try makePlan(route: route) }, logger: logger, started: started)
         }
     }
 
     /// Every check that can fail on bad input, before anything is written or sent (the use case
     /// reads the recipients through once and reports every bad row).
-    func makePlan() throws -> AcceptSend.Plan {
+    func makePlan(route: String?) throws -> AcceptSend.Plan {
         guard let from, let subject else { throw CLIError.badInput("give --from and --subject (or --resume SEND)") }
         do {
             let sender = try MailAddress(parsing: from, displayName: fromName, field: "--from")
@@ -132,7 +132,9 @@ struct SendCommand: AsyncParsableCommand {
             }
             _ = try legacyKeyring(domain: String(sender.domain))
             return try AcceptSend.validate(
-                SendRequest(from: sender, replyTo: replyToAddress, subject: subject, textBody: textBody, htmlBody: htmlBody, recipients: source))
+                SendRequest(
+                    from: sender, replyTo: replyToAddress, subject: subject, textBody: textBody, htmlBody: htmlBody, recipients: source,
+                    route: route))
         } catch {
             throw Self.badInput(error)
         }

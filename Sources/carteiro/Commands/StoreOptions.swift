@@ -60,6 +60,7 @@ struct DeliveryOptions: ParsableArguments {
 
     @Option(name: .customLong(Keys.relays.flag), help: .init(Keys.relays.help)) var relays: [String] = []
     @Option(name: .customLong(Keys.relaysFile.flag), help: .init(Keys.relaysFile.help)) var relaysFile: String?
+    @Option(name: .customLong(Keys.route.flag), help: .init(Keys.route.help)) var route: String?
     @Option(name: .customLong(Keys.strategy.flag), help: .init(Keys.strategy.help)) var strategy: String?
     @Option(name: .customLong(Keys.heartbeatSeconds.flag), help: .init(Keys.heartbeatSeconds.help)) var heartbeatSeconds: Double?
     @Option(name: .customLong(Keys.batchSize.flag), help: .init(Keys.batchSize.help)) var batchSize: Int?
@@ -73,6 +74,7 @@ struct DeliveryOptions: ParsableArguments {
     func addFlags(to sources: inout ConfigurationSources) {
         sources.flag(Keys.relays, relays)
         sources.flag(Keys.relaysFile, relaysFile)
+        sources.flag(Keys.route, route)
         sources.flag(Keys.strategy, strategy)
         sources.flag(Keys.heartbeatSeconds, heartbeatSeconds)
         sources.flag(Keys.batchSize, batchSize)
