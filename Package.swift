@@ -280,7 +280,7 @@ let package = Package(
         .testTarget(
             name: "CarteiroDeliveryTests",
             dependencies: [
-                "CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit",
+                "CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "CurlKit",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -302,7 +302,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroChatClientTests",
-            dependencies: ["CarteiroChatClient", "CarteiroTesting"],
+            dependencies: ["CarteiroChatClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -333,8 +333,18 @@ let package = Package(
         .testTarget(
             name: "CarteiroServerTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroServer", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Tests that run the built `carteiro` as a user or an operator does (serve, send, chat,
+        // bot, events tail), against real peers. CarteiroProcess finds or builds the binary.
+        .testTarget(
+            name: "CarteiroEndToEndTests",
+            dependencies: [
+                "CarteiroDomain", "CarteiroMail", "CarteiroMIME", "CarteiroStore", "CarteiroTesting", "MongoKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
