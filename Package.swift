@@ -322,9 +322,17 @@ let package = Package(
         .testTarget(
             name: "CarteiroStoreTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit",
                 // To write a database as an earlier schema version left it, for migration tests.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroEventsTests",
+            dependencies: [
+                "CarteiroDomain", "CarteiroEvents", "CarteiroStore", "CarteiroTesting", "MongoKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
