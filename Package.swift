@@ -296,8 +296,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CarteiroJSONTests",
+            dependencies: ["CarteiroJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CarteiroChatProtocolTests",
-            dependencies: ["CarteiroChatProtocol", "CarteiroJSON"],
+            dependencies: ["CarteiroChatProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
