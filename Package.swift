@@ -313,7 +313,7 @@ let package = Package(
         .testTarget(
             name: "CarteiroDeliveryTests",
             dependencies: [
-                "CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit", "CurlKit",
+                "CarteiroDelivery", "CarteiroMail", "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "CurlKit",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -329,13 +329,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CarteiroJSONTests",
+            dependencies: ["CarteiroJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CarteiroChatProtocolTests",
-            dependencies: ["CarteiroChatProtocol", "CarteiroJSON"],
+            dependencies: ["CarteiroChatProtocol"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CarteiroChatClientTests",
-            dependencies: ["CarteiroChatClient", "CarteiroTesting"],
+            dependencies: ["CarteiroChatClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -355,9 +360,17 @@ let package = Package(
         .testTarget(
             name: "CarteiroStoreTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroEvents", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit",
                 // To write a database as an earlier schema version left it, for migration tests.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroEventsTests",
+            dependencies: [
+                "CarteiroDomain", "CarteiroEvents", "CarteiroStore", "CarteiroTesting", "MongoKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -371,9 +384,19 @@ let package = Package(
         .testTarget(
             name: "CarteiroServerTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Tests that run the built `carteiro` as a user or an operator does (serve, send, chat,
+        // bot, events tail), against real peers. CarteiroProcess finds or builds the binary.
+        .testTarget(
+            name: "CarteiroEndToEndTests",
+            dependencies: [
+                "CarteiroDomain", "CarteiroMail", "CarteiroMIME", "CarteiroServer", "CarteiroStore", "CarteiroTesting", "MongoKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

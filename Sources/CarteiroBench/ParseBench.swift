@@ -3,12 +3,12 @@ import CarteiroDomain
 import CarteiroMIME
 import Foundation
 
-/// `carteiro bench parse`: MIME parsing speed over real mail (bounces and replies from the corpora).
+/// `carteiro bench parse`: MIME parsing speed over real mail (bounces and replies from the test fixtures).
 struct ParseBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "parse", abstract: "Benchmark message parsing on one core.")
 
-    @Option(help: "Folders of .eml files (default: the shared corpora's bounces and replies).")
-    var corpus: [String] = ["../shared/corpora/bounces/maildir/bsd", "../shared/corpora/bounces/maildir/not", "../shared/corpora/replies"]
+    @Option(help: "Folders of .eml files (default: the bounces and replies in Tests/Fixtures).")
+    var corpus: [String] = ["Tests/Fixtures/bounces/maildir/bsd", "Tests/Fixtures/bounces/maildir/not", "Tests/Fixtures/replies"]
 
     @Option(help: "Messages to parse in all (the corpus is repeated).")
     var messages = 50_000

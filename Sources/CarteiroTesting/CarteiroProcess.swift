@@ -21,27 +21,16 @@ public final class CarteiroProcess: Sendable {
     }
 
     private let output = SharedOutput()
-    private let start = ContinuousClock.now
+    private let start: ContinuousClock.Instant
 
-    /// The debug build next to the test bundle (`swift build --build-tests` builds it), or
-    /// `CARTEIRO_BIN` when set.
-    public static var executableURL: URL {
-        if let path = ProcessInfo.processInfo.environment["CARTEIRO_BIN"] { return URL(fileURLWithPath: path) }
-        let besideTests = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("carteiro")
-        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path), folder.path != "/" {
-            folder.deleteLastPathComponent()
-        }
-        return folder.appendingPathComponent(".build/debug/carteiro")
-    }
-
-    /// `standardInput`, when given, is written to the child's standard input, which is then closed;
-    /// otherwise the child reads from /dev/null.
+    /// Runs the `carteiro` that `executableURL()` finds (or builds). `standardInput`, when given,
+    /// is written to the child's standard input, which is then closed; otherwise the child reads
+    /// from /dev/null.
     public init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil) throws {
         let process = Process()
-        process.executableURL = Self.executableURL
+        process.executableURL = try Self.executableURL()
+        // After the look-up, which may build the binary: a result's duration is the child's alone.
+        start = .now
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CARTEIRO_") }
         merged.merge(environment) { _, new in new }

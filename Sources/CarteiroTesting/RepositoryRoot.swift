@@ -12,3 +12,9 @@ public func repositoryRoot(startingAt filePath: String = #filePath) throws -> UR
     }
     throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no Package.swift above \(filePath)"])
 }
+
+/// `Tests/Fixtures`: the real data sets (mail corpora, Banking77) the tests read, each with its
+/// licence and origin beside it. Found from the caller's source file, so a fresh clone has it.
+public func fixturesDirectory(startingAt filePath: String = #filePath) throws -> URL {
+    try repositoryRoot(startingAt: filePath).appendingPathComponent("Tests/Fixtures")
+}

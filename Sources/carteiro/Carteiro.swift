@@ -7,6 +7,7 @@ struct Carteiro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "carteiro",
         abstract: "Support chat bot and email automation, self-hosted.",
+        version: CarteiroVersion,
         subcommands: [ServeCommand.self, SendCommand.self, DKIMCommand.self, EventsCommand.self, BotCommand.self, ChatCommand.self, TokenCommand.self, BenchCommand.self]
     )
 

@@ -94,4 +94,21 @@ struct FrameCodingTests {
         #expect(ServerFrame.closed(sequence: 9).sequence == 9)
         #expect(ServerFrame.typing(from: .agent).sequence == nil)
     }
+
+    @Test func handWrittenFramesAreTheDocumentedJSON() throws {
+        let payload = MessagePayload(
+            id: "m/1", conversationID: "k", sequence: 7, from: .bot, text: "Olá \"Ana\"\n😀 </script>", quickReplies: ["Manhã", "Tarde"],
+            agentName: nil, clientID: nil)
+        let text = ServerFrame.message(payload).jsonText
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(fields["type"] as? String == "message")
+        #expect(fields["id"] as? String == "m/1")
+        #expect(fields["conversation_id"] as? String == "k")
+        #expect(fields["sequence"] as? Int == 7)
+        #expect(fields["from"] as? String == "bot")
+        #expect(fields["text"] as? String == "Olá \"Ana\"\n😀 </script>")
+        #expect(fields["quick_replies"] as? [String] == ["Manhã", "Tarde"])
+        #expect(fields["agent_name"] == nil && fields["client_id"] == nil, "absent optionals are left out")
+        #expect(try ServerFrame(jsonText: text) == .message(payload))
+    }
 }

@@ -1,9 +1,9 @@
 import CarteiroTesting
 import Foundation
 
-/// The shared corpora beside the repository (`<repo root>/../shared/corpora`).
+/// The labelled data sets the NLU tests train and score on (Banking77), in `Tests/Fixtures`.
 enum Corpora {
     static func directory() throws -> String {
-        try repositoryRoot(startingAt: #filePath).deletingLastPathComponent().appendingPathComponent("shared/corpora").path
+        try fixturesDirectory(startingAt: #filePath).path
     }
 }

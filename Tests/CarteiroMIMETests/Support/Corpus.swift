@@ -1,10 +1,10 @@
 import CarteiroTesting
 import Foundation
 
-/// The shared corpora beside the repository (`<repo root>/../shared/corpora`).
+/// The real mail the MIME tests parse: Sisimai's bounces and talon's replies, in `Tests/Fixtures`.
 enum Corpus {
     static func root() throws -> URL {
-        try repositoryRoot(startingAt: #filePath).deletingLastPathComponent().appendingPathComponent("shared/corpora")
+        try fixturesDirectory(startingAt: #filePath)
     }
 
     /// The `.eml` files in a corpus folder, sorted by name.
