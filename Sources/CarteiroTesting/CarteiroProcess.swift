@@ -13,8 +13,8 @@ public final class CarteiroProcess: Sendable {
         var closedStreams = 0
     }
 
-    // Foundation's Process is safe to query and signal from any thread once started.
-    private nonisolated(unsafe) let process: Process
+    // Foundation's Process is Sendable here: safe to query and signal from any thread once started.
+    private let process: Process
     private final class SharedOutput: Sendable {
         let state = Mutex(Output())
         func withLock<T>(_ body: (inout Output) -> T) -> T { state.withLock { body(&$0) } }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Python's `email` package with `policy=strict`, as an independent reader of what we send.
 public enum PythonEmail {

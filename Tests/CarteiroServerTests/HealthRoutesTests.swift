@@ -51,7 +51,7 @@ import Testing
 
     @Test func metricsArePrometheusText() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "carteiro_test_total").increment(by: Int64(3))
+        registry.makeCounter(descriptor: .init(namespace: "carteiro", metricName: "test", unitName: "total", helpText: "a test counter")).increment(by: Int64(3))
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let store = try SQLiteStore(configuration: .inDirectory(folder.path))

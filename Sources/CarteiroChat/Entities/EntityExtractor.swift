@@ -1,5 +1,5 @@
 import CarteiroNLU
-public import Foundation
+import Foundation
 
 /// Finds a bot's entities in a message. Regex entities match the text as written; value-list
 /// entities match synonyms on normalised words (case and accents do not matter), whole words only,

@@ -1,6 +1,6 @@
-public import CarteiroDomain
+import CarteiroDomain
 public import CarteiroMail
-public import Foundation
+import Foundation
 public import Logging
 
 /// A relay as written in configuration: a relay URL whose query may also carry the pool

@@ -1,5 +1,5 @@
 public import CarteiroDomain
-public import CarteiroMail
+import CarteiroMail
 import Foundation
 public import Logging
 import Metrics

@@ -1,6 +1,6 @@
 public import CarteiroDomain
 public import CarteiroMIME
-public import Foundation
+import Foundation
 
 /// Turns one email job into the exact bytes to send: rendered template, headers, MIME, DKIM.
 public struct MailComposer: Sendable {

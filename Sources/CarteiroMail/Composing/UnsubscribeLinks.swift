@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// One-click unsubscribe links (RFC 8058): a token naming the job, signed with a server secret,
 /// so a link cannot be forged for someone else and needs no lookup table.

@@ -149,7 +149,7 @@ struct RelayHeartbeatService: Service {
     let gauges: QueueGauges
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await heartbeat.run() }
                 group.addTask { await reporter.run() }

@@ -15,7 +15,7 @@ struct MongoAgentTokenStore: AgentTokenStore {
             "tokenHash": .string(token.tokenHash), "revoked": .bool(token.revoked), "createdAt": MongoEmailJobCoding.milliseconds(token.createdAt),
         ]
         do {
-            try await database.run { connection in try connection.insertOne(document, into: Self.collection) }
+            _ = try await database.run { connection in try connection.insertOne(document, into: Self.collection) }
         } catch let error as StoreError where error.isDuplicate {
             throw StoreError(.duplicate, "an agent token with this hash or id already exists", field: "tokenHash")
         }
