@@ -60,7 +60,7 @@ public struct MIMEError: Error, Sendable, Hashable, CustomStringConvertible {
 extension MIMEError {
     /// Fails with `.forbiddenCharacter` when `value` holds CR, LF or NUL — the characters that
     /// would end a header line early and let the rest of the value inject headers.
-    static func checkNoLineBreaks(_ value: String, field: String) throws(MIMEError) {
+    public static func checkNoLineBreaks(_ value: String, field: String) throws(MIMEError) {
         for scalar in value.unicodeScalars where scalar == "\r" || scalar == "\n" || scalar == "\0" {
             let name = scalar == "\r" ? "CR" : scalar == "\n" ? "LF" : "NUL"
             throw MIMEError(.forbiddenCharacter, field: field, "\(field) contains \(name), which could inject headers: \(value.debugDescription)")

@@ -74,3 +74,44 @@ import Testing
         await store.close()
     }
 }
+
+/// What composing would refuse is refused before anything is stored (issue 14: a CR/LF in the
+/// subject or a name column used to store every job and fail them at send time).
+@Suite struct AcceptSendHeaderCheckTests {
+    private func request(_ recipients: RecipientSource, subject: String) throws -> SendRequest {
+        SendRequest(from: try MailAddress("ofertas@loja.example"), subject: subject, textBody: "Olá", htmlBody: nil, recipients: recipients)
+    }
+
+    @Test func aLineBreakInTheSubjectIsRefusedOnce() throws {
+        let error = #expect(throws: SendRequestError.self) {
+            try AcceptSend.validate(try request(.addresses([(try EmailAddress("a@x.example"), nil)]), subject: "Oi\r\nBcc: all@x.example"))
+        }
+        #expect(error?.field == "subject")
+        #expect(error?.badRowCount == 0)
+    }
+
+    @Test func aLineBreakInANameOrInASubjectVariableIsABadRowWithItsLine() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.url.appendingPathComponent("list.csv").path
+        try "email,name,plano\nok@x.example,Ana,fibra\nb@x.example,\"Bia\nBcc: all@x.example\",fibra\nc@x.example,Caio,\"fibra\r\nBcc: x@y\"\nd@x.example,Duda,radio\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: SendRequestError.self) {
+            try AcceptSend.validate(try request(.csvFile(path: path), subject: "Seu plano {{plano}}"))
+        }
+        #expect(error?.rows.map(\.line) == [3, 5])
+        #expect(error?.rows.allSatisfy { $0.message.contains("LF") || $0.message.contains("CR") } == true)
+    }
+
+    @Test func aLineBreakInABodyVariableIsFine() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.url.appendingPathComponent("list.csv").path
+        try "email,endereco\nok@x.example,\"Rua A, 1\nApto 2\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let plan = try AcceptSend.validate(
+            SendRequest(
+                from: try MailAddress("ofertas@loja.example"), subject: "Oi", textBody: "Endereço: {{endereco}}", htmlBody: nil,
+                recipients: .csvFile(path: path)))
+        #expect(plan.requested == 1)
+    }
+}

@@ -73,6 +73,18 @@ public struct MailComposer: Sendable {
         }
     }
 
+    /// What `compose` would refuse in a recipient's headers (the To display name, the subject
+    /// rendered with the recipient's values), found without building the message, so that a
+    /// send can check every recipient before anything is stored.
+    public static func checkHeaders(recipient: EmailAddress, name: String?, variables: [String: String], template: MailTemplate)
+        throws(MIMEError)
+    {
+        var values = TemplateValues(email: recipient.value, name: name)
+        values.attributes = variables
+        _ = try MailAddress(recipient.value, displayName: name)
+        try MIMEError.checkNoLineBreaks(template.renderSubject(values), field: "Subject")
+    }
+
     /// `jobid@domain`, stable for the job: a resent job carries the same Message-ID, so a
     /// receiver (and our own sink counts) can recognise a duplicate.
     public static func messageID(for jobID: EmailJobID, domain: String) -> String { "\(jobID.rawValue)@\(domain)" }

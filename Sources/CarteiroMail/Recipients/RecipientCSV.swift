@@ -32,7 +32,7 @@ public struct RecipientListError: Error, Hashable, Sendable, CustomStringConvert
     public let isRowError: Bool
     public var description: String { "line \(line): \(message)" }
 
-    init(line: Int, message: String, isRowError: Bool = false) {
+    public init(line: Int, message: String, isRowError: Bool = false) {
         self.line = line
         self.message = message
         self.isRowError = isRowError

@@ -55,6 +55,14 @@ public struct MailTemplate: Sendable {
         return Rendered(subject: render(subject), html: html.map(render), text: text.map(render))
     }
 
+    /// The subject alone, for checking a recipient's header before anything is stored.
+    public func renderSubject(_ values: TemplateValues) -> String {
+        switch subject {
+        case .plain(let template): template.render(values)
+        case .mustache(let template): template.render(values.context)
+        }
+    }
+
     private static func compile(_ source: String, part: String, escaping: Bool, known: Set<String>) throws(TemplateError) -> Part {
         try MustacheTagScanner.checkVariables(in: source, part: part, known: known)
         // Compiled even when it will not render: mustache decides what is a syntax error.

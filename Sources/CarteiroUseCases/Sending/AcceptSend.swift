@@ -32,30 +32,46 @@ public struct AcceptSend: Sendable {
     /// addresses, and every recipient row (all bad rows are reported at once). A recipient file
     /// is read through once here, keeping only a count.
     public static func validate(_ request: SendRequest, now: Date = Date()) throws(SendRequestError) -> Plan {
+        do {
+            try MIMEError.checkNoLineBreaks(request.subject, field: "subject")
+        } catch {
+            throw SendRequestError(field: "subject", error.message)
+        }
         var reader = try request.recipients.makeReader()
         let columns = Set(reader.columns).subtracting(["email", "name"])
+        let template: MailTemplate
+        do {
+            template = try MailTemplate(subject: request.subject, html: request.htmlBody, text: request.textBody, extraVariables: columns)
+        } catch {
+            throw SendRequestError(field: "template", "\(error)")
+        }
         var requested = 0
         var badRows: [RecipientListError] = []
         var badRowCount = 0
+        func bad(_ error: RecipientListError) {
+            badRowCount += 1
+            if badRows.count < SendRequestError.listedRows { badRows.append(error) }
+        }
         while true {
             do {
-                guard try reader.next() != nil else { break }
+                guard let row = try reader.next() else { break }
                 requested += 1
+                // What composing would refuse later (a line break in the To name or in the
+                // subject as this recipient's values render it) is refused now, before any job
+                // is stored or sent.
+                do {
+                    try MailComposer.checkHeaders(recipient: row.email, name: row.name, variables: row.variables, template: template)
+                } catch {
+                    bad(RecipientListError(line: row.line, message: error.message, isRowError: true))
+                }
             } catch {
-                badRowCount += 1
-                if badRows.count < SendRequestError.listedRows { badRows.append(error) }
+                bad(error)
                 // A row that could not be read at all ends the file; a bad row is skipped.
                 guard error.isRowError else { break }
             }
         }
         guard badRows.isEmpty else { throw SendRequestError(rows: badRows, badRowCount: badRowCount, source: request.recipients.name) }
         guard requested > 0 else { throw SendRequestError(field: request.recipients.name, "no recipients") }
-        do {
-            // Compiled here only to refuse a bad template before anything is written.
-            _ = try MailTemplate(subject: request.subject, html: request.htmlBody, text: request.textBody, extraVariables: columns)
-        } catch {
-            throw SendRequestError(field: "template", "\(error)")
-        }
         let send: Send
         do {
             send = try Send(

@@ -21,7 +21,7 @@ public enum RecipientSource: Sendable {
     func makeReader() throws(SendRequestError) -> RecipientReader {
         switch self {
         case .addresses(let addresses):
-            return .addresses(addresses[...])
+            return .addresses(addresses[...], taken: 0)
         case .csvFile(let path):
             guard let handle = FileHandle(forReadingAtPath: path) else { throw SendRequestError(field: path, "cannot read the file") }
             do {
@@ -35,10 +35,12 @@ public enum RecipientSource: Sendable {
 
 /// One recipient at a time, whichever the source.
 enum RecipientReader {
-    case addresses(ArraySlice<(email: EmailAddress, name: String?)>)
+    case addresses(ArraySlice<(email: EmailAddress, name: String?)>, taken: Int)
     case csv(RecipientCSVReader)
 
     struct Row {
+        /// The CSV line, or the address's place among `--to` addresses (from 1).
+        var line: Int
         var email: EmailAddress
         var name: String?
         var variables: [String: String]
@@ -51,16 +53,16 @@ enum RecipientReader {
 
     mutating func next() throws(RecipientListError) -> Row? {
         switch self {
-        case .addresses(var rest):
+        case .addresses(var rest, let taken):
             guard let recipient = rest.popFirst() else { return nil }
-            self = .addresses(rest)
-            return Row(email: recipient.email, name: recipient.name, variables: [:])
+            self = .addresses(rest, taken: taken + 1)
+            return Row(line: taken + 1, email: recipient.email, name: recipient.name, variables: [:])
         case .csv(var reader):
             // Moved out and back so the reader is not copied on every row.
-            self = .addresses([])
+            self = .addresses([], taken: 0)
             defer { self = .csv(reader) }
             guard let row = try reader.next() else { return nil }
-            return Row(email: row.email, name: row.name, variables: row.variables)
+            return Row(line: row.line, email: row.email, name: row.name, variables: row.variables)
         }
     }
 }

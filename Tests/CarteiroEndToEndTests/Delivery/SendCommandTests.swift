@@ -110,19 +110,26 @@ import Testing
         #expect(Set(messages.flatMap(\.recipients)) == ["ana@example.com", "jose@example.com"])
     }
 
+    // Issue 14: what composing would refuse is bad input, found before anything is stored
+    // (exit 2, nothing stored), where it used to store the jobs and fail them at send time (exit 1).
     @Test func headerInjectionThroughATemplateValueSendsNothing() async throws {
         let sink = try await SMTPSink.Scripted.start()
         defer { sink.stop() }
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let csv = try writeCSV("email,name,tema\nana@example.com,Ana,\"oi\nBcc: everyone@example.com\"\n", in: folder)
+        let csv = try writeCSV(
+            "email,name,tema\nbia@example.com,Bia,oi\nana@example.com,Ana,\"oi\nBcc: everyone@example.com\"\nrui@example.com,\"Rui\r\nBcc: x@example.com\",oi\n",
+            in: folder)
         let result = try await CarteiroProcess.run([
             "send", "--from", "a@isp.example", "--subject", "{{tema}}", "--text", "y", "--to-file", csv, "--relay", sink.url,
+            "--data-dir", folder.url.appendingPathComponent("data").path,
         ])
-        #expect(result.exitCode == 1)
-        #expect(result.standardOutput.contains("Subject"))
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("Subject"))
+        #expect(result.standardError.contains("line 3") && result.standardError.contains("line 5"), "\(result.standardError)")
         try await Task.sleep(for: .milliseconds(300))
-        #expect(sink.messageCount() == 0)
+        #expect(sink.messageCount() == 0, "not even the good recipient")
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("data/carteiro.sqlite").path), "nothing stored")
     }
 }
 
