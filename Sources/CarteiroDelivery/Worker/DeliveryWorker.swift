@@ -17,7 +17,8 @@ public struct DeliveryWorker: Service {
         /// Batches in flight at once (each on its own relay lease).
         public var parallelBatches: Int
         /// A job not recorded within this time is claimed again by someone else. The worker renews
-        /// the leases of the jobs it works on every third of it.
+        /// the leases of the jobs it works on every third of it, so it bounds how long a crashed
+        /// worker's jobs wait, not how long a batch may take.
         public var leaseDuration: Duration
         public var backoff: Backoff
         public var streams: [MailStream]
@@ -27,7 +28,7 @@ public struct DeliveryWorker: Service {
         public var domainLimits: DomainLimits
 
         public init(
-            workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(300), backoff: Backoff = Backoff(),
+            workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(30), backoff: Backoff = Backoff(),
             streams: [MailStream] = MailStream.allCases, idlePoll: Duration = .milliseconds(200), domainLimits: DomainLimits = DomainLimits()
         ) {
             self.workerID = workerID

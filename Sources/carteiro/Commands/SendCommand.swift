@@ -66,8 +66,12 @@ struct SendCommand: AsyncParsableCommand {
         help: "Batches claimed and in flight at once (default: half the connections of all relays, at least 2 per relay, at most 8).")
     var parallelBatches: Int?
 
-    @Option(name: .customLong("lease-seconds"), help: "How long a claimed job stays with this worker before another may take it over.")
-    var leaseSeconds = 300
+    @Option(
+        name: .customLong("lease-seconds"),
+        help:
+            "Seconds before another worker may take over a job this one claimed and stopped renewing (after a crash); renewed every third of it while it works."
+    )
+    var leaseSeconds = 30
 
     @Option(help: "Finish an interrupted send (its id, printed when it was accepted) instead of starting one.")
     var resume: String?
