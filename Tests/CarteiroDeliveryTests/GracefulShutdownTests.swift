@@ -130,6 +130,9 @@ private struct StoppingQueue: EmailJobQueue {
         if !result.claimed.isEmpty { await afterRecordAndClaim() }
         return result
     }
+    func renewLeases(_ leases: [HeldLease], until: Date, at now: Date) async throws -> RenewResult {
+        try await base.renewLeases(leases, until: until, at: now)
+    }
     func get(_ id: EmailJobID) async throws -> EmailJob? { try await base.get(id) }
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int] { try await base.statusCounts(sendID: sendID) }
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> { try await base.jobs(sendID: sendID, page: page) }

@@ -381,4 +381,101 @@ struct EmailJobQueueContractTests {
             }
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func renewedLeaseKeepsItsJobsFromAClaimAfterTheOldExpiry(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            let start = fixture.clock.now()
+            _ = try await queue.enqueue(try makeJobs(3, at: start), events: [])
+            let held = try await queue.claim(ClaimRequest(owner: "busy", limit: 3, leaseDuration: .seconds(10), now: start))
+            try #require(held.count == 3)
+            fixture.clock.advance(by: .seconds(5))
+            let until = fixture.clock.now().addingTimeInterval(10)
+            let renewal = try await queue.renewLeases(
+                held.map { HeldLease(jobID: $0.id, token: $0.lease!.token) }, until: until, at: fixture.clock.now())
+            #expect(Set(renewal.renewed) == Set(held.map(\.id)))
+            #expect(renewal.stale.isEmpty)
+
+            fixture.clock.advance(by: .seconds(6))
+            let early = try await queue.claim(ClaimRequest(owner: "other", limit: 3, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(early.isEmpty, "past the claim's expiry, the renewed leases still hold")
+            let renewed = try #require(try await queue.get(held[0].id))
+            #expect(renewed.lease == Lease(owner: "busy", token: held[0].lease!.token, expiresAt: until))
+            #expect(renewed.attempts == 1, "a renewal is not an attempt")
+            let recorded = try await queue.record(
+                [EmailJobOutcome(jobID: held[0].id, leaseToken: held[0].lease!.token, result: .sent(relay: "r1"))], at: fixture.clock.now())
+            #expect(recorded.accepted == [held[0].id], "the holder's token is unchanged")
+
+            fixture.clock.advance(by: .seconds(5))
+            let later = try await queue.claim(ClaimRequest(owner: "other", limit: 3, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            #expect(Set(later.map(\.id)) == Set(held[1...].map(\.id)), "a renewed lease that runs out is claimed again")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func renewalNeverShortensALease(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            _ = try await queue.enqueue(try makeJobs(1, at: fixture.clock.now()), events: [])
+            let job = try #require(
+                try await queue.claim(ClaimRequest(owner: "w", limit: 1, leaseDuration: .seconds(60), now: fixture.clock.now())).first)
+            let renewal = try await queue.renewLeases(
+                [HeldLease(jobID: job.id, token: job.lease!.token)], until: fixture.clock.now().addingTimeInterval(10), at: fixture.clock.now())
+            #expect(renewal.renewed == [job.id], "the lease is held until then, and longer")
+            #expect(try await queue.get(job.id)?.lease?.expiresAt == job.lease?.expiresAt)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func renewalByAHolderWhoseLeaseWasTakenOverIsRefusedAndChangesNothing(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            _ = try await queue.enqueue(try makeJobs(2, at: fixture.clock.now()), events: [])
+            let slow = try await queue.claim(ClaimRequest(owner: "slow", limit: 2, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            try #require(slow.count == 2)
+            fixture.clock.advance(by: .seconds(11))
+            let taken = try #require(
+                try await queue.claim(ClaimRequest(owner: "fast", limit: 1, leaseDuration: .seconds(10), now: fixture.clock.now())).first)
+            let untaken = try #require(slow.first { $0.id != taken.id })
+            let before = try #require(try await queue.get(taken.id))
+
+            fixture.clock.advance(by: .seconds(1))
+            let until = fixture.clock.now().addingTimeInterval(60)
+            let renewal = try await queue.renewLeases(
+                slow.map { HeldLease(jobID: $0.id, token: $0.lease!.token) }, until: until, at: fixture.clock.now())
+            #expect(renewal.stale == [taken.id])
+            #expect(renewal.renewed == [untaken.id], "a lease that ran out but was not taken over is still its holder's")
+            #expect(try await queue.get(taken.id) == before, "the new holder's lease is untouched")
+            #expect(try await queue.get(untaken.id)?.lease == Lease(owner: "slow", token: untaken.lease!.token, expiresAt: until))
+
+            let recorded = try await queue.record(
+                [EmailJobOutcome(jobID: taken.id, leaseToken: taken.lease!.token, result: .sent(relay: "relay-b"))], at: fixture.clock.now())
+            #expect(recorded.accepted == [taken.id], "the new holder records its outcome")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func renewingTheLeaseOfARecordedJobChangesNothing(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let queue = fixture.store.emailJobs
+            _ = try await queue.enqueue(try makeJobs(2, at: fixture.clock.now()), events: [])
+            let batch = try await queue.claim(ClaimRequest(owner: "w", limit: 2, leaseDuration: .seconds(10), now: fixture.clock.now()))
+            try #require(batch.count == 2)
+            _ = try await queue.record(
+                [
+                    EmailJobOutcome(jobID: batch[0].id, leaseToken: batch[0].lease!.token, result: .sent(relay: "r1")),
+                    EmailJobOutcome(jobID: batch[1].id, leaseToken: batch[1].lease!.token, result: .released),
+                ], at: fixture.clock.now())
+            let before = [try await queue.get(batch[0].id), try await queue.get(batch[1].id)]
+
+            fixture.clock.advance(by: .seconds(1))
+            let renewal = try await queue.renewLeases(
+                batch.map { HeldLease(jobID: $0.id, token: $0.lease!.token) }, until: fixture.clock.now().addingTimeInterval(10),
+                at: fixture.clock.now())
+            #expect(renewal.renewed.isEmpty)
+            #expect(Set(renewal.stale) == Set(batch.map(\.id)))
+            #expect([try await queue.get(batch[0].id), try await queue.get(batch[1].id)] == before, "sent stays sent, released stays queued")
+        }
+    }
 }

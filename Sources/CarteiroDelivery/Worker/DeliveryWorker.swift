@@ -16,7 +16,9 @@ public struct DeliveryWorker: Service {
         public var batchSize: Int
         /// Batches in flight at once (each on its own relay lease).
         public var parallelBatches: Int
-        /// A job not recorded within this time is claimed again by someone else.
+        /// A job not recorded within this time is claimed again by someone else. The worker renews
+        /// the leases of the jobs it works on every third of it, so it bounds how long a crashed
+        /// worker's jobs wait, not how long a batch may take.
         public var leaseDuration: Duration
         public var backoff: Backoff
         public var streams: [MailStream]
@@ -28,7 +30,7 @@ public struct DeliveryWorker: Service {
         public var routes: [String]? = nil
 
         public init(
-            workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(300), backoff: Backoff = Backoff(),
+            workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(30), backoff: Backoff = Backoff(),
             streams: [MailStream] = MailStream.allCases, idlePoll: Duration = .milliseconds(200), domainLimits: DomainLimits = DomainLimits()
         ) {
             self.workerID = workerID
@@ -64,7 +66,9 @@ public struct DeliveryWorker: Service {
         self.logger = logger
         self.progress = progress
         if let throttle, !configuration.domainLimits.isEmpty {
-            gate = DomainGate(limits: configuration.domainLimits, throttle: throttle, slotLease: configuration.leaseDuration, logger: logger)
+            // A domain slot is held for one batch's delivery and not renewed: give it room beyond
+            // the (renewed, short) job lease, so a slow domain's slot is not taken over mid-batch.
+            gate = DomainGate(limits: configuration.domainLimits, throttle: throttle, slotLease: configuration.leaseDuration * 5, logger: logger)
         } else {
             gate = nil
         }
@@ -86,23 +90,32 @@ public struct DeliveryWorker: Service {
 
     public func run() async throws {
         let stopping = StopFlag()
+        let renewer = LeaseRenewer(queue: queue, leaseDuration: configuration.leaseDuration, clock: clock, logger: logger)
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for lane in 0..<max(1, configuration.parallelBatches) {
-                    group.addTask {
-                        try await runLane("\(lane)", streams: configuration.streams, idlePoll: configuration.idlePoll, stopping: stopping)
+                // Stopped once the lanes have returned, not at the shutdown signal: the batches
+                // in flight then are still being sent, and keep their leases until recorded.
+                group.addTask { await renewer.run() }
+                try await withThrowingTaskGroup(of: Void.self) { lanes in
+                    for lane in 0..<max(1, configuration.parallelBatches) {
+                        lanes.addTask {
+                            try await runLane(
+                                "\(lane)", streams: configuration.streams, idlePoll: configuration.idlePoll, renewer: renewer, stopping: stopping)
+                        }
                     }
-                }
-                // A lane of its own for transactional mail, polling often, so a confirmation never
-                // waits for a lane to finish a bulk batch. The other lanes take transactional
-                // mail first too, which helps with bursts.
-                if configuration.streams.contains(.transactional), configuration.streams.count > 1 {
-                    group.addTask {
-                        try await runLane(
-                            "t", streams: [.transactional], idlePoll: min(configuration.idlePoll, .milliseconds(25)), stopping: stopping)
+                    // A lane of its own for transactional mail, polling often, so a confirmation never
+                    // waits for a lane to finish a bulk batch. The other lanes take transactional
+                    // mail first too, which helps with bursts.
+                    if configuration.streams.contains(.transactional), configuration.streams.count > 1 {
+                        lanes.addTask {
+                            try await runLane(
+                                "t", streams: [.transactional], idlePoll: min(configuration.idlePoll, .milliseconds(25)), renewer: renewer,
+                                stopping: stopping)
+                        }
                     }
+                    try await lanes.waitForAll()
                 }
-                try await group.waitForAll()
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             // Stop claiming; batches in flight finish and are recorded.
@@ -110,7 +123,7 @@ public struct DeliveryWorker: Service {
         }
     }
 
-    private func runLane(_ lane: String, streams: [MailStream], idlePoll: Duration, stopping: StopFlag) async throws {
+    private func runLane(_ lane: String, streams: [MailStream], idlePoll: Duration, renewer: LeaseRenewer, stopping: StopFlag) async throws {
         var random = SystemRandomNumberGenerator()
         func nextClaim() -> ClaimRequest {
             ClaimRequest(
@@ -125,6 +138,7 @@ public struct DeliveryWorker: Service {
             if jobs.isEmpty {
                 do {
                     jobs = try await queue.claim(nextClaim())
+                    renewer.hold(jobs)
                 } catch let error as StoreError where error.isTransient {
                     logger.warning("cannot claim jobs, retrying", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: idlePoll)
@@ -141,7 +155,7 @@ public struct DeliveryWorker: Service {
             let parts = [transactional, jobs.filter { $0.stream != .transactional }].filter { !$0.isEmpty }
             for (index, part) in parts.enumerated() {
                 let claimsNext = index == parts.count - 1
-                claimedWithRecord = try await handle(part, lane: lane, random: &random) {
+                claimedWithRecord = try await handle(part, lane: lane, renewer: renewer, random: &random) {
                     claimsNext && !stopping.isStopped && !Task.isCancelled ? nextClaim() : nil
                 }
             }
@@ -150,13 +164,15 @@ public struct DeliveryWorker: Service {
         if !claimedWithRecord.isEmpty {
             _ = try await recordDurably(
                 claimedWithRecord.map { .init(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .released) }, thenClaim: nil)
+            renewer.release(claimedWithRecord)
         }
     }
 
     /// Sends `jobs` and records their outcomes; returns the jobs claimed in the same write when
     /// `nextClaim` asks for a claim (it is asked once the outcomes are ready, so its time is current).
+    /// `renewer` holds the claimed jobs' leases from that write on, and lets go of `jobs`'.
     private func handle(
-        _ jobs: [EmailJob], lane: String, random: inout SystemRandomNumberGenerator, nextClaim: () -> ClaimRequest?
+        _ jobs: [EmailJob], lane: String, renewer: LeaseRenewer, random: inout SystemRandomNumberGenerator, nextClaim: () -> ClaimRequest?
     ) async throws -> [EmailJob] {
         var admission = DomainGate.Admission()
         let holder = "\(configuration.workerID)/\(lane)/\(UUID().uuidString)"
@@ -173,6 +189,9 @@ public struct DeliveryWorker: Service {
         report.deferred = admission.deferred.count
         // While the relays are down, the next batch is claimed after the wait, not before it.
         let claimed = try await recordDurably(outcomes, thenClaim: waitForRelays == nil ? nextClaim() : nil)
+        // Released first: a job given back unattempted can be claimed again in the same write.
+        renewer.release(jobs)
+        renewer.hold(claimed)
         progress?(report)
         if let waitForRelays { try? await Task.sleep(for: waitForRelays) }
         return claimed

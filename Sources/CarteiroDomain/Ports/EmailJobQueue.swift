@@ -18,6 +18,14 @@ public protocol EmailJobQueue: Sendable {
     func record(_ outcomes: [EmailJobOutcome], at now: Date, thenClaim next: ClaimRequest) async throws -> (
         recorded: RecordResult, claimed: [EmailJob]
     )
+    /// Extends held leases to run at least until `until`, in one write: a worker calls it while
+    /// it still works on the jobs, so the lease can be short and a crashed worker's jobs are
+    /// claimed again soon. Fenced like `record`: only a job still leased under the given token is
+    /// extended. The others (recorded since, or claimed by someone else after the lease ran out)
+    /// are left unchanged and reported stale, so a holder that lost a job never takes it back.
+    /// A lease that ran out but that nobody has claimed since still carries its holder's token and
+    /// is extended too; a lease already running past `until` is not shortened.
+    func renewLeases(_ leases: [HeldLease], until: Date, at now: Date) async throws -> RenewResult
     func get(_ id: EmailJobID) async throws -> EmailJob?
     /// How many jobs of a send (or of all sends) are in each status.
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int]
@@ -69,6 +77,26 @@ public struct ClaimRequest: Sendable {
     }
 
     public var leaseExpiry: Date { now.addingTimeInterval(leaseDuration.timeInterval) }
+}
+
+/// A job's lease as its holder knows it: the token it was claimed with.
+public struct HeldLease: Hashable, Sendable {
+    public var jobID: EmailJobID
+    public var token: String
+    public init(jobID: EmailJobID, token: String) {
+        self.jobID = jobID
+        self.token = token
+    }
+}
+
+public struct RenewResult: Hashable, Sendable {
+    public var renewed: [EmailJobID]
+    /// Leases not renewed because their token was no longer current or the job was no longer leased.
+    public var stale: [EmailJobID]
+    public init(renewed: [EmailJobID], stale: [EmailJobID]) {
+        self.renewed = renewed
+        self.stale = stale
+    }
 }
 
 public struct EnqueueResult: Hashable, Sendable {

@@ -155,6 +155,47 @@ struct MongoEmailJobQueue: EmailJobQueue {
         }
     }
 
+    /// One `updateMany` whose filter pairs each id with its token (grouped by token: a worker's
+    /// leases share the token of the claim that took them), so each document is extended, or not,
+    /// atomically on its own. `$max` never shortens a lease. When fewer documents matched than
+    /// were asked for, the leases are read back to tell which ones are stale: a job its holder
+    /// recorded in between reads as stale, which that holder, done with it, does not mind; a
+    /// lease not extended never reads as renewed, since no later claim reuses its token.
+    func renewLeases(_ leases: [HeldLease], until: Date, at now: Date) async throws -> RenewResult {
+        guard !leases.isEmpty else { return RenewResult(renewed: [], stale: []) }
+        let collection = self.collection
+        var idsByToken: [String: [BSON]] = [:]
+        for lease in leases { idsByToken[lease.token, default: []].append(.string(lease.jobID.rawValue)) }
+        let held: BSON = .array(
+            idsByToken.sorted { $0.key < $1.key }.map { token, ids in ["lease.token": .string(token), "_id": ["$in": .array(ids)]] })
+        let update: BSONDocument = [
+            "$max": ["lease.expiresAt": MongoEmailJobCoding.milliseconds(until)], "$set": ["updatedAt": MongoEmailJobCoding.milliseconds(now)],
+        ]
+        let current = try await database.run { connection -> Set<HeldLease>? in
+            let matched = try connection.updateMany(filter: ["status": "leased", "$or": held], update: update, in: collection).matched
+            // Every id appears once per token, so a full match means every lease was renewed.
+            guard matched < leases.count else { return nil }
+            let documents = try connection.find(
+                ["_id": ["$in": .array(leases.map { .string($0.jobID.rawValue) })], "status": "leased"], in: collection,
+                // The whole lease, not "lease.token": nx-27017 returns a dotted projection as a
+                // top-level "lease.token" field where MongoDB nests it.
+                projection: ["lease": 1])
+            return Set(
+                documents.compactMap { document in
+                    guard let id = document["_id"]?.stringValue, let token = document["lease"]?.documentValue?["token"]?.stringValue else {
+                        return nil
+                    }
+                    return HeldLease(jobID: EmailJobID(rawValue: id), token: token)
+                })
+        }
+        guard let current else { return RenewResult(renewed: leases.map(\.jobID), stale: []) }
+        var result = RenewResult(renewed: [], stale: [])
+        for lease in leases {
+            if current.contains(lease) { result.renewed.append(lease.jobID) } else { result.stale.append(lease.jobID) }
+        }
+        return result
+    }
+
     func get(_ id: EmailJobID) async throws -> EmailJob? {
         let collection = self.collection
         return try await database.run { connection in

@@ -222,6 +222,32 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         }
     }
 
+    /// One cached statement whatever the number of leases: the (id, token) pairs travel as one
+    /// JSON array, so the statement text does not change with the count (nor run into SQLite's
+    /// limit on bound values), and each pair is looked up by primary key.
+    func renewLeases(_ leases: [HeldLease], until: Date, at now: Date) async throws -> RenewResult {
+        guard !leases.isEmpty else { return RenewResult(renewed: [], stale: []) }
+        let held = String(decoding: try JSONEncoder().encode(leases.map { [$0.jobID.rawValue, $0.token] }), as: UTF8.self)
+        let renewed = try await database.write { db in
+            Set(
+                try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE email_jobs SET lease_expires_at = max(lease_expires_at, ?), updated_at = ?
+                            WHERE status = 'leased'
+                                AND (id, lease_token) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+                            RETURNING id, lease_token
+                            """),
+                    arguments: [StoreCoding.milliseconds(until), StoreCoding.milliseconds(now), held]
+                ).map { HeldLease(jobID: EmailJobID(rawValue: $0[0]), token: $0[1]) })
+        }
+        var result = RenewResult(renewed: [], stale: [])
+        for lease in leases {
+            if renewed.contains(lease) { result.renewed.append(lease.jobID) } else { result.stale.append(lease.jobID) }
+        }
+        return result
+    }
+
     func get(_ id: EmailJobID) async throws -> EmailJob? {
         try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM email_jobs WHERE id = ?", arguments: [id.rawValue])
