@@ -10,6 +10,8 @@ public struct StoreService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown { await store.runMaintenance() }
+        // A store with no upkeep returns at once: it stays open until the shutdown all the same.
+        try? await gracefulShutdown()
         await store.close()
     }
 }
