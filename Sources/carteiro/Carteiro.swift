@@ -1,5 +1,6 @@
 import ArgumentParser
 import CarteiroBench
+import CarteiroServer
 import Foundation
 
 @main

@@ -35,3 +35,30 @@ struct SQLiteCheckpointTests {
         try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
     }
 }
+
+/// Processes that start together on a fresh folder (a worker and `carteiro send`, say) all open it.
+@Suite("SQLite opening")
+struct SQLiteOpeningTests {
+    @Test func storesOpenedAtOnceOnAFreshFolderAllMigrateIt() async throws {
+        for round in 0..<5 {
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let configuration = SQLiteStore.Configuration.inDirectory(folder.path)
+            // Separate connections migrate as separate processes would.
+            let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let store = try SQLiteStore(configuration: configuration)
+                        let count = try await store.contacts.count()
+                        await store.close()
+                        return count == 0
+                    }
+                }
+                var all: [Bool] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            #expect(opened == [true, true, true, true], "round \(round)")
+        }
+    }
+}

@@ -120,13 +120,30 @@ final class SQLiteDatabase: Sendable {
         }
         do {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
-            try SQLiteSchema.makeMigrator().migrate(pool)
+            try Self.migrate(pool)
             checkpointer = try SQLiteCheckpointer(path: configuration.path, writer: pool)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
         }
         let notifier = notifier
         groupCommit = SQLiteGroupCommit(pool: pool) { notifier.signal() }
+    }
+
+    /// Two processes that start on a fresh folder at once migrate it at once: the migrator reads
+    /// which migrations were applied before taking the write lock, so the slower one may find a
+    /// table the other just made. Each migration commits whole or not at all, so trying again
+    /// (briefly) sees the other's recorded and goes on from there.
+    private static func migrate(_ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                try SQLiteSchema.makeMigrator().migrate(pool)
+                return
+            } catch let error as DatabaseError where attempt < 40 && [.SQLITE_ERROR, .SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
+                attempt += 1
+                usleep(25_000)
+            }
+        }
     }
 
     func close() {

@@ -99,68 +99,29 @@ extension SendCommand {
         MallocTuning.releaseFreeMemory()
 
         guard let send = try await store.sends.get(sendID) else { throw CLIError.failed("send \(sendID) vanished from the store") }
-        let keyring = try legacyKeyring(domain: String(send.from.domain), adding: delivery.keyring)
-        var totalConnections = 0
-        let breakerEvents = BreakerEventLog()
-        let pool = RelayPool(
-            relays: relays.map { text, definition in
-                let connections = connections(for: text)
-                if case .smtp(let configuration) = definition.url {
-                    totalConnections += connections ?? configuration.maxConnections
-                } else {
-                    totalConnections += 1
-                }
-                // The same relay settings (weight, rate, streams, name) as `serve` takes.
-                return (definition.configuration, definition.makeTransport(maxConnections: connections, logger: logger))
-            },
-            strategy: delivery.strategy, clock: SystemWallClock(),
-            onTransition: { relay, transition in breakerEvents.add("\(relay): \(transition.from) → \(transition.to) (\(transition.reason))") })
-        // Each batch is claimed, composed, delivered and recorded in turn; with more batches in
-        // flight, one is being delivered while others are in the store or being composed, so the
-        // connections are not left idle (measured with `carteiro bench delivery`: 8 connections
-        // sent ~10% more with 4 batches than with 2).
-        let lanes = parallelBatches ?? DeliveryWorker.Configuration.defaultParallelBatches(relays: relays.count, connections: totalConnections)
-        let tally = SendTally()
-        let worker = DeliveryWorker(
-            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: keyring)), pool: pool,
-            configuration: delivery.workerConfiguration(
-                workerID: "send-\(ProcessInfo.processInfo.processIdentifier)", routes: [send.route ?? ownRoute], parallelBatches: lanes),
-            clock: SystemWallClock(), throttle: store.throttle, logger: logger, progress: { tally.add($0) })
-
-        let start = ContinuousClock.now
+        let runner = SendDelivery(
+            store: store, delivery: delivery, relays: relays.map { (url: $0.0, definition: $0.1) },
+            keyring: try legacyKeyring(domain: String(send.from.domain), adding: delivery.keyring), routes: [send.route ?? ownRoute],
+            options: .init(
+                parallelBatches: parallelBatches, connectionsPerRelay: concurrency, giveUpAfter: giveUp,
+                workerID: "send-\(ProcessInfo.processInfo.processIdentifier)"),
+            logger: logger)
         let progress = ProgressLine(enabled: !json)
-        let counts = try await withThrowingTaskGroup(of: [EmailJob.Status: Int]?.self, returning: [EmailJob.Status: Int].self) { group in
-            group.addTask {
-                try await withThrowingTaskGroup(of: Void.self, returning: Void.self) { inner in
-                    inner.addTask { await pool.runHeartbeats(every: delivery.heartbeatInterval) }
-                    inner.addTask { try await worker.run() }
-                    _ = try await inner.next()
-                    inner.cancelAll()
-                }
-                return nil
-            }
-            group.addTask {
-                try await Self.waitUntilFinished(sendID, store: store, pool: pool, tally: tally, progress: progress, start: start, giveUp: giveUp)
-            }
-            var finalCounts: [EmailJob.Status: Int] = [:]
-            for try await result in group {
-                if let result {
-                    finalCounts = result
-                    break
-                }
-            }
-            group.cancelAll()
-            return finalCounts
+        let outcome: SendDelivery.Outcome
+        do {
+            outcome = try await runner.run(sendID) { progress.show($0) }
+        } catch let error as SendDelivery.GaveUp {
+            progress.finish()
+            throw CLIError.failed(error.description)
         }
         progress.finish()
-        let snapshot = tally.snapshot()
         var summary = SendSummary()
         summary.sendID = sendID.rawValue
-        summary.sent = counts[.sent] ?? 0
-        summary.retried = snapshot.retried
-        summary.perRelay = snapshot.perRelay
-        summary.breakerEvents = breakerEvents.all()
-        summary.seconds = (ContinuousClock.now - start).timeInterval
+        summary.sent = outcome.counts[.sent] ?? 0
+        summary.retried = outcome.retried
+        summary.perRelay = outcome.perRelay
+        summary.breakerEvents = outcome.breakerEvents
+        summary.seconds = outcome.elapsed.timeInterval
         summary.acceptSeconds = acceptSeconds
         summary.relay = relays.map(\.1.configuration.name).joined(separator: ", ")
         if let send = try await store.sends.get(sendID) {
@@ -168,7 +129,7 @@ extension SendCommand {
             summary.suppressed = send.suppressed
             summary.duplicates = send.duplicates
         }
-        if (counts[.failed] ?? 0) > 0 {
+        if (outcome.counts[.failed] ?? 0) > 0 {
             var cursor: String?
             repeat {
                 let page = try await store.emailJobs.jobs(sendID: sendID, page: try PageRequest(limit: 1000, cursor: cursor))
@@ -180,68 +141,6 @@ extension SendCommand {
         }
         summary.print(json: json)
         if summary.failed > 0 { throw ExitCode(1) }
-    }
-
-    /// Connections per relay: --concurrency, else the URL's connections=, else 8.
-    private func connections(for relay: String) -> Int? {
-        if let concurrency { return max(1, concurrency) }
-        let query = URLComponents(string: relay)?.queryItems ?? []
-        return query.contains { $0.name.lowercased() == "connections" } ? nil : 8
-    }
-
-    /// Returns the send's final status counts once none of its jobs is open. This process's own
-    /// outcomes are counted as they are recorded; the store, whose count of a large send's jobs
-    /// costs a scan, is asked when they add up or every few seconds (other workers may help).
-    private static func waitUntilFinished(
-        _ sendID: SendID, store: any Store, pool: RelayPool, tally: SendTally, progress: ProgressLine, start: ContinuousClock.Instant,
-        giveUp: Duration
-    ) async throws -> [EmailJob.Status: Int] {
-        func open(_ counts: [EmailJob.Status: Int]) -> Int { (counts[.queued] ?? 0) + (counts[.leased] ?? 0) + (counts[.retryScheduled] ?? 0) }
-        var counts = try await store.emailJobs.statusCounts(sendID: sendID)
-        // This process's outcomes when `counts` was read.
-        var atCheck = tally.snapshot()
-        var expected = atCheck.finals + open(counts)
-        var lastCheck = ContinuousClock.now
-        var lastShown = ContinuousClock.now
-        while open(counts) > 0 {
-            try await Task.sleep(for: .milliseconds(10))
-            let now = ContinuousClock.now
-            let current = tally.snapshot()
-            var failures = current.relayFailures
-            for relay in await pool.snapshot() where !relay.healthy || relay.breaker != .closed {
-                if let failure = relay.heartbeatFailure, failures[relay.name] == nil { failures[relay.name] = failure.description }
-            }
-            progress.failures = failures
-            if now - current.lastAccepted >= giveUp {
-                progress.finish()
-                let why = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-                throw CLIError.failed(
-                    "no relay took a message for \(giveUp) (\(why.isEmpty ? "every relay is down" : why)); the jobs stay queued: carteiro send --resume \(sendID)")
-            }
-            if current.finals >= expected || now - lastCheck >= .seconds(5) {
-                MallocTuning.releaseFreeMemory()
-                counts = try await store.emailJobs.statusCounts(sendID: sendID)
-                // Jobs still open then are the ones this process has yet to finish.
-                atCheck = current
-                expected = current.finals + open(counts)
-                lastCheck = now
-                progress.show(counts: counts, elapsed: now - start)
-                lastShown = now
-            } else if now - lastShown >= .milliseconds(250) {
-                let sent = current.sent - atCheck.sent
-                let failed = current.failed - atCheck.failed
-                var estimate = counts
-                estimate[.sent, default: 0] += sent
-                estimate[.failed, default: 0] += failed
-                estimate[.queued] = max(0, open(counts) - sent - failed)
-                estimate[.leased] = nil
-                estimate[.retryScheduled] = nil
-                progress.show(counts: estimate, elapsed: now - start)
-                lastShown = now
-            }
-        }
-        progress.show(counts: counts, elapsed: ContinuousClock.now - start)
-        return counts
     }
 
     /// A duration written `30s`, `10m`, `1h` or a number of seconds.
@@ -258,63 +157,21 @@ extension SendCommand {
     }
 }
 
-/// Per-relay, outcome and retry counts from the worker's batch reports.
-final class SendTally: Sendable {
-    struct Snapshot {
-        var perRelay: [String: Int] = [:]
-        var sent = 0
-        var failed = 0
-        var retried = 0
-        /// When a relay last took a message (or the send started).
-        var lastAccepted = ContinuousClock.now
-        /// The latest refusal of each relay, in words.
-        var relayFailures: [String: String] = [:]
-        /// Jobs this process finished (sent or failed).
-        var finals: Int { sent + failed }
-    }
-
-    private let state = Mutex(Snapshot())
-
-    func add(_ report: DeliveryWorker.BatchReport) {
-        state.withLock { state in
-            for (relay, count) in report.sent {
-                state.perRelay[relay, default: 0] += count
-                state.sent += count
-            }
-            state.failed += report.failed.values.reduce(0, +)
-            state.retried += report.retried
-            if !report.sent.isEmpty { state.lastAccepted = .now }
-            for (relay, failure) in report.relayFailures where report.sent[relay] == nil { state.relayFailures[relay] = failure }
-            for relay in report.sent.keys { state.relayFailures[relay] = nil }
-        }
-    }
-
-    func snapshot() -> Snapshot { state.withLock { $0 } }
-}
-
-/// The relays' circuit-breaker changes during a send, in order, for its summary.
-final class BreakerEventLog: Sendable {
-    private let events = Mutex<[String]>([])
-    func add(_ event: String) { events.withLock { $0.append(event) } }
-    func all() -> [String] { events.withLock { $0 } }
-}
-
 /// A live progress bar on a terminal; plain periodic lines otherwise.
 final class ProgressLine: Sendable {
     private let enabled: Bool
-    private let relayFailures = Mutex<[String: String]>([:])
-    /// Relays failing now, shown after the counts so a person sees which relay fails and why.
-    var failures: [String: String] {
-        get { relayFailures.withLock { $0 } }
-        set { relayFailures.withLock { $0 = newValue } }
-    }
+
     private let terminal = isatty(STDERR_FILENO) == 1
     private let lastPlain = Mutex<ContinuousClock.Instant?>(nil)
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func show(counts: [EmailJob.Status: Int], elapsed: Duration) {
+    /// The counts, then each failing relay and why, so a person sees which relay fails.
+    func show(_ progress: SendDelivery.Progress) {
         guard enabled else { return }
+        let counts = progress.counts
+        let elapsed = progress.elapsed
+        let failures = progress.relayFailures
         let total = counts.values.reduce(0, +)
         let done = (counts[.sent] ?? 0) + (counts[.failed] ?? 0)
         let seconds = max(0.001, elapsed.timeInterval)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CMallocShim
 import CarteiroDelivery
 import CarteiroDomain
 import CarteiroMIME
@@ -210,18 +209,4 @@ struct SendSummary: Encodable {
             emit("  failed \(count): \(reason) [\(shown)]")
         }
     }
-}
-
-/// glibc malloc settings for a bulk send: a send of a million recipients must stay within 64 MB.
-enum MallocTuning {
-    /// One arena instead of one per thread: each arena keeps the memory its threads freed.
-    /// Threads that allocate at the same time are few here (two cores' worth), so sharing costs no
-    /// measurable speed. A thread's first allocation picks its arena, so `main` calls this before
-    /// anything for `carteiro send`; `SendCommand.run` calls it again for in-process sends.
-    static func shareOneArena() { _ = carteiro_malloc_limit_arenas(1) }
-
-    /// Hands the free pages inside the heap back to the system (malloc_trim), so that memory
-    /// freed between batches in the middle of the heap does not stay resident. Cheap enough to
-    /// call every few seconds.
-    static func releaseFreeMemory() { _ = carteiro_malloc_release_free_memory() }
 }

@@ -20,6 +20,7 @@ struct TerminalChatTests {
         #expect(customer.standardOutput.contains("system: waiting for a human agent"), "\(customer.standardOutput)")
 
         let created = try await CarteiroProcess.run(["token", "create", "--name", "bia", "--scope", "agent"] + store)
+        #expect(created.exitCode == 0, "\(created.standardError)")
         let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let agent = try await CarteiroProcess.run(
             ["chat", server.agentURL, "--agent", token, "--no-color", "--linger-seconds", "1"],

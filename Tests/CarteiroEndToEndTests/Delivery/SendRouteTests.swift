@@ -12,6 +12,7 @@ import Testing
         let port = try freeLoopbackPort()
         let server = try CarteiroProcess(["serve", "--roles", "worker", "--data-dir", folder.path, "--port", "\(port)"])
         defer { server.signal(SIGKILL) }
+        try await server.waitForStandardError(containing: "listening")
         let dead = try freeLoopbackPort()
         let send = try await CarteiroProcess.run(
             [
