@@ -286,6 +286,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test helpers that need a concrete store (a fresh store of each backend); tests only.
+        .target(
+            name: "CarteiroStoreTesting",
+            dependencies: [
+                "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CarteiroDomainTests",
             dependencies: ["CarteiroDomain", "CarteiroTesting"],
@@ -361,7 +370,7 @@ let package = Package(
         .testTarget(
             name: "CarteiroStoreTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroStore", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting", "MongoKit",
                 // To write a database as an earlier schema version left it, for migration tests.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -371,7 +380,7 @@ let package = Package(
         .testTarget(
             name: "CarteiroEventsTests",
             dependencies: [
-                "CarteiroDomain", "CarteiroEvents", "CarteiroStore", "CarteiroTesting", "MongoKit",
+                "CarteiroDomain", "CarteiroEvents", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

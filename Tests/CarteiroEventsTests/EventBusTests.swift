@@ -1,6 +1,7 @@
 import CarteiroDomain
 import CarteiroEvents
 import CarteiroStore
+import CarteiroStoreTesting
 import CarteiroTesting
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import CarteiroDomain
 import CarteiroStore
+import CarteiroStoreTesting
 import CarteiroTesting
 import Foundation
 import Testing

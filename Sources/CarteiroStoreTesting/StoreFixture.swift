@@ -1,30 +1,29 @@
-import CarteiroDomain
-import CarteiroStore
-import CarteiroTesting
+public import CarteiroDomain
+public import CarteiroStore
+public import CarteiroTesting
 import Foundation
 import Logging
 import MongoKit
-import Testing
+public import Testing
 
-// The event bus runs over the stores' event logs: these are CarteiroStoreTests' fixtures, cut
-// down to what EventBusTests uses (test targets cannot share files, and CarteiroTesting does not
-// depend on the stores).
+// Test helpers that need a concrete store, kept apart from CarteiroTesting (which depends on the
+// domain only) and shared by the store, event bus and conversation tests.
 
-/// The two backends the event bus is tested on.
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+/// The two backends every contract test runs against, unchanged.
+public enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
     case mongodb
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 }
 
 /// A fresh, empty store of one backend with a manual clock; `close()` stops what was started.
-struct StoreFixture: Sendable {
-    let store: any Store
-    let clock: ManualClock
+public struct StoreFixture: Sendable {
+    public let store: any Store
+    public let clock: ManualClock
     private let teardown: @Sendable () async -> Void
 
-    static func make(_ backend: Backend) async throws -> StoreFixture {
+    public static func make(_ backend: Backend) async throws -> StoreFixture {
         let clock = ManualClock()
         switch backend {
         case .sqlite:
@@ -49,10 +48,10 @@ struct StoreFixture: Sendable {
         }
     }
 
-    func close() async { await teardown() }
+    public func close() async { await teardown() }
 
     /// Runs `body` with a fresh store and always closes it.
-    static func with<T: Sendable>(_ backend: Backend, _ body: (StoreFixture) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(_ backend: Backend, _ body: (StoreFixture) async throws -> T) async throws -> T {
         let fixture = try await make(backend)
         do {
             let result = try await body(fixture)
@@ -66,14 +65,13 @@ struct StoreFixture: Sendable {
 }
 
 extension MongoStore.Configuration {
-    /// nx-27017's deviations from MongoDB, worked around as in CarteiroStoreTests' StoreFixture:
-    /// the server's default read concern in transactions (a "majority" one is stored as a stray
-    /// document), and no `{field: 1, _id: 1}` paging indexes (they make every later insert fail).
-    static func wireServer(_ uri: String) -> MongoStore.Configuration {
+    /// Two nx-27017 deviations from MongoDB, worked around here and only here:
+    /// - a transaction started with readConcern "majority" stores the read concern as a stray
+    ///   document in the first collection it inserts into (reproduced with pymongo); production
+    ///   keeps the majority default, tests use the server's default read concern;
+    /// - an index `{field: 1, _id: 1}` makes every later insert fail ("JSON path error near
+    ///   '_id'"); production builds those compound paging indexes, tests index the field alone.
+    public static func wireServer(_ uri: String) -> MongoStore.Configuration {
         .init(uri: uri, concerns: MongoConcerns(writeConcern: .majority, readConcern: .serverDefault), compoundPagingIndexes: false)
     }
-}
-
-func handoffEvent(_ index: Int, at date: Date) -> DomainEvent {
-    DomainEvent(occurredAt: date, payload: .chatHandoffRequested(.init(conversationID: ConversationID(), reason: "test \(index)")))
 }
