@@ -4,8 +4,6 @@ import CarteiroDomain
 import CarteiroMail
 import CarteiroServer
 import CarteiroUseCases
-import Configuration
-import CurlKit
 import Foundation
 import Logging
 import Synchronization
