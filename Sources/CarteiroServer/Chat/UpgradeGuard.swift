@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP/1 + WebSocket child channel with a guard in front of its upgrade handler.
+/// The HTTP/1 + WebSocket child channel with guards in front of its upgrade handler: the
+/// `HTTPConnectionGuard` (time to send a head, refused heads answered), then the `UpgradeGuard`.
 ///
 /// hummingbird-websocket answers any refused upgrade with a bare 400. To refuse with the real
 /// status (403 for an Origin, 401 without a token, 503 when full) and a JSON body, the guard
@@ -15,13 +16,16 @@ struct GuardedWebSocketChannel: ServerChildChannel {
 
     let base: HTTP1WebSocketUpgradeChannel
     let admission: ChatAdmission
+    let headTimeout: Duration
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let admission = self.admission
+        let headTimeout = self.headTimeout
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let upgrader = try channel.pipeline.syncOperations.handler(
-                type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            try channel.pipeline.syncOperations.addHandler(UpgradeGuard(admission: admission), position: .before(upgrader))
+            let pipeline = channel.pipeline.syncOperations
+            let upgrader = try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
+            try pipeline.addHandler(HTTPConnectionGuard(headTimeout: headTimeout, logger: logger), position: .before(upgrader))
+            try pipeline.addHandler(UpgradeGuard(admission: admission), position: .before(upgrader))
             return value
         }
     }

@@ -10,6 +10,7 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
+import NIOCore
 public import Prometheus
 public import ServiceLifecycle
 
@@ -53,14 +54,21 @@ public struct CarteiroRuntime {
         ).register(on: webSocketRouter)
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
         let webSocketResponder = webSocketRouter.buildResponder()
+        let http = configuration.http
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(
+                idleTimeout: TimeAmount(http.idleTimeout),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: http.maximumHeaderBytes, maxHeaderListSize: http.maximumHeaderBytes,
+                    maxHeaderFieldCount: http.maximumHeaderCount)),
             ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
                 GuardedWebSocketChannel(
-                    base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
-                    admission: admission)
+                    base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                    admission: admission, headTimeout: http.headTimeout)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

@@ -18,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     typealias Keys = ServerConfiguration.Keys
+    typealias HTTPKeys = HTTPConfiguration.Keys
     typealias ChatKeys = ChatConfiguration.Keys
 
     @OptionGroup var storeOptions: StoreOptions
@@ -26,6 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Keys.roles.flag), help: .init(Keys.roles.help)) var roles: String?
     @Option(name: .customLong(Keys.logFormat.flag), help: .init(Keys.logFormat.help)) var logFormat: String?
     @Option(name: .customLong(Keys.logLevel.flag), help: .init(Keys.logLevel.help)) var logLevel: String?
+    @Option(name: .customLong(HTTPKeys.headTimeoutSeconds.flag), help: .init(HTTPKeys.headTimeoutSeconds.help)) var httpHeadTimeoutSeconds: Double?
+    @Option(name: .customLong(HTTPKeys.idleTimeoutSeconds.flag), help: .init(HTTPKeys.idleTimeoutSeconds.help)) var httpIdleTimeoutSeconds: Double?
+    @Option(name: .customLong(HTTPKeys.maxHeaderBytes.flag), help: .init(HTTPKeys.maxHeaderBytes.help)) var httpMaxHeaderBytes: Int?
+    @Option(name: .customLong(HTTPKeys.maxHeaders.flag), help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
@@ -77,6 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(Keys.roles, roles)
         sources.flag(Keys.logFormat, logFormat)
         sources.flag(Keys.logLevel, logLevel)
+        sources.flag(HTTPKeys.headTimeoutSeconds, httpHeadTimeoutSeconds)
+        sources.flag(HTTPKeys.idleTimeoutSeconds, httpIdleTimeoutSeconds)
+        sources.flag(HTTPKeys.maxHeaderBytes, httpMaxHeaderBytes)
+        sources.flag(HTTPKeys.maxHeaders, httpMaxHeaders)
         deliveryOptions.addFlags(to: &sources)
         sources.flag(ChatKeys.bot, bot)
         sources.flag(ChatKeys.origins, chatOrigins)
