@@ -17,14 +17,19 @@ struct GuardedWebSocketChannel: ServerChildChannel {
     let base: HTTP1WebSocketUpgradeChannel
     let admission: ChatAdmission
     let headTimeout: Duration
+    let reserve: DescriptorReserve
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let admission = self.admission
         let headTimeout = self.headTimeout
+        let reserve = self.reserve
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let upgrader = try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            try pipeline.addHandler(HTTPConnectionGuard(headTimeout: headTimeout, logger: logger), position: .before(upgrader))
+            let mayWork = reserve.opened(channel)
+            channel.closeFuture.whenComplete { _ in reserve.closed(channel) }
+            try pipeline.addHandler(
+                HTTPConnectionGuard(headTimeout: headTimeout, reserve: reserve, healthOnly: !mayWork, logger: logger), position: .before(upgrader))
             try pipeline.addHandler(UpgradeGuard(admission: admission), position: .before(upgrader))
             return value
         }

@@ -16,8 +16,13 @@ extension HTTPConfiguration {
         public static let maxHeaders = Setting<Int>(
             "http.maxHeaders", flag: "http-max-headers", environment: "CARTEIRO_HTTP_MAX_HEADERS", default: 100,
             "most header fields a request may have; more get 431 and the connection is closed")
+        public static let descriptorReserve = Setting<Int>(
+            "http.descriptorReserve", flag: "http-descriptor-reserve", environment: "CARTEIRO_HTTP_DESCRIPTOR_RESERVE", default: 64,
+            "file descriptors kept free, beyond those open at start, for health checks and the store (the soft open-file limit is first raised to the hard one): when connections would use them, the oldest idle HTTP connections are closed, and with none to close a new connection gets only /health and /ready (503 otherwise)"
+        )
+
         public static let all: [any SettingDescription] = [
-            headTimeoutSeconds, idleTimeoutSeconds, maxHeaderBytes, maxHeaders,
+            headTimeoutSeconds, idleTimeoutSeconds, maxHeaderBytes, maxHeaders, descriptorReserve,
         ]
     }
 
@@ -30,6 +35,7 @@ extension HTTPConfiguration {
             reader.double(forKey: Keys.idleTimeoutSeconds.configKey, default: Keys.idleTimeoutSeconds.defaultValue), Keys.idleTimeoutSeconds)
         maximumHeaderBytes = reader.int(forKey: Keys.maxHeaderBytes.configKey, default: Keys.maxHeaderBytes.defaultValue)
         maximumHeaderCount = reader.int(forKey: Keys.maxHeaders.configKey, default: Keys.maxHeaders.defaultValue)
+        descriptorReserve = reader.int(forKey: Keys.descriptorReserve.configKey, default: Keys.descriptorReserve.defaultValue)
         try validate()
     }
 

@@ -1,5 +1,6 @@
 /// How the HTTP server defends its connections: the time a client has to send a request's head,
-/// how long a kept-alive connection may sit idle, and how large a head may be.
+/// how long a kept-alive connection may sit idle, how large a head may be, and how many file
+/// descriptors stay free for health checks.
 public struct HTTPConfiguration: Sendable {
     /// A connection that has not sent a whole request head this long after opening is closed.
     public var headTimeout: Duration = .seconds(10)
@@ -9,6 +10,8 @@ public struct HTTPConfiguration: Sendable {
     public var maximumHeaderBytes: Int = 32 * 1024
     /// The most header fields a request may have; more get 431.
     public var maximumHeaderCount: Int = 100
+    /// File descriptors kept free, beyond those open at start, for health checks and the store.
+    public var descriptorReserve: Int = 64
 
     public init() {}
 
@@ -22,5 +25,6 @@ public struct HTTPConfiguration: Sendable {
         guard (8...10_000).contains(maximumHeaderCount) else {
             throw ConfigurationError(key: "http-max-headers", message: "\(maximumHeaderCount) is not between 8 and 10000")
         }
+        guard descriptorReserve >= 0 else { throw ConfigurationError(key: "http-descriptor-reserve", message: "must not be negative") }
     }
 }

@@ -10,7 +10,10 @@ import NIOHTTP1
 /// - answers a head the decoder refuses, then closes: 431 for too many or too large header
 ///   fields, 505 for a version other than HTTP/1.x, 400 for anything else (an unknown method,
 ///   garbage);
-/// - closes a connection still waiting for its first head when the server shuts down.
+/// - closes a connection still waiting for its first head when the server shuts down, or when
+///   the `DescriptorReserve` evicts it;
+/// - serves only `/health` and `/ready` (503 otherwise) on a connection the reserve had no room
+///   for, and tells the reserve when a plain HTTP connection is busy or idle.
 ///
 /// A connection whose first head asks for an upgrade loses the handler there (after the upgrade
 /// the decoder is gone, and bytes, not request parts, would reach it). A plain HTTP connection
@@ -32,14 +35,21 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let headTimeout: TimeAmount
+    private let reserve: DescriptorReserve?
+    private let healthOnly: Bool
     private let logger: Logger
     private var state = State.awaitingFirstHead
     /// Whether the upgrade handler behind this one still waits for the first head.
     private var upgradeHandlerWaits = true
     private var headTimer: Scheduled<Void>?
 
-    init(headTimeout: Duration, logger: Logger) {
+    /// The paths a connection the reserve had no room for is still served.
+    static let healthPaths: Set<Substring> = ["/health", "/ready"]
+
+    init(headTimeout: Duration, reserve: DescriptorReserve? = nil, healthOnly: Bool = false, logger: Logger) {
         self.headTimeout = TimeAmount(headTimeout)
+        self.reserve = reserve
+        self.healthOnly = healthOnly
         self.logger = logger
     }
 
@@ -75,7 +85,14 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case (.awaitingFirstHead, .head(let head)):
             headTimer?.cancel()
             headTimer = nil
+            if healthOnly, !Self.healthPaths.contains(head.uri.prefix { $0 != "?" }) {
+                refuse(
+                    context: context, status: .serviceUnavailable, code: "overloaded",
+                    message: "the server is short of connections; try again later")
+                return
+            }
             upgradeHandlerWaits = false
+            reserve?.mark(context.channel, .busy)
             context.fireChannelRead(data)
             if head.headers.contains(name: "upgrade") {
                 context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
@@ -84,6 +101,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case (.serving(let inFlight), .head):
             state = .serving(inFlight: inFlight + 1)
+            reserve?.mark(context.channel, .busy)
             context.fireChannelRead(data)
         default:
             context.fireChannelRead(data)
@@ -93,6 +111,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .serving(let inFlight) = state, case .end = unwrapOutboundIn(data) {
             state = .serving(inFlight: max(0, inFlight - 1))
+            if inFlight <= 1 { reserve?.mark(context.channel, .idle) }
         }
         context.write(data, promise: promise)
     }

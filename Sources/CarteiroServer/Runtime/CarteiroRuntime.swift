@@ -55,6 +55,7 @@ public struct CarteiroRuntime {
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
         let webSocketResponder = webSocketRouter.buildResponder()
         let http = configuration.http
+        let reserve = DescriptorReserve(budget: DescriptorReserve.processBudget(reserve: http.descriptorReserve))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
             http1: .init(
                 idleTimeout: TimeAmount(http.idleTimeout),
@@ -68,7 +69,7 @@ public struct CarteiroRuntime {
                 GuardedWebSocketChannel(
                     base: HTTP1WebSocketUpgradeChannel(
                         responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
-                    admission: admission, headTimeout: http.headTimeout)
+                    admission: admission, headTimeout: http.headTimeout, reserve: reserve)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -95,6 +96,10 @@ public struct CarteiroRuntime {
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully within the configured grace period.
     public func run(subscribers: [any EventSubscriber] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Before the HTTP server sizes its descriptor reserve from the limit.
+        if let (from, to) = DescriptorReserve.raiseSoftLimit() {
+            logger.info("raised the open file limit", metadata: ["from": "\(from)", "to": "\(to)"])
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: makeServices(subscribers: subscribers, onServerRunning: onServerRunning).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

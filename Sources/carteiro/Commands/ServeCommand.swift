@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(HTTPKeys.idleTimeoutSeconds.flag), help: .init(HTTPKeys.idleTimeoutSeconds.help)) var httpIdleTimeoutSeconds: Double?
     @Option(name: .customLong(HTTPKeys.maxHeaderBytes.flag), help: .init(HTTPKeys.maxHeaderBytes.help)) var httpMaxHeaderBytes: Int?
     @Option(name: .customLong(HTTPKeys.maxHeaders.flag), help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
+    @Option(name: .customLong(HTTPKeys.descriptorReserve.flag), help: .init(HTTPKeys.descriptorReserve.help)) var httpDescriptorReserve: Int?
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
@@ -86,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(HTTPKeys.idleTimeoutSeconds, httpIdleTimeoutSeconds)
         sources.flag(HTTPKeys.maxHeaderBytes, httpMaxHeaderBytes)
         sources.flag(HTTPKeys.maxHeaders, httpMaxHeaders)
+        sources.flag(HTTPKeys.descriptorReserve, httpDescriptorReserve)
         deliveryOptions.addFlags(to: &sources)
         sources.flag(ChatKeys.bot, bot)
         sources.flag(ChatKeys.origins, chatOrigins)
