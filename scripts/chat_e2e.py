@@ -278,7 +278,40 @@ async def capacity(url):
     return result
 
 
+async def open_at_once(url, count="50"):
+    """Opens `count` connections at once; each that gets in says hello and stays until all are
+    done. Returns how each attempt ended: welcomed, refused (status and body), or closed after
+    the upgrade (close code)."""
+    count = int(count)
+    done = asyncio.Event()
+    outcomes = []
+
+    async def attempt():
+        try:
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "hello"}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                outcomes.append({"outcome": "welcomed" if frame.get("type") == "welcome" else frame.get("type")})
+                if len(outcomes) == count:
+                    done.set()
+                await asyncio.wait_for(done.wait(), TIMEOUT)
+        except InvalidStatus as error:
+            try:
+                body = json.loads(error.response.body or b"null")
+            except ValueError:
+                body = None
+            outcomes.append({"outcome": "refused", "status": error.response.status_code, "body": body})
+        except ConnectionClosed as closed:
+            outcomes.append({"outcome": "closed", "code": closed.rcvd.code if closed.rcvd else None})
+        if len(outcomes) == count:
+            done.set()
+
+    await asyncio.gather(*(attempt() for _ in range(count)))
+    return {"outcomes": outcomes}
+
+
 SCENARIOS = {
+    "open-at-once": open_at_once,
     "capacity": capacity,
     "agent-status": agent_status,
     "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,

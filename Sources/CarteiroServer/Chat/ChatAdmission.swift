@@ -1,7 +1,7 @@
 import HTTPTypes
 
 /// Who may open `/chat` and `/agent`, decided from the request line and headers alone (before
-/// any token lookup): the allowed Origins, the connection limit, and an agent token's presence.
+/// any token lookup): the allowed Origins, an agent token's presence, and a place in the gate.
 struct ChatAdmission: Sendable {
     let configuration: ChatConfiguration
     let gate: ConnectionGate
@@ -12,17 +12,23 @@ struct ChatAdmission: Sendable {
         let message: String
     }
 
+    enum Decision {
+        case admitted(ConnectionGate.Ticket)
+        case refused(Refusal)
+    }
+
     static let customerPath = "/chat"
     static let agentPath = "/agent"
 
-    /// Why a request for `path` (no query) is refused, if it is.
+    static let tooManyConnections = Refusal(
+        status: .serviceUnavailable, code: "too_many_connections", message: "too many connections; try again later")
+
+    /// Why a request for `path` (no query) is refused on what it says (its Origin, whether it
+    /// carries an agent token), if it is.
     func refusal(path: String, origin: String?, hasToken: Bool) -> Refusal? {
         guard path == Self.customerPath || path == Self.agentPath else { return nil }
         if !configuration.allows(origin: origin) {
             return Refusal(status: .forbidden, code: "origin_not_allowed", message: "origin \(origin ?? "") is not allowed")
-        }
-        if gate.count >= gate.maximum {
-            return Refusal(status: .serviceUnavailable, code: "too_many_connections", message: "too many connections; try again later")
         }
         if path == Self.agentPath, !hasToken {
             return Refusal(
@@ -30,6 +36,15 @@ struct ChatAdmission: Sendable {
         }
         return nil
     }
+
+    /// Takes a place for an upgrade to `path` (`/chat` or `/agent`) on `channel`, or says why not.
+    func admit(path: String, origin: String?, hasToken: Bool, channel: ObjectIdentifier) -> Decision {
+        if let refusal = refusal(path: path, origin: origin, hasToken: hasToken) { return .refused(refusal) }
+        guard let ticket = gate.enter(channel: channel) else { return .refused(Self.tooManyConnections) }
+        return .admitted(ticket)
+    }
+
+    static func isChatPath(_ path: String) -> Bool { path == customerPath || path == agentPath }
 
     /// Whether the target (`/agent?token=…`) or the `Authorization` header carries a token.
     static func hasToken(target: String, authorization: String?) -> Bool {

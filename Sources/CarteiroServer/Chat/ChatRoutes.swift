@@ -12,8 +12,10 @@ import ServiceLifecycle
 /// token), and, for `carteiro bench chat` only, `GET /bench/echo`.
 ///
 /// Upgrades are checked before they happen: a disallowed `Origin`, a missing agent token or a
-/// full process are refused by `UpgradeGuard` with 403, 401 or 503 and a JSON body; a token that
-/// is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a bare 400.
+/// full process are refused by `UpgradeGuard` with 403, 401 or 503 and a JSON body, and an
+/// admitted connection holds its place in the gate from then until its socket closes; a token
+/// that is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a
+/// bare 400.
 struct ChatRoutes {
     let service: ConversationService?
     let authenticator: AgentAuthenticator
@@ -21,16 +23,15 @@ struct ChatRoutes {
     let gate: ConnectionGate
     let logger: Logger
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    func register(on router: Router<ChatRequestContext>) {
         if let service {
             router.ws("chat") { request, _ in
                 refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
-            } onUpgrade: { inbound, outbound, _ in
-                guard gate.enter() else {
-                    try? await outbound.close(.unknown(1013), reason: "too many connections")
+            } onUpgrade: { inbound, outbound, context in
+                guard gate.ticket(for: context.requestContext.channel) != nil else {
+                    try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
-                defer { gate.leave() }
                 await closingOnShutdown(outbound) {
                     await CustomerConnection(service: service, configuration: configuration, logger: logger).run(inbound: inbound, outbound: outbound)
                 }
@@ -44,11 +45,10 @@ struct ChatRoutes {
                     try? await outbound.close(.policyViolation, reason: "invalid token")
                     return
                 }
-                guard gate.enter() else {
-                    try? await outbound.close(.unknown(1013), reason: "too many connections")
+                guard gate.ticket(for: context.requestContext.channel) != nil else {
+                    try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
-                defer { gate.leave() }
                 await closingOnShutdown(outbound) {
                     await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
                         .run(inbound: inbound, outbound: outbound)
@@ -67,7 +67,8 @@ struct ChatRoutes {
     }
 
     /// Why a connection to `/chat` or `/agent` is refused before any token lookup, if it is.
-    /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.)
+    /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.
+    /// The place in the gate is not checked again: the guard took it.)
     func refusal(for request: Request, agent: Bool) -> ChatAdmission.Refusal? {
         ChatAdmission(configuration: configuration, gate: gate).refusal(
             path: agent ? ChatAdmission.agentPath : ChatAdmission.customerPath, origin: request.headers[.origin],

@@ -1,3 +1,4 @@
+import HTTPTypes
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
@@ -8,9 +9,8 @@ import NIOHTTP1
 /// `HTTPConnectionGuard` (time to send a head, refused heads answered), then the `UpgradeGuard`.
 ///
 /// hummingbird-websocket answers any refused upgrade with a bare 400. To refuse with the real
-/// status (403 for an Origin, 401 without a token, 503 when full) and a JSON body, the guard
-/// takes the `Upgrade` header off a request it refuses: the request then goes the plain HTTP way
-/// to `ChatRefusalRoutes`, which answers it from the same `ChatAdmission`.
+/// status (403 for an Origin, 401 without a token, 503 when full) and a JSON body, the
+/// `UpgradeGuard` decides before the upgrade handler sees the request, and answers a refusal itself.
 struct GuardedWebSocketChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
@@ -40,32 +40,48 @@ struct GuardedWebSocketChannel: ServerChildChannel {
     }
 }
 
-/// Looks at the first request of a connection only, then leaves the pipeline.
+/// Decides an upgrade to `/chat` or `/agent` from the first request head of a connection, then
+/// leaves the pipeline: it refuses with the status and JSON body of `ChatAdmission`, or takes the
+/// connection's place in the gate (given back when the socket closes) and lets the request on
+/// to the upgrade handler. Requests that ask for no upgrade go on untouched.
 final class UpgradeGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 
     private let admission: ChatAdmission
+    /// A refusal is being written: the rest of the request is dropped.
+    private var refusing = false
 
     init(admission: ChatAdmission) {
         self.admission = admission
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data) else {
+        guard !refusing else { return }
+        guard case .head(let head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }
-        let refused = admission.refusal(
-            path: ChatAdmission.path(of: head.uri), origin: head.headers.first(name: "origin"),
-            hasToken: ChatAdmission.hasToken(target: head.uri, authorization: head.headers.first(name: "authorization")))
-        if refused != nil, head.headers.contains(name: "upgrade") {
-            head.headers.remove(name: "upgrade")
-            head.headers.replaceOrAdd(name: "connection", value: "close")
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-        } else {
+        let path = ChatAdmission.path(of: head.uri)
+        guard ChatAdmission.isChatPath(path), head.headers.contains(name: "upgrade") else {
             context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
         }
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        let decision = admission.admit(
+            path: path, origin: head.headers.first(name: "origin"),
+            hasToken: ChatAdmission.hasToken(target: head.uri, authorization: head.headers.first(name: "authorization")),
+            channel: ObjectIdentifier(context.channel))
+        switch decision {
+        case .refused(let refusal):
+            refusing = true
+            HTTPRefusal(status: HTTPResponseStatus(statusCode: refusal.status.code), code: refusal.code, message: refusal.message)
+                .write(to: context).assumeIsolated().whenComplete { _ in context.closeAheadOfUpgradeHandler() }
+        case .admitted(let ticket):
+            let gate = admission.gate
+            context.channel.closeFuture.whenComplete { _ in gate.leave(ticket) }
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
     }
 }

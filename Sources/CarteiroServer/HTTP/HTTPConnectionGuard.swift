@@ -165,12 +165,10 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func close(context: ChannelHandlerContext) {
         state = .closing
         if upgradeHandlerWaits {
-            // Told that the input ended, the upgrade handler behind closes the channel and reports
-            // `inputClosed`, which hummingbird-websocket logs at trace level; a plain close would
-            // have it log an error for every such connection.
             upgradeHandlerWaits = false
-            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            context.closeAheadOfUpgradeHandler()
+        } else {
+            context.close(promise: nil)
         }
-        context.close(promise: nil)
     }
 }

@@ -29,3 +29,14 @@ struct HTTPRefusal: Sendable, Equatable {
         return context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
     }
 }
+
+extension ChannelHandlerContext {
+    /// Closes the channel of a handler in front of the upgrade handler, which still waits for the
+    /// first request head. Told that the input ended, the upgrade handler closes the channel and
+    /// reports `inputClosed`, which hummingbird-websocket logs at trace level; a plain close would
+    /// have it log an error for every such connection.
+    func closeAheadOfUpgradeHandler() {
+        fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        close(promise: nil)
+    }
+}

@@ -45,7 +45,7 @@ public struct CarteiroRuntime {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
         RelayRoutes(board: store.relayStates).register(on: router)
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
         let admission = ChatAdmission(configuration: chat, gate: ConnectionGate(maximum: chat.maximumConnections))
         ChatRoutes(
