@@ -6,6 +6,7 @@ with what it saw on standard output, and exits 0; the Swift test asserts on that
 A scenario that cannot go on (timeout, unexpected close) prints {"error": ...} and exits 1.
 """
 import asyncio
+import contextlib
 import json
 import sys
 import uuid
@@ -310,7 +311,75 @@ async def open_at_once(url, count="50"):
     return {"outcomes": outcomes}
 
 
+async def open_from(url, *forwarded):
+    """Opens one connection per argument, in order, each with that X-Forwarded-For ("-": none);
+    each that gets in says hello and stays open until all were tried. Returns how each ended."""
+    outcomes = []
+    async with contextlib.AsyncExitStack() as stack:
+        for value in forwarded:
+            headers = {} if value == "-" else {"X-Forwarded-For": value}
+            try:
+                ws = await stack.enter_async_context(connect(url, additional_headers=headers))
+                await ws.send(json.dumps({"type": "hello"}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                outcomes.append({"outcome": "welcomed" if frame.get("type") == "welcome" else frame.get("type")})
+            except InvalidStatus as error:
+                outcomes.append({"outcome": "refused", "status": error.response.status_code, "body": json.loads(error.response.body or b"null")})
+    return {"outcomes": outcomes}
+
+
+async def silent(url, wait="8"):
+    """Opens a connection and sends nothing; returns the close code and when it came (or none
+    within `wait` seconds)."""
+    import time
+    started = time.monotonic()
+    async with connect(url) as ws:
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), float(wait))
+        except ConnectionClosed as closed:
+            return {"close_code": closed.rcvd.code if closed.rcvd else None, "seconds": time.monotonic() - started}
+        except asyncio.TimeoutError:
+            return {"close_code": None, "seconds": time.monotonic() - started}
+
+
+async def crowd(url, count="10", pause="0"):
+    """Opens `count` connections that never say hello, then, `pause` seconds later, a customer
+    that does. Returns what the customer got and how the silent ones ended (a close code, a
+    refusal, or still open)."""
+    silent_ones, refusals = [], []
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(int(count)):
+            try:
+                silent_ones.append(await stack.enter_async_context(connect(url)))
+            except InvalidStatus as error:
+                refusals.append(error.response.status_code)
+        result = {"silent_refused": refusals}
+        await asyncio.sleep(float(pause))
+        try:
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "hello"}))
+                result["customer"] = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        except InvalidStatus as error:
+            result["customer"] = {"status": error.response.status_code}
+        await asyncio.sleep(0.5)
+        codes = []
+        for ws in silent_ones:
+            try:
+                await asyncio.wait_for(ws.recv(), 0.05)
+                codes.append("frame")
+            except ConnectionClosed as closed:
+                codes.append(closed.rcvd.code if closed.rcvd else None)
+            except asyncio.TimeoutError:
+                codes.append("open")
+        result["silent"] = codes
+    return result
+
+
 SCENARIOS = {
+    "open-from": open_from,
+    "silent": silent,
+    "crowd": crowd,
     "open-at-once": open_at_once,
     "capacity": capacity,
     "agent-status": agent_status,

@@ -20,20 +20,23 @@ struct ChatRoutes {
     let service: ConversationService?
     let authenticator: AgentAuthenticator
     let configuration: ChatConfiguration
-    let gate: ConnectionGate
+    let admission: ChatAdmission
     let logger: Logger
+
+    private var gate: ConnectionGate { admission.gate }
 
     func register(on router: Router<ChatRequestContext>) {
         if let service {
             router.ws("chat") { request, _ in
                 refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
             } onUpgrade: { inbound, outbound, context in
-                guard gate.ticket(for: context.requestContext.channel) != nil else {
+                guard let ticket = gate.ticket(for: context.requestContext.channel) else {
                     try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
                 await closingOnShutdown(outbound) {
-                    await CustomerConnection(service: service, configuration: configuration, logger: logger).run(inbound: inbound, outbound: outbound)
+                    await CustomerConnection(service: service, configuration: configuration, gate: gate, ticket: ticket, logger: logger)
+                        .run(inbound: inbound, outbound: outbound)
                 }
             }
             router.ws("agent") { request, _ in
@@ -70,7 +73,7 @@ struct ChatRoutes {
     /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.
     /// The place in the gate is not checked again: the guard took it.)
     func refusal(for request: Request, agent: Bool) -> ChatAdmission.Refusal? {
-        ChatAdmission(configuration: configuration, gate: gate).refusal(
+        admission.refusal(
             path: agent ? ChatAdmission.agentPath : ChatAdmission.customerPath, origin: request.headers[.origin],
             hasToken: Self.bearerToken(in: request) != nil)
     }

@@ -8,20 +8,31 @@ import WSCore
 
 /// One customer WebSocket: `hello` starts or resumes a conversation, `message`s are stored,
 /// acknowledged and answered by the bot; entries of the conversation reach the client through
-/// the outbox, from this process or from others.
+/// the outbox, from this process or from others. Until its `hello` succeeds the connection
+/// waits in the gate: it is closed after the hello timeout (1008), or earlier when the gate
+/// evicts it to make room (1013).
 struct CustomerConnection {
     let service: ConversationService
     let configuration: ChatConfiguration
+    let gate: ConnectionGate
+    let ticket: ConnectionGate.Ticket
     let logger: Logger
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: false, logger: logger)
         let limits = ConnectionLimits(configuration: configuration)
         async let written: Void = outbox.writeFrames()
+        ticket.onEviction {
+            Task { await outbox.close(.unknown(1013), reason: "too many connections waiting for hello; try again") }
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await limits.waitUntilIdle()
                 if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
+            }
+            group.addTask { [gate, ticket, configuration] in
+                try? await Task.sleep(for: configuration.helloTimeout)
+                if !Task.isCancelled, gate.isWaiting(ticket) { await outbox.close(.policyViolation, reason: "no hello in time") }
             }
             var conversation: ConversationID?
             // The conversation as this connection last stored it: saves a read per message.
@@ -47,6 +58,7 @@ struct CustomerConnection {
                             let session = try await service.start(
                                 .init(resumeToken: resume, lastSequence: lastSequence ?? 0, locale: locale, name: name))
                             let id = session.conversation.id
+                            gate.greet(ticket)
                             // Subscribed before the backlog is sent: nothing stored meanwhile is missed.
                             let live = await service.hub.subscribe(to: id)
                             subscription = (id, live.id)

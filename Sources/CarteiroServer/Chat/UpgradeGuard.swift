@@ -69,9 +69,8 @@ final class UpgradeGuard: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let decision = admission.admit(
-            path: path, origin: head.headers.first(name: "origin"),
-            hasToken: ChatAdmission.hasToken(target: head.uri, authorization: head.headers.first(name: "authorization")),
-            channel: ObjectIdentifier(context.channel))
+            path: path, headers: head.headers, target: head.uri, channel: ObjectIdentifier(context.channel),
+            peer: context.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) })
         switch decision {
         case .refused(let refusal):
             refusing = true
@@ -79,7 +78,10 @@ final class UpgradeGuard: ChannelInboundHandler, RemovableChannelHandler {
                 .write(to: context).assumeIsolated().whenComplete { _ in context.closeAheadOfUpgradeHandler() }
         case .admitted(let ticket):
             let gate = admission.gate
-            context.channel.closeFuture.whenComplete { _ in gate.leave(ticket) }
+            let channel = context.channel
+            channel.closeFuture.whenComplete { _ in gate.leave(ticket) }
+            // Until the connection runs and closes itself more politely (CustomerConnection).
+            ticket.onEviction { channel.close(promise: nil) }
             context.fireChannelRead(data)
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }

@@ -20,6 +20,11 @@ public struct ChatConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(300)
     /// Open chat and agent connections at most, per process; further upgrades are refused.
     public var maximumConnections: Int = 10_000
+    /// Open customer connections per client address (IPv6: per /64); 0: no limit.
+    public var maximumConnectionsPerAddress: Int = 50
+    /// A customer connection that has not said `hello` this long after opening is closed (1008);
+    /// after a fifth of it, it may be closed (1013) to let another in when the process is full.
+    public var helloTimeout: Duration = .seconds(10)
     /// Registers `/bench/echo` (a bare echo WebSocket route for `carteiro bench chat`).
     public var benchEcho: Bool = false
 
@@ -50,6 +55,10 @@ public struct ChatConfiguration: Sendable {
         guard burst >= 1 else { throw ConfigurationError(key: "chat-burst", message: "must be at least 1") }
         guard maximumConnections >= 1 else { throw ConfigurationError(key: "chat-max-connections", message: "must be at least 1") }
         guard idleTimeout > .zero else { throw ConfigurationError(key: "chat-idle-seconds", message: "must be positive") }
+        guard maximumConnectionsPerAddress >= 0 else {
+            throw ConfigurationError(key: "chat-max-connections-per-address", message: "must not be negative (0: no limit)")
+        }
+        guard helloTimeout > .zero else { throw ConfigurationError(key: "chat-hello-seconds", message: "must be positive") }
         for origin in allowedOrigins where !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
             throw ConfigurationError(key: "chat-origin", message: "'\(origin)' is not an http(s) origin such as https://example.com")
         }

@@ -21,8 +21,13 @@ extension HTTPConfiguration {
             "file descriptors kept free, beyond those open at start, for health checks and the store (the soft open-file limit is first raised to the hard one): when connections would use them, the oldest idle HTTP connections are closed, and with none to close a new connection gets only /health and /ready (503 otherwise)"
         )
 
+        public static let trustedProxies = Setting<[String]>(
+            "http.trustedProxies", flag: "trusted-proxy", environment: "CARTEIRO_TRUSTED_PROXIES", default: [],
+            "address or CIDR block (10.0.0.0/8, 2001:db8::/32) of a reverse proxy whose Forwarded or X-Forwarded-For client address the per-address chat limits count by; from any other peer those headers are ignored"
+        )
+
         public static let all: [any SettingDescription] = [
-            headTimeoutSeconds, idleTimeoutSeconds, maxHeaderBytes, maxHeaders, descriptorReserve,
+            headTimeoutSeconds, idleTimeoutSeconds, maxHeaderBytes, maxHeaders, descriptorReserve, trustedProxies,
         ]
     }
 
@@ -36,6 +41,13 @@ extension HTTPConfiguration {
         maximumHeaderBytes = reader.int(forKey: Keys.maxHeaderBytes.configKey, default: Keys.maxHeaderBytes.defaultValue)
         maximumHeaderCount = reader.int(forKey: Keys.maxHeaders.configKey, default: Keys.maxHeaders.defaultValue)
         descriptorReserve = reader.int(forKey: Keys.descriptorReserve.configKey, default: Keys.descriptorReserve.defaultValue)
+        trustedProxies = try reader.stringArray(forKey: Keys.trustedProxies.configKey, default: []).map { text throws(ConfigurationError) in
+            guard let range = AddressRange(text) else {
+                throw ConfigurationError(
+                    key: Keys.trustedProxies.flag, message: "'\(text)' is not an IP address or a CIDR block such as 10.0.0.0/8")
+            }
+            return range
+        }
         try validate()
     }
 

@@ -1,6 +1,7 @@
 /// How the HTTP server defends its connections: the time a client has to send a request's head,
-/// how long a kept-alive connection may sit idle, how large a head may be, and how many file
-/// descriptors stay free for health checks.
+/// how long a kept-alive connection may sit idle, how large a head may be, how many file
+/// descriptors stay free for health checks, and which peers are proxies whose forwarded client
+/// address is believed.
 public struct HTTPConfiguration: Sendable {
     /// A connection that has not sent a whole request head this long after opening is closed.
     public var headTimeout: Duration = .seconds(10)
@@ -12,6 +13,8 @@ public struct HTTPConfiguration: Sendable {
     public var maximumHeaderCount: Int = 100
     /// File descriptors kept free, beyond those open at start, for health checks and the store.
     public var descriptorReserve: Int = 64
+    /// Peers whose `Forwarded`/`X-Forwarded-For` client address the per-address limits count by.
+    public var trustedProxies: [AddressRange] = []
 
     public init() {}
 

@@ -47,9 +47,12 @@ public struct CarteiroRuntime {
         RelayRoutes(board: store.relayStates).register(on: router)
         let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
-        let admission = ChatAdmission(configuration: chat, gate: ConnectionGate(maximum: chat.maximumConnections))
+        let gate = ConnectionGate(
+            limits: .init(maximum: chat.maximumConnections, perAddress: chat.maximumConnectionsPerAddress, evictableAfter: chat.helloTimeout / 5))
+        let admission = ChatAdmission(
+            configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
         ChatRoutes(
-            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, gate: admission.gate,
+            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, admission: admission,
             logger: logger
         ).register(on: webSocketRouter)
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }

@@ -32,10 +32,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(HTTPKeys.maxHeaderBytes.flag), help: .init(HTTPKeys.maxHeaderBytes.help)) var httpMaxHeaderBytes: Int?
     @Option(name: .customLong(HTTPKeys.maxHeaders.flag), help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
     @Option(name: .customLong(HTTPKeys.descriptorReserve.flag), help: .init(HTTPKeys.descriptorReserve.help)) var httpDescriptorReserve: Int?
+    @Option(name: .customLong(HTTPKeys.trustedProxies.flag), help: .init(HTTPKeys.trustedProxies.help)) var trustedProxies: [String] = []
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
     @Option(name: .customLong(ChatKeys.maxConnections.flag), help: .init(ChatKeys.maxConnections.help)) var chatMaxConnections: Int?
+    @Option(name: .customLong(ChatKeys.maxConnectionsPerAddress.flag), help: .init(ChatKeys.maxConnectionsPerAddress.help))
+    var chatMaxConnectionsPerAddress: Int?
+    @Option(name: .customLong(ChatKeys.helloSeconds.flag), help: .init(ChatKeys.helloSeconds.help)) var chatHelloSeconds: Double?
     @Option(name: .customLong(ChatKeys.rate.flag), help: .init(ChatKeys.rate.help)) var chatRate: Double?
     @Option(name: .customLong(ChatKeys.burst.flag), help: .init(ChatKeys.burst.help)) var chatBurst: Int?
     @Option(name: .customLong(ChatKeys.idleSeconds.flag), help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds: Double?
@@ -88,10 +92,13 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(HTTPKeys.maxHeaderBytes, httpMaxHeaderBytes)
         sources.flag(HTTPKeys.maxHeaders, httpMaxHeaders)
         sources.flag(HTTPKeys.descriptorReserve, httpDescriptorReserve)
+        sources.flag(HTTPKeys.trustedProxies, trustedProxies)
         deliveryOptions.addFlags(to: &sources)
         sources.flag(ChatKeys.bot, bot)
         sources.flag(ChatKeys.origins, chatOrigins)
         sources.flag(ChatKeys.maxConnections, chatMaxConnections)
+        sources.flag(ChatKeys.maxConnectionsPerAddress, chatMaxConnectionsPerAddress)
+        sources.flag(ChatKeys.helloSeconds, chatHelloSeconds)
         sources.flag(ChatKeys.rate, chatRate)
         sources.flag(ChatKeys.burst, chatBurst)
         sources.flag(ChatKeys.idleSeconds, chatIdleSeconds)

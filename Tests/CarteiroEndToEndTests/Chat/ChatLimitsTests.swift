@@ -23,4 +23,70 @@ import Testing
         }
         #expect(try await server.stop().exitCode == 0)
     }
+
+    @Test func oneClientAddressMayHoldOnlyItsShareOfTheConnections() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-max-connections-per-address", "3"])
+        let result = try await PythonChatClient.run("open-from", [server.chatURL, "-", "-", "-", "-"])
+        let outcomes = result.frames("outcomes")
+        #expect(outcomes.map { $0["outcome"] as? String } == ["welcomed", "welcomed", "welcomed", "refused"])
+        #expect(outcomes.last?["status"] as? Int == 503)
+        #expect((outcomes.last?.object("body")["error"] as? [String: Any])?["code"] as? String == "too_many_connections")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    /// Through a trusted proxy each forwarded client has its own share, read from the right of
+    /// the chain (what a client writes at its left is not believed); from any other peer the
+    /// header is ignored.
+    @Test func theForwardedAddressCountsOnlyFromATrustedProxy() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let trusting = try await ChatServer.start(
+            store: ["--data-dir", folder.path], extra: ["--chat-max-connections-per-address", "2", "--trusted-proxy", "127.0.0.0/8"])
+        let behindProxy = try await PythonChatClient.run(
+            "open-from",
+            [
+                trusting.chatURL, "203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2", "198.51.100.7, 203.0.113.2",
+                "10.9.9.9, 203.0.113.2",
+            ])
+        #expect(
+            behindProxy.frames("outcomes").map { $0["outcome"] as? String }
+                == ["welcomed", "welcomed", "refused", "welcomed", "welcomed", "refused"])
+        #expect(try await trusting.stop().exitCode == 0)
+
+        let untrusting = try await ChatServer.start(
+            store: ["--data-dir", folder.path], extra: ["--chat-max-connections-per-address", "2"])
+        let direct = try await PythonChatClient.run("open-from", [untrusting.chatURL, "203.0.113.1", "203.0.113.2", "203.0.113.3"])
+        #expect(direct.frames("outcomes").map { $0["outcome"] as? String } == ["welcomed", "welcomed", "refused"])
+        #expect(try await untrusting.stop().exitCode == 0)
+    }
+
+    @Test func aConnectionThatNeverSaysHelloIsClosedAfterTheHelloTimeout() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-hello-seconds", "1"])
+        let result = try await PythonChatClient.run("silent", [server.chatURL, "8"])
+        #expect(result["close_code"] as? Int == 1008)
+        #expect((result["seconds"] as? Double ?? 99) < 3)
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    /// Before, ten connections that never said hello filled a process of ten, and every customer
+    /// got 503 until the idle timeout (5 minutes) closed them.
+    @Test func connectionsThatNeverSayHelloCannotKeepACustomerOut() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        // Evictable after a fifth of the hello timeout: 0.6 s.
+        let server = try await ChatServer.start(
+            store: ["--data-dir", folder.path], extra: ["--chat-max-connections", "10", "--chat-hello-seconds", "3"])
+        let result = try await PythonChatClient.run("crowd", [server.chatURL, "10", "1"])
+        #expect(result.object("customer")["type"] as? String == "welcome", "\(result)")
+        #expect((result["silent_refused"] as? [Int])?.isEmpty == true)
+        // The one that waited longest made room; the others wait for their hello timeout.
+        let silent = result["silent"] as? [Any] ?? []
+        #expect(silent.first as? Int == 1013, "\(silent)")
+        #expect(silent.dropFirst().allSatisfy { $0 as? String == "open" }, "\(silent)")
+        #expect(try await server.stop().exitCode == 0)
+    }
 }
