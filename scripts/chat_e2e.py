@@ -376,7 +376,47 @@ async def crowd(url, count="10", pause="0"):
     return result
 
 
+async def fill(url, connections="1", messages="10", size="4000"):
+    """One connection after another, each starting a conversation and sending `messages` messages
+    of `size` bytes, each after the answer to the one before (an ack, or an error about it).
+    Returns, per connection, its conversation and how many messages were acked or refused."""
+    results = []
+    for index in range(int(connections)):
+        async with connect(url) as ws:
+            frames = []
+            await ws.send(json.dumps({"type": "hello"}))
+            welcome = await recv_until(ws, is_type("welcome"), frames)
+            acks, refused = 0, []
+            for n in range(int(messages)):
+                client_id = f"c{index}-m{n}"
+                await ws.send(json.dumps({"type": "message", "client_id": client_id, "text": "x" * int(size)}))
+                answer = await recv_until(
+                    ws, lambda f: f.get("client_id") == client_id and f.get("type") in ("ack", "error"), frames)
+                if answer["type"] == "ack":
+                    acks += 1
+                else:
+                    refused.append(answer["code"])
+            results.append({"conversation_id": welcome["conversation_id"], "acks": acks, "refused": refused})
+    return {"connections": results}
+
+
+async def hellos(url, count="5"):
+    """Starts `count` conversations, one connection after another, then resumes the first on a
+    new connection. Returns the first frame each hello got, and the resume's."""
+    firsts = []
+    for _ in range(int(count)):
+        async with connect(url) as ws:
+            await ws.send(json.dumps({"type": "hello"}))
+            firsts.append(json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)))
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "resume": firsts[0].get("resume"), "last_sequence": 0}))
+        resumed = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    return {"hellos": firsts, "resumed": resumed}
+
+
 SCENARIOS = {
+    "fill": fill,
+    "hellos": hellos,
     "open-from": open_from,
     "silent": silent,
     "crowd": crowd,

@@ -21,6 +21,7 @@ struct ChatRoutes {
     let authenticator: AgentAuthenticator
     let configuration: ChatConfiguration
     let admission: ChatAdmission
+    let quotas: ChatQuotas
     let logger: Logger
 
     private var gate: ConnectionGate { admission.gate }
@@ -35,7 +36,8 @@ struct ChatRoutes {
                     return
                 }
                 await closingOnShutdown(outbound) {
-                    await CustomerConnection(service: service, configuration: configuration, gate: gate, ticket: ticket, logger: logger)
+                    await CustomerConnection(
+                        service: service, configuration: configuration, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
                         .run(inbound: inbound, outbound: outbound)
                 }
             }

@@ -10,12 +10,14 @@ import WSCore
 /// acknowledged and answered by the bot; entries of the conversation reach the client through
 /// the outbox, from this process or from others. Until its `hello` succeeds the connection
 /// waits in the gate: it is closed after the hello timeout (1008), or earlier when the gate
-/// evicts it to make room (1013).
+/// evicts it to make room (1013). New conversations and stored messages count against the
+/// quotas of the client's address and of the conversation.
 struct CustomerConnection {
     let service: ConversationService
     let configuration: ChatConfiguration
     let gate: ConnectionGate
     let ticket: ConnectionGate.Ticket
+    let quotas: ChatQuotas
     let logger: Logger
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
@@ -52,6 +54,11 @@ struct CustomerConnection {
                     case .hello(let resume, let lastSequence, let locale, let name):
                         guard conversation == nil else {
                             await outbox.send(.error(code: .unknownType, message: "hello was already sent on this connection"))
+                            continue
+                        }
+                        if resume == nil, quotas.startConversation(from: ticket.address) != .allowed {
+                            await outbox.send(
+                                .error(code: .rateLimited, message: "too many new conversations from your address; try again in a minute"))
                             continue
                         }
                         do throws(ConversationError) {
@@ -109,6 +116,17 @@ struct CustomerConnection {
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !clientID.isEmpty, clientID.utf8.count <= 128 else {
             await outbox.send(.error(code: .missingField, message: "a message needs a text and a client_id of at most 128 bytes", clientID: clientID))
+            return snapshot
+        }
+        switch quotas.storeMessage(ofBytes: text.utf8.count, in: conversation, from: ticket.address) {
+        case .allowed:
+            break
+        case .conversationOverQuota:
+            await outbox.send(
+                .error(code: .rateLimited, message: "this conversation is going faster than anyone types; wait a moment", clientID: clientID))
+            return snapshot
+        case .addressOverQuota:
+            await outbox.send(.error(code: .rateLimited, message: "too many messages from your address; wait a moment", clientID: clientID))
             return snapshot
         }
         await outbox.expectAcknowledgement(of: clientID)

@@ -53,6 +53,10 @@ public struct CarteiroRuntime {
             configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
         ChatRoutes(
             service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, admission: admission,
+            quotas: ChatQuotas(
+                limits: .init(
+                    conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
+                    conversationBytesPerMinute: chat.conversationBytesPerMinute)),
             logger: logger
         ).register(on: webSocketRouter)
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }

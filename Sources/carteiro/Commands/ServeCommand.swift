@@ -40,6 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(ChatKeys.maxConnectionsPerAddress.flag), help: .init(ChatKeys.maxConnectionsPerAddress.help))
     var chatMaxConnectionsPerAddress: Int?
     @Option(name: .customLong(ChatKeys.helloSeconds.flag), help: .init(ChatKeys.helloSeconds.help)) var chatHelloSeconds: Double?
+    @Option(name: .customLong(ChatKeys.conversationsPerMinute.flag), help: .init(ChatKeys.conversationsPerMinute.help))
+    var chatConversationsPerMinute: Int?
+    @Option(name: .customLong(ChatKeys.addressBytesPerMinute.flag), help: .init(ChatKeys.addressBytesPerMinute.help))
+    var chatAddressBytesPerMinute: Int?
+    @Option(name: .customLong(ChatKeys.conversationBytesPerMinute.flag), help: .init(ChatKeys.conversationBytesPerMinute.help))
+    var chatConversationBytesPerMinute: Int?
     @Option(name: .customLong(ChatKeys.rate.flag), help: .init(ChatKeys.rate.help)) var chatRate: Double?
     @Option(name: .customLong(ChatKeys.burst.flag), help: .init(ChatKeys.burst.help)) var chatBurst: Int?
     @Option(name: .customLong(ChatKeys.idleSeconds.flag), help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds: Double?
@@ -99,6 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(ChatKeys.maxConnections, chatMaxConnections)
         sources.flag(ChatKeys.maxConnectionsPerAddress, chatMaxConnectionsPerAddress)
         sources.flag(ChatKeys.helloSeconds, chatHelloSeconds)
+        sources.flag(ChatKeys.conversationsPerMinute, chatConversationsPerMinute)
+        sources.flag(ChatKeys.addressBytesPerMinute, chatAddressBytesPerMinute)
+        sources.flag(ChatKeys.conversationBytesPerMinute, chatConversationBytesPerMinute)
         sources.flag(ChatKeys.rate, chatRate)
         sources.flag(ChatKeys.burst, chatBurst)
         sources.flag(ChatKeys.idleSeconds, chatIdleSeconds)

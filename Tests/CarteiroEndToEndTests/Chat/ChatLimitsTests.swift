@@ -1,3 +1,5 @@
+import CarteiroDomain
+import CarteiroStore
 import CarteiroTesting
 import Foundation
 import Testing
@@ -87,6 +89,61 @@ import Testing
         let silent = result["silent"] as? [Any] ?? []
         #expect(silent.first as? Int == 1013, "\(silent)")
         #expect(silent.dropFirst().allSatisfy { $0 as? String == "open" }, "\(silent)")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    /// Customer messages the store holds for each conversation, after the server stopped.
+    private func storedCustomerMessages(in folder: TemporaryDirectory, conversations: [String]) async throws -> [Int] {
+        let store = try SQLiteStore(configuration: .inDirectory(folder.path))
+        var counts: [Int] = []
+        for id in conversations {
+            let entries = try await store.chatMessages.messages(in: ConversationID(rawValue: id), after: 0, limit: 1000)
+            counts.append(entries.filter { $0.author == .customer }.count)
+        }
+        await store.close()
+        return counts
+    }
+
+    /// Before, a conversation stored whatever its connections' frame limits let through: 100
+    /// connections stored about 19,000 messages of 4 KB in 22 s.
+    @Test func aConversationStoresOnlyItsBytesPerMinuteAndTheRestIsRefusedUnstored() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-conversation-bytes-per-minute", "16384"])
+        let result = try await PythonChatClient.run("fill", [server.chatURL, "1", "10", "4000"])
+        let connection = try #require(result.frames("connections").first)
+        // 3 × (4,000 + 256) = 12,768 fits in 16,384; a fourth would not.
+        #expect(connection["acks"] as? Int == 3)
+        #expect(connection["refused"] as? [String] == Array(repeating: "rate_limited", count: 7))
+        #expect(try await server.stop().exitCode == 0)
+        let conversation = try #require(connection["conversation_id"] as? String)
+        #expect(try await storedCustomerMessages(in: folder, conversations: [conversation]) == [3])
+    }
+
+    @Test func oneAddressStoresOnlyItsBytesPerMinuteOverAllItsConversations() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(
+            store: ["--data-dir", folder.path], extra: ["--chat-address-bytes-per-minute", "40000", "--chat-conversation-bytes-per-minute", "0"])
+        let result = try await PythonChatClient.run("fill", [server.chatURL, "4", "5", "4000"])
+        let connections = result.frames("connections")
+        // 9 × 4,256 = 38,304 fits in 40,000: five from the first conversation, four from the second.
+        #expect(connections.map { $0["acks"] as? Int } == [5, 4, 0, 0])
+        #expect(connections.flatMap { $0["refused"] as? [String] ?? [] }.allSatisfy { $0 == "rate_limited" })
+        #expect(try await server.stop().exitCode == 0)
+        let stored = try await storedCustomerMessages(in: folder, conversations: connections.compactMap { $0["conversation_id"] as? String })
+        #expect(stored == [5, 4, 0, 0])
+    }
+
+    @Test func oneAddressStartsOnlyItsConversationsPerMinuteButMayResumeThem() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path], extra: ["--chat-conversations-per-minute", "3"])
+        let result = try await PythonChatClient.run("hellos", [server.chatURL, "5"])
+        let hellos = result.frames("hellos")
+        #expect(hellos.map { $0["type"] as? String } == ["welcome", "welcome", "welcome", "error", "error"])
+        #expect(hellos.last?["code"] as? String == "rate_limited")
+        #expect(result.object("resumed")["type"] as? String == "welcome")
         #expect(try await server.stop().exitCode == 0)
     }
 }
