@@ -414,7 +414,29 @@ async def hellos(url, count="5"):
     return {"hellos": firsts, "resumed": resumed}
 
 
+async def hold(url, count="100", seconds="5"):
+    """Opens `count` connections one after another (each says hello), holds those that got in for
+    `seconds`, then closes them. Returns how many were welcomed, and the HTTP status (or error
+    code) each of the others got."""
+    welcomed, refused = 0, []
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(int(count)):
+            try:
+                ws = await stack.enter_async_context(connect(url))
+                await ws.send(json.dumps({"type": "hello"}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                if frame.get("type") == "welcome":
+                    welcomed += 1
+                else:
+                    refused.append(frame.get("code"))
+            except InvalidStatus as error:
+                refused.append(error.response.status_code)
+        await asyncio.sleep(float(seconds))
+    return {"welcomed": welcomed, "refused": refused}
+
+
 SCENARIOS = {
+    "hold": hold,
     "fill": fill,
     "hellos": hellos,
     "open-from": open_from,

@@ -38,10 +38,46 @@ import Testing
         #expect(!exit.standardError.contains("Too many open files"))
     }
 
+    /// When every connection the descriptors allow is busy (WebSockets are never closed to make
+    /// room), a new connection is served /health and /ready only.
+    @Test func withEveryConnectionBusyANewOneIsServedHealthChecksOnly() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let port = try freeLoopbackPort()
+        let server = try CarteiroProcess(
+            [
+                "serve", "--roles", "chat", "--port", "\(port)", "--data-dir", folder.path, "--bot", SupportBot.file,
+                "--chat-max-connections-per-address", "0", "--chat-conversations-per-minute", "0",
+            ],
+            descriptorLimit: 160)
+        try await waitForHealth(port: port, server: server)
+        async let held = PythonChatClient.run("hold", ["ws://127.0.0.1:\(port)/chat", "150", "6"])
+        try await Task.sleep(for: .seconds(4))
+
+        // Each asks to close after its answer: a kept-alive connection would be idle, and closed
+        // to make room for the next.
+        let metrics = try LoopbackConnection(port: port)
+        try await metrics.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        let refused = try await metrics.readResponse(timeout: .seconds(5))
+        #expect(metrics.status == 503, "\(refused.prefix(200))")
+        #expect(refused.contains("overloaded"))
+        let health = try LoopbackConnection(port: port)
+        try await health.send("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        _ = try await health.readResponse(timeout: .seconds(5))
+        #expect(health.status == 200)
+
+        let result = try await held
+        let welcomed = try #require(result["welcomed"] as? Int)
+        #expect(welcomed > 20 && welcomed < 150, "the descriptors allow some, not all: \(welcomed)")
+        #expect((result["refused"] as? [Any] ?? []).allSatisfy { $0 as? Int == 503 }, "\(result)")
+        let exit = try await stop(server)
+        #expect(exit.exitCode == 0, "\(exit.standardError.suffix(2000))")
+    }
+
     private func waitForHealth(port: Int, server: CarteiroProcess) async throws {
         for _ in 0..<400 {
             if let connection = try? LoopbackConnection(port: port) {
-                try await connection.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                try await connection.send("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 _ = try await connection.readResponse(timeout: .seconds(2))
                 if connection.status == 200 { return }
             }
