@@ -38,6 +38,36 @@ import Testing
         #expect(!exit.standardError.contains("Too many open files"))
     }
 
+    /// Connections kept alive after a request are idle too: the oldest make room.
+    @Test func keptAliveConnectionsIdleBetweenRequestsAreClosedToLetAHealthCheckIn() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let port = try freeLoopbackPort()
+        let server = try CarteiroProcess(
+            [
+                "serve", "--roles", "chat", "--port", "\(port)", "--data-dir", folder.path, "--bot", SupportBot.file,
+                "--http-idle-timeout-seconds", "120",
+            ],
+            descriptorLimit: 160)
+        try await waitForHealth(port: port, server: server)
+
+        var keptAlive: [LoopbackConnection] = []
+        for _ in 0..<200 {
+            let connection = try LoopbackConnection(port: port)
+            try await connection.send("GET /ready HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            _ = try await connection.readResponse(timeout: .seconds(5))
+            #expect(connection.status == 200)
+            keptAlive.append(connection)
+        }
+        let check = try LoopbackConnection(port: port)
+        try await check.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        _ = try await check.readResponse(timeout: .seconds(5))
+        #expect(check.status == 200)
+        #expect(try await keptAlive[0].waitUntilClosed(timeout: .seconds(1)), "the oldest was closed")
+        #expect(try await !keptAlive[199].waitUntilClosed(timeout: .milliseconds(1)), "the newest was kept")
+        #expect(try await stop(server).exitCode == 0)
+    }
+
     /// When every connection the descriptors allow is busy (WebSockets are never closed to make
     /// room), a new connection is served /health and /ready only.
     @Test func withEveryConnectionBusyANewOneIsServedHealthChecksOnly() async throws {
