@@ -6,6 +6,7 @@ with what it saw on standard output, and exits 0; the Swift test asserts on that
 A scenario that cannot go on (timeout, unexpected close) prints {"error": ...} and exits 1.
 """
 import asyncio
+import contextlib
 import json
 import sys
 import uuid
@@ -278,7 +279,170 @@ async def capacity(url):
     return result
 
 
+async def open_at_once(url, count="50"):
+    """Opens `count` connections at once; each that gets in says hello and stays until all are
+    done. Returns how each attempt ended: welcomed, refused (status and body), or closed after
+    the upgrade (close code)."""
+    count = int(count)
+    done = asyncio.Event()
+    outcomes = []
+
+    async def attempt():
+        try:
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "hello"}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                outcomes.append({"outcome": "welcomed" if frame.get("type") == "welcome" else frame.get("type")})
+                if len(outcomes) == count:
+                    done.set()
+                await asyncio.wait_for(done.wait(), TIMEOUT)
+        except InvalidStatus as error:
+            try:
+                body = json.loads(error.response.body or b"null")
+            except ValueError:
+                body = None
+            outcomes.append({"outcome": "refused", "status": error.response.status_code, "body": body})
+        except ConnectionClosed as closed:
+            outcomes.append({"outcome": "closed", "code": closed.rcvd.code if closed.rcvd else None})
+        if len(outcomes) == count:
+            done.set()
+
+    await asyncio.gather(*(attempt() for _ in range(count)))
+    return {"outcomes": outcomes}
+
+
+async def open_from(url, *forwarded):
+    """Opens one connection per argument, in order, each with that X-Forwarded-For ("-": none);
+    each that gets in says hello and stays open until all were tried. Returns how each ended."""
+    outcomes = []
+    async with contextlib.AsyncExitStack() as stack:
+        for value in forwarded:
+            headers = {} if value == "-" else {"X-Forwarded-For": value}
+            try:
+                ws = await stack.enter_async_context(connect(url, additional_headers=headers))
+                await ws.send(json.dumps({"type": "hello"}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                outcomes.append({"outcome": "welcomed" if frame.get("type") == "welcome" else frame.get("type")})
+            except InvalidStatus as error:
+                outcomes.append({"outcome": "refused", "status": error.response.status_code, "body": json.loads(error.response.body or b"null")})
+    return {"outcomes": outcomes}
+
+
+async def silent(url, wait="8"):
+    """Opens a connection and sends nothing; returns the close code and when it came (or none
+    within `wait` seconds)."""
+    import time
+    started = time.monotonic()
+    async with connect(url) as ws:
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), float(wait))
+        except ConnectionClosed as closed:
+            return {"close_code": closed.rcvd.code if closed.rcvd else None, "seconds": time.monotonic() - started}
+        except asyncio.TimeoutError:
+            return {"close_code": None, "seconds": time.monotonic() - started}
+
+
+async def crowd(url, count="10", pause="0"):
+    """Opens `count` connections that never say hello, then, `pause` seconds later, a customer
+    that does. Returns what the customer got and how the silent ones ended (a close code, a
+    refusal, or still open)."""
+    silent_ones, refusals = [], []
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(int(count)):
+            try:
+                silent_ones.append(await stack.enter_async_context(connect(url)))
+            except InvalidStatus as error:
+                refusals.append(error.response.status_code)
+        result = {"silent_refused": refusals}
+        await asyncio.sleep(float(pause))
+        try:
+            async with connect(url) as ws:
+                await ws.send(json.dumps({"type": "hello"}))
+                result["customer"] = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        except InvalidStatus as error:
+            result["customer"] = {"status": error.response.status_code}
+        await asyncio.sleep(0.5)
+        codes = []
+        for ws in silent_ones:
+            try:
+                await asyncio.wait_for(ws.recv(), 0.05)
+                codes.append("frame")
+            except ConnectionClosed as closed:
+                codes.append(closed.rcvd.code if closed.rcvd else None)
+            except asyncio.TimeoutError:
+                codes.append("open")
+        result["silent"] = codes
+    return result
+
+
+async def fill(url, connections="1", messages="10", size="4000"):
+    """One connection after another, each starting a conversation and sending `messages` messages
+    of `size` bytes, each after the answer to the one before (an ack, or an error about it).
+    Returns, per connection, its conversation and how many messages were acked or refused."""
+    results = []
+    for index in range(int(connections)):
+        async with connect(url) as ws:
+            frames = []
+            await ws.send(json.dumps({"type": "hello"}))
+            welcome = await recv_until(ws, is_type("welcome"), frames)
+            acks, refused = 0, []
+            for n in range(int(messages)):
+                client_id = f"c{index}-m{n}"
+                await ws.send(json.dumps({"type": "message", "client_id": client_id, "text": "x" * int(size)}))
+                answer = await recv_until(
+                    ws, lambda f: f.get("client_id") == client_id and f.get("type") in ("ack", "error"), frames)
+                if answer["type"] == "ack":
+                    acks += 1
+                else:
+                    refused.append(answer["code"])
+            results.append({"conversation_id": welcome["conversation_id"], "acks": acks, "refused": refused})
+    return {"connections": results}
+
+
+async def hellos(url, count="5"):
+    """Starts `count` conversations, one connection after another, then resumes the first on a
+    new connection. Returns the first frame each hello got, and the resume's."""
+    firsts = []
+    for _ in range(int(count)):
+        async with connect(url) as ws:
+            await ws.send(json.dumps({"type": "hello"}))
+            firsts.append(json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)))
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "resume": firsts[0].get("resume"), "last_sequence": 0}))
+        resumed = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    return {"hellos": firsts, "resumed": resumed}
+
+
+async def hold(url, count="100", seconds="5"):
+    """Opens `count` connections one after another (each says hello), holds those that got in for
+    `seconds`, then closes them. Returns how many were welcomed, and the HTTP status (or error
+    code) each of the others got."""
+    welcomed, refused = 0, []
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(int(count)):
+            try:
+                ws = await stack.enter_async_context(connect(url))
+                await ws.send(json.dumps({"type": "hello"}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+                if frame.get("type") == "welcome":
+                    welcomed += 1
+                else:
+                    refused.append(frame.get("code"))
+            except InvalidStatus as error:
+                refused.append(error.response.status_code)
+        await asyncio.sleep(float(seconds))
+    return {"welcomed": welcomed, "refused": refused}
+
+
 SCENARIOS = {
+    "hold": hold,
+    "fill": fill,
+    "hellos": hellos,
+    "open-from": open_from,
+    "silent": silent,
+    "crowd": crowd,
+    "open-at-once": open_at_once,
     "capacity": capacity,
     "agent-status": agent_status,
     "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,

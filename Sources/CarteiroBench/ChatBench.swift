@@ -69,6 +69,9 @@ struct ChatBench: AsyncParsableCommand {
             [
                 "serve", "--roles", "chat", "--port", "\(port)", "--data-dir", folder.appendingPathComponent("data").path, "--bot", bot,
                 "--bench-echo", "--log-level", "warning",
+                // Every connection comes from this one loopback address, as no real customers do.
+                "--chat-max-connections-per-address", "0", "--chat-conversations-per-minute", "0", "--chat-address-bytes-per-minute", "0",
+                "--chat-conversation-bytes-per-minute", "0",
             ] + serverArguments,
             output: log, errors: log)
         var logger = Logger(label: "carteiro.bench.chat")

@@ -25,13 +25,23 @@ public final class CarteiroProcess: Sendable {
 
     /// Runs the `carteiro` that `executableURL()` finds (or builds). `standardInput`, when given,
     /// is written to the child's standard input, which is then closed; otherwise the child reads
-    /// from /dev/null.
-    public init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil) throws {
+    /// from /dev/null. `descriptorLimit` runs it under `ulimit -n` (soft and hard) of that many
+    /// open files, through /bin/sh, as an operator's tight limit would.
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil,
+        descriptorLimit: Int? = nil
+    ) throws {
         let process = Process()
-        process.executableURL = try Self.executableURL()
+        let executable = try Self.executableURL()
         // After the look-up, which may build the binary: a result's duration is the child's alone.
         start = .now
-        process.arguments = arguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CARTEIRO_") }
         merged.merge(environment) { _, new in new }
         process.environment = merged

@@ -1,10 +1,13 @@
 import HTTPTypes
+import NIOHTTP1
 
 /// Who may open `/chat` and `/agent`, decided from the request line and headers alone (before
-/// any token lookup): the allowed Origins, the connection limit, and an agent token's presence.
+/// any token lookup): the allowed Origins, an agent token's presence, and a place in the gate,
+/// counted under the client's address.
 struct ChatAdmission: Sendable {
     let configuration: ChatConfiguration
     let gate: ConnectionGate
+    let addresses: ClientAddressResolver
 
     struct Refusal: Sendable, Equatable {
         let status: HTTPResponse.Status
@@ -12,17 +15,25 @@ struct ChatAdmission: Sendable {
         let message: String
     }
 
+    enum Decision {
+        case admitted(ConnectionGate.Ticket)
+        case refused(Refusal)
+    }
+
     static let customerPath = "/chat"
     static let agentPath = "/agent"
 
-    /// Why a request for `path` (no query) is refused, if it is.
+    static let tooManyConnections = Refusal(
+        status: .serviceUnavailable, code: "too_many_connections", message: "too many connections; try again later")
+    static let tooManyFromAddress = Refusal(
+        status: .serviceUnavailable, code: "too_many_connections", message: "too many connections from your address; try again later")
+
+    /// Why a request for `path` (no query) is refused on what it says (its Origin, whether it
+    /// carries an agent token), if it is.
     func refusal(path: String, origin: String?, hasToken: Bool) -> Refusal? {
         guard path == Self.customerPath || path == Self.agentPath else { return nil }
         if !configuration.allows(origin: origin) {
             return Refusal(status: .forbidden, code: "origin_not_allowed", message: "origin \(origin ?? "") is not allowed")
-        }
-        if gate.count >= gate.maximum {
-            return Refusal(status: .serviceUnavailable, code: "too_many_connections", message: "too many connections; try again later")
         }
         if path == Self.agentPath, !hasToken {
             return Refusal(
@@ -30,6 +41,21 @@ struct ChatAdmission: Sendable {
         }
         return nil
     }
+
+    /// Takes a place for an upgrade to `path` (`/chat` or `/agent`) on `channel`, or says why not.
+    /// `peer` is the connection's remote address; `headers` may name the client behind a proxy.
+    func admit(path: String, headers: HTTPHeaders, target: String, channel: ObjectIdentifier, peer: IPAddress?) -> Decision {
+        let hasToken = Self.hasToken(target: target, authorization: headers.first(name: "authorization"))
+        if let refusal = refusal(path: path, origin: headers.first(name: "origin"), hasToken: hasToken) { return .refused(refusal) }
+        let client = addresses.client(peer: peer, headers: headers)
+        switch gate.enter(channel: channel, address: client?.limitKey, customer: path == Self.customerPath) {
+        case .admitted(let ticket): return .admitted(ticket)
+        case .refused(.full): return .refused(Self.tooManyConnections)
+        case .refused(.addressFull): return .refused(Self.tooManyFromAddress)
+        }
+    }
+
+    static func isChatPath(_ path: String) -> Bool { path == customerPath || path == agentPath }
 
     /// Whether the target (`/agent?token=…`) or the `Authorization` header carries a token.
     static func hasToken(target: String, authorization: String?) -> Bool {

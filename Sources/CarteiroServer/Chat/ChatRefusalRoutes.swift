@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Plain HTTP answers on `/chat` and `/agent`: the refusal of an upgrade the guard turned away
-/// (403, 401 or 503 with a JSON body), or 426 for a request that asked for no upgrade.
+/// Plain HTTP answers on `/chat` and `/agent`, for requests that ask for no upgrade: 403 or 401
+/// with a JSON body when an upgrade would be refused for what the request says, 426 otherwise.
+/// (`UpgradeGuard` answers refused upgrades itself, before they get here.)
 struct ChatRefusalRoutes {
     let admission: ChatAdmission
 

@@ -12,27 +12,33 @@ import ServiceLifecycle
 /// token), and, for `carteiro bench chat` only, `GET /bench/echo`.
 ///
 /// Upgrades are checked before they happen: a disallowed `Origin`, a missing agent token or a
-/// full process are refused by `UpgradeGuard` with 403, 401 or 503 and a JSON body; a token that
-/// is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a bare 400.
+/// full process are refused by `UpgradeGuard` with 403, 401 or 503 and a JSON body, and an
+/// admitted connection holds its place in the gate from then until its socket closes; a token
+/// that is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a
+/// bare 400.
 struct ChatRoutes {
     let service: ConversationService?
     let authenticator: AgentAuthenticator
     let configuration: ChatConfiguration
-    let gate: ConnectionGate
+    let admission: ChatAdmission
+    let quotas: ChatQuotas
     let logger: Logger
 
-    func register(on router: Router<BasicWebSocketRequestContext>) {
+    private var gate: ConnectionGate { admission.gate }
+
+    func register(on router: Router<ChatRequestContext>) {
         if let service {
             router.ws("chat") { request, _ in
                 refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
-            } onUpgrade: { inbound, outbound, _ in
-                guard gate.enter() else {
-                    try? await outbound.close(.unknown(1013), reason: "too many connections")
+            } onUpgrade: { inbound, outbound, context in
+                guard let ticket = gate.ticket(for: context.requestContext.channel) else {
+                    try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
-                defer { gate.leave() }
                 await closingOnShutdown(outbound) {
-                    await CustomerConnection(service: service, configuration: configuration, logger: logger).run(inbound: inbound, outbound: outbound)
+                    await CustomerConnection(
+                        service: service, configuration: configuration, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
+                        .run(inbound: inbound, outbound: outbound)
                 }
             }
             router.ws("agent") { request, _ in
@@ -44,11 +50,10 @@ struct ChatRoutes {
                     try? await outbound.close(.policyViolation, reason: "invalid token")
                     return
                 }
-                guard gate.enter() else {
-                    try? await outbound.close(.unknown(1013), reason: "too many connections")
+                guard gate.ticket(for: context.requestContext.channel) != nil else {
+                    try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
-                defer { gate.leave() }
                 await closingOnShutdown(outbound) {
                     await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
                         .run(inbound: inbound, outbound: outbound)
@@ -67,9 +72,10 @@ struct ChatRoutes {
     }
 
     /// Why a connection to `/chat` or `/agent` is refused before any token lookup, if it is.
-    /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.)
+    /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.
+    /// The place in the gate is not checked again: the guard took it.)
     func refusal(for request: Request, agent: Bool) -> ChatAdmission.Refusal? {
-        ChatAdmission(configuration: configuration, gate: gate).refusal(
+        admission.refusal(
             path: agent ? ChatAdmission.agentPath : ChatAdmission.customerPath, origin: request.headers[.origin],
             hasToken: Self.bearerToken(in: request) != nil)
     }

@@ -8,20 +8,33 @@ import WSCore
 
 /// One customer WebSocket: `hello` starts or resumes a conversation, `message`s are stored,
 /// acknowledged and answered by the bot; entries of the conversation reach the client through
-/// the outbox, from this process or from others.
+/// the outbox, from this process or from others. Until its `hello` succeeds the connection
+/// waits in the gate: it is closed after the hello timeout (1008), or earlier when the gate
+/// evicts it to make room (1013). New conversations and stored messages count against the
+/// quotas of the client's address and of the conversation.
 struct CustomerConnection {
     let service: ConversationService
     let configuration: ChatConfiguration
+    let gate: ConnectionGate
+    let ticket: ConnectionGate.Ticket
+    let quotas: ChatQuotas
     let logger: Logger
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: false, logger: logger)
         let limits = ConnectionLimits(configuration: configuration)
         async let written: Void = outbox.writeFrames()
+        ticket.onEviction {
+            Task { await outbox.close(.unknown(1013), reason: "too many connections waiting for hello; try again") }
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await limits.waitUntilIdle()
                 if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
+            }
+            group.addTask { [gate, ticket, configuration] in
+                try? await Task.sleep(for: configuration.helloTimeout)
+                if !Task.isCancelled, gate.isWaiting(ticket) { await outbox.close(.policyViolation, reason: "no hello in time") }
             }
             var conversation: ConversationID?
             // The conversation as this connection last stored it: saves a read per message.
@@ -43,10 +56,16 @@ struct CustomerConnection {
                             await outbox.send(.error(code: .unknownType, message: "hello was already sent on this connection"))
                             continue
                         }
+                        if resume == nil, quotas.startConversation(from: ticket.address) != .allowed {
+                            await outbox.send(
+                                .error(code: .rateLimited, message: "too many new conversations from your address; try again in a minute"))
+                            continue
+                        }
                         do throws(ConversationError) {
                             let session = try await service.start(
                                 .init(resumeToken: resume, lastSequence: lastSequence ?? 0, locale: locale, name: name))
                             let id = session.conversation.id
+                            gate.greet(ticket)
                             // Subscribed before the backlog is sent: nothing stored meanwhile is missed.
                             let live = await service.hub.subscribe(to: id)
                             subscription = (id, live.id)
@@ -97,6 +116,17 @@ struct CustomerConnection {
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, !clientID.isEmpty, clientID.utf8.count <= 128 else {
             await outbox.send(.error(code: .missingField, message: "a message needs a text and a client_id of at most 128 bytes", clientID: clientID))
+            return snapshot
+        }
+        switch quotas.storeMessage(ofBytes: text.utf8.count, in: conversation, from: ticket.address) {
+        case .allowed:
+            break
+        case .conversationOverQuota:
+            await outbox.send(
+                .error(code: .rateLimited, message: "this conversation is going faster than anyone types; wait a moment", clientID: clientID))
+            return snapshot
+        case .addressOverQuota:
+            await outbox.send(.error(code: .rateLimited, message: "too many messages from your address; wait a moment", clientID: clientID))
             return snapshot
         }
         await outbox.expectAcknowledgement(of: clientID)

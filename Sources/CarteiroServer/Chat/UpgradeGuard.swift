@@ -1,27 +1,36 @@
+import HTTPTypes
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP/1 + WebSocket child channel with a guard in front of its upgrade handler.
+/// The HTTP/1 + WebSocket child channel with guards in front of its upgrade handler: the
+/// `HTTPConnectionGuard` (time to send a head, refused heads answered), then the `UpgradeGuard`.
 ///
 /// hummingbird-websocket answers any refused upgrade with a bare 400. To refuse with the real
-/// status (403 for an Origin, 401 without a token, 503 when full) and a JSON body, the guard
-/// takes the `Upgrade` header off a request it refuses: the request then goes the plain HTTP way
-/// to `ChatRefusalRoutes`, which answers it from the same `ChatAdmission`.
+/// status (403 for an Origin, 401 without a token, 503 when full) and a JSON body, the
+/// `UpgradeGuard` decides before the upgrade handler sees the request, and answers a refusal itself.
 struct GuardedWebSocketChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
     let base: HTTP1WebSocketUpgradeChannel
     let admission: ChatAdmission
+    let headTimeout: Duration
+    let reserve: DescriptorReserve
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let admission = self.admission
+        let headTimeout = self.headTimeout
+        let reserve = self.reserve
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let upgrader = try channel.pipeline.syncOperations.handler(
-                type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
-            try channel.pipeline.syncOperations.addHandler(UpgradeGuard(admission: admission), position: .before(upgrader))
+            let pipeline = channel.pipeline.syncOperations
+            let upgrader = try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
+            let mayWork = reserve.opened(channel)
+            channel.closeFuture.whenComplete { _ in reserve.closed(channel) }
+            try pipeline.addHandler(
+                HTTPConnectionGuard(headTimeout: headTimeout, reserve: reserve, healthOnly: !mayWork, logger: logger), position: .before(upgrader))
+            try pipeline.addHandler(UpgradeGuard(admission: admission), position: .before(upgrader))
             return value
         }
     }
@@ -31,32 +40,50 @@ struct GuardedWebSocketChannel: ServerChildChannel {
     }
 }
 
-/// Looks at the first request of a connection only, then leaves the pipeline.
+/// Decides an upgrade to `/chat` or `/agent` from the first request head of a connection, then
+/// leaves the pipeline: it refuses with the status and JSON body of `ChatAdmission`, or takes the
+/// connection's place in the gate (given back when the socket closes) and lets the request on
+/// to the upgrade handler. Requests that ask for no upgrade go on untouched.
 final class UpgradeGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
 
     private let admission: ChatAdmission
+    /// A refusal is being written: the rest of the request is dropped.
+    private var refusing = false
 
     init(admission: ChatAdmission) {
         self.admission = admission
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data) else {
+        guard !refusing else { return }
+        guard case .head(let head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }
-        let refused = admission.refusal(
-            path: ChatAdmission.path(of: head.uri), origin: head.headers.first(name: "origin"),
-            hasToken: ChatAdmission.hasToken(target: head.uri, authorization: head.headers.first(name: "authorization")))
-        if refused != nil, head.headers.contains(name: "upgrade") {
-            head.headers.remove(name: "upgrade")
-            head.headers.replaceOrAdd(name: "connection", value: "close")
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-        } else {
+        let path = ChatAdmission.path(of: head.uri)
+        guard ChatAdmission.isChatPath(path), head.headers.contains(name: "upgrade") else {
             context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
         }
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        let decision = admission.admit(
+            path: path, headers: head.headers, target: head.uri, channel: ObjectIdentifier(context.channel),
+            peer: context.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) })
+        switch decision {
+        case .refused(let refusal):
+            refusing = true
+            HTTPRefusal(status: HTTPResponseStatus(statusCode: refusal.status.code), code: refusal.code, message: refusal.message)
+                .write(to: context).assumeIsolated().whenComplete { _ in context.closeAheadOfUpgradeHandler() }
+        case .admitted(let ticket):
+            let gate = admission.gate
+            let channel = context.channel
+            channel.closeFuture.whenComplete { _ in gate.leave(ticket) }
+            // Until the connection runs and closes itself more politely (CustomerConnection).
+            ticket.onEviction { channel.close(promise: nil) }
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
     }
 }

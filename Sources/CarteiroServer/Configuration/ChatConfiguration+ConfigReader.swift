@@ -12,6 +12,29 @@ extension ChatConfiguration {
         public static let maxConnections = Setting<Int>(
             "chat.maxConnections", flag: "chat-max-connections", environment: "CARTEIRO_CHAT_MAX_CONNECTIONS", default: 10_000,
             "open chat and agent WebSockets per process; further upgrades are refused with 503")
+        public static let maxConnectionsPerAddress = Setting<Int>(
+            "chat.maxConnectionsPerAddress", flag: "chat-max-connections-per-address", environment: "CARTEIRO_CHAT_MAX_CONNECTIONS_PER_ADDRESS",
+            default: 50,
+            "open /chat WebSockets per client address (IPv6: per /64; behind a proxy, see --trusted-proxy), counted from the upgrade request; more are refused with 503; 0: no limit"
+        )
+        public static let helloSeconds = Setting<Double>(
+            "chat.helloSeconds", flag: "chat-hello-seconds", environment: "CARTEIRO_CHAT_HELLO_SECONDS", default: 10,
+            "a /chat connection that has not said hello this long after opening is closed (1008); when the process is full, the one waiting longest is closed (1013) to let a new connection in, once it has waited a fifth of this"
+        )
+        public static let conversationsPerMinute = Setting<Int>(
+            "chat.conversationsPerMinute", flag: "chat-conversations-per-minute", environment: "CARTEIRO_CHAT_CONVERSATIONS_PER_MINUTE",
+            default: 20,
+            "new conversations one client address may start per minute (a token bucket); a hello past it gets error rate_limited; 0: no limit")
+        public static let addressBytesPerMinute = Setting<Int>(
+            "chat.addressBytesPerMinute", flag: "chat-address-bytes-per-minute", environment: "CARTEIRO_CHAT_ADDRESS_BYTES_PER_MINUTE",
+            default: 256 * 1024,
+            "customer message bytes one client address may have stored per minute, over all its conversations (each message counts its text plus 256); a message past it gets error rate_limited and is not stored; 0: no limit"
+        )
+        public static let conversationBytesPerMinute = Setting<Int>(
+            "chat.conversationBytesPerMinute", flag: "chat-conversation-bytes-per-minute",
+            environment: "CARTEIRO_CHAT_CONVERSATION_BYTES_PER_MINUTE", default: 32 * 1024,
+            "customer message bytes one conversation may store per minute, whatever its connections (each message counts its text plus 256); a message past it gets error rate_limited and is not stored; 0: no limit"
+        )
         public static let rate = Setting<Double>(
             "chat.rate", flag: "chat-rate", environment: "CARTEIRO_CHAT_RATE", default: 20,
             "frames per second a connection may send on average (token bucket); excess gets error rate_limited, 50 refusals within 10 s close the connection with 1008")
@@ -24,7 +47,10 @@ extension ChatConfiguration {
             "chat.benchEcho", flag: "bench-echo", environment: "CARTEIRO_BENCH_ECHO", default: false,
             "serve the bare echo WebSocket /bench/echo that `carteiro bench chat` compares with")
 
-        public static let all: [any SettingDescription] = [bot, origins, maxConnections, rate, burst, idleSeconds, benchEcho]
+        public static let all: [any SettingDescription] = [
+            bot, origins, maxConnections, maxConnectionsPerAddress, helloSeconds, conversationsPerMinute, addressBytesPerMinute,
+            conversationBytesPerMinute, rate, burst, idleSeconds, benchEcho,
+        ]
     }
 
     /// Reads the chat keys and refuses limits that cannot work, naming the key.
@@ -38,6 +64,15 @@ extension ChatConfiguration {
         let idle = reader.double(forKey: Keys.idleSeconds.configKey, default: Keys.idleSeconds.defaultValue)
         guard idle > 0, idle.isFinite else { throw ConfigurationError(key: Keys.idleSeconds.flag, message: "'\(idle)' is not a positive number") }
         idleTimeout = .milliseconds(Int64(idle * 1000))
+        maximumConnectionsPerAddress = reader.int(
+            forKey: Keys.maxConnectionsPerAddress.configKey, default: Keys.maxConnectionsPerAddress.defaultValue)
+        let hello = reader.double(forKey: Keys.helloSeconds.configKey, default: Keys.helloSeconds.defaultValue)
+        guard hello > 0, hello.isFinite else { throw ConfigurationError(key: Keys.helloSeconds.flag, message: "'\(hello)' is not a positive number") }
+        helloTimeout = .milliseconds(Int64(hello * 1000))
+        conversationsPerMinute = reader.int(forKey: Keys.conversationsPerMinute.configKey, default: Keys.conversationsPerMinute.defaultValue)
+        addressBytesPerMinute = reader.int(forKey: Keys.addressBytesPerMinute.configKey, default: Keys.addressBytesPerMinute.defaultValue)
+        conversationBytesPerMinute = reader.int(
+            forKey: Keys.conversationBytesPerMinute.configKey, default: Keys.conversationBytesPerMinute.defaultValue)
         benchEcho = reader.bool(forKey: Keys.benchEcho.configKey, default: Keys.benchEcho.defaultValue)
         try validate()
     }

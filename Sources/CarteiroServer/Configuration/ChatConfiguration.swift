@@ -1,3 +1,4 @@
+import CarteiroDomain
 import Foundation
 
 /// The `chat` role's settings: the bot, who may connect, and the per-connection limits.
@@ -20,6 +21,17 @@ public struct ChatConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(300)
     /// Open chat and agent connections at most, per process; further upgrades are refused.
     public var maximumConnections: Int = 10_000
+    /// Open customer connections per client address (IPv6: per /64); 0: no limit.
+    public var maximumConnectionsPerAddress: Int = 50
+    /// A customer connection that has not said `hello` this long after opening is closed (1008);
+    /// after a fifth of it, it may be closed (1013) to let another in when the process is full.
+    public var helloTimeout: Duration = .seconds(10)
+    /// New conversations one client address may start per minute; 0: no limit.
+    public var conversationsPerMinute: Int = 20
+    /// Customer message bytes one client address may have stored per minute; 0: no limit.
+    public var addressBytesPerMinute: Int = 256 * 1024
+    /// Customer message bytes one conversation may store per minute; 0: no limit.
+    public var conversationBytesPerMinute: Int = 32 * 1024
     /// Registers `/bench/echo` (a bare echo WebSocket route for `carteiro bench chat`).
     public var benchEcho: Bool = false
 
@@ -50,6 +62,19 @@ public struct ChatConfiguration: Sendable {
         guard burst >= 1 else { throw ConfigurationError(key: "chat-burst", message: "must be at least 1") }
         guard maximumConnections >= 1 else { throw ConfigurationError(key: "chat-max-connections", message: "must be at least 1") }
         guard idleTimeout > .zero else { throw ConfigurationError(key: "chat-idle-seconds", message: "must be positive") }
+        guard maximumConnectionsPerAddress >= 0 else {
+            throw ConfigurationError(key: "chat-max-connections-per-address", message: "must not be negative (0: no limit)")
+        }
+        guard helloTimeout > .zero else { throw ConfigurationError(key: "chat-hello-seconds", message: "must be positive") }
+        guard conversationsPerMinute >= 0 else {
+            throw ConfigurationError(key: "chat-conversations-per-minute", message: "must not be negative (0: no limit)")
+        }
+        // A quota smaller than one message of the largest text would refuse that message forever.
+        let largestMessage = ChatMessage.maximumTextBytes + ChatQuotas.messageOverhead
+        for (flag, value) in [("chat-address-bytes-per-minute", addressBytesPerMinute), ("chat-conversation-bytes-per-minute", conversationBytesPerMinute)]
+        where value != 0 && value < largestMessage {
+            throw ConfigurationError(key: flag, message: "\(value) is less than one message of the largest text (\(largestMessage) bytes); 0: no limit")
+        }
         for origin in allowedOrigins where !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) {
             throw ConfigurationError(key: "chat-origin", message: "'\(origin)' is not an http(s) origin such as https://example.com")
         }

@@ -23,7 +23,7 @@ public struct ServerConfiguration: Sendable {
 
     /// Every key `serve` reads, in the order `serve --help` and the README list them.
     public static let settings: [any SettingDescription] =
-        StoreConfiguration.Keys.all + Keys.all + DeliveryConfiguration.Keys.all + ChatConfiguration.Keys.all
+        StoreConfiguration.Keys.all + Keys.all + HTTPConfiguration.Keys.all + DeliveryConfiguration.Keys.all + ChatConfiguration.Keys.all
 
     public var host: String
     public var port: Int
@@ -33,6 +33,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: String
     /// How long in-flight work gets to finish after SIGTERM/SIGINT before it is cancelled.
     public var shutdownGracePeriod: Duration
+    /// The HTTP server's timeouts and limits on request heads.
+    public var http = HTTPConfiguration()
     /// The worker role's delivery: relays, strategy, leases, retries, domain limits, DKIM keys.
     public var delivery = DeliveryConfiguration()
     /// The chat role: bot file, allowed origins, connection limits, bench echo route.
@@ -76,6 +78,7 @@ public struct ServerConfiguration: Sendable {
             logFormat: format,
             logLevel: reader.string(forKey: Keys.logLevel.configKey, default: Keys.logLevel.defaultValue))
         self.storage = storage
+        http = try HTTPConfiguration(reader: reader)
         delivery = try DeliveryConfiguration(reader: reader)
         chat = try ChatConfiguration(reader: reader)
         try validateRelays()

@@ -10,6 +10,7 @@ public import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
+import NIOCore
 public import Prometheus
 public import ServiceLifecycle
 
@@ -44,23 +45,38 @@ public struct CarteiroRuntime {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
         RelayRoutes(board: store.relayStates).register(on: router)
-        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
-        let admission = ChatAdmission(configuration: chat, gate: ConnectionGate(maximum: chat.maximumConnections))
+        let gate = ConnectionGate(
+            limits: .init(maximum: chat.maximumConnections, perAddress: chat.maximumConnectionsPerAddress, evictableAfter: chat.helloTimeout / 5))
+        let admission = ChatAdmission(
+            configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
         ChatRoutes(
-            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, gate: admission.gate,
+            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, admission: admission,
+            quotas: ChatQuotas(
+                limits: .init(
+                    conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
+                    conversationBytesPerMinute: chat.conversationBytesPerMinute)),
             logger: logger
         ).register(on: webSocketRouter)
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
         let webSocketResponder = webSocketRouter.buildResponder()
+        let http = configuration.http
+        let reserve = DescriptorReserve(budget: DescriptorReserve.processBudget(reserve: http.descriptorReserve))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(
+                idleTimeout: TimeAmount(http.idleTimeout),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: http.maximumHeaderBytes, maxHeaderListSize: http.maximumHeaderBytes,
+                    maxHeaderFieldCount: http.maximumHeaderCount)),
             ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
                 GuardedWebSocketChannel(
-                    base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
-                    admission: admission)
+                    base: HTTP1WebSocketUpgradeChannel(
+                        responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                    admission: admission, headTimeout: http.headTimeout, reserve: reserve)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -87,6 +103,10 @@ public struct CarteiroRuntime {
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully within the configured grace period.
     public func run(subscribers: [any EventSubscriber] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Before the HTTP server sizes its descriptor reserve from the limit.
+        if let (from, to) = DescriptorReserve.raiseSoftLimit() {
+            logger.info("raised the open file limit", metadata: ["from": "\(from)", "to": "\(to)"])
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: makeServices(subscribers: subscribers, onServerRunning: onServerRunning).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

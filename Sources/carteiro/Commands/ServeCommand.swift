@@ -18,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     typealias Keys = ServerConfiguration.Keys
+    typealias HTTPKeys = HTTPConfiguration.Keys
     typealias ChatKeys = ChatConfiguration.Keys
 
     @OptionGroup var storeOptions: StoreOptions
@@ -26,10 +27,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(Keys.roles.flag), help: .init(Keys.roles.help)) var roles: String?
     @Option(name: .customLong(Keys.logFormat.flag), help: .init(Keys.logFormat.help)) var logFormat: String?
     @Option(name: .customLong(Keys.logLevel.flag), help: .init(Keys.logLevel.help)) var logLevel: String?
+    @Option(name: .customLong(HTTPKeys.headTimeoutSeconds.flag), help: .init(HTTPKeys.headTimeoutSeconds.help)) var httpHeadTimeoutSeconds: Double?
+    @Option(name: .customLong(HTTPKeys.idleTimeoutSeconds.flag), help: .init(HTTPKeys.idleTimeoutSeconds.help)) var httpIdleTimeoutSeconds: Double?
+    @Option(name: .customLong(HTTPKeys.maxHeaderBytes.flag), help: .init(HTTPKeys.maxHeaderBytes.help)) var httpMaxHeaderBytes: Int?
+    @Option(name: .customLong(HTTPKeys.maxHeaders.flag), help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
+    @Option(name: .customLong(HTTPKeys.descriptorReserve.flag), help: .init(HTTPKeys.descriptorReserve.help)) var httpDescriptorReserve: Int?
+    @Option(name: .customLong(HTTPKeys.trustedProxies.flag), help: .init(HTTPKeys.trustedProxies.help)) var trustedProxies: [String] = []
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
     @Option(name: .customLong(ChatKeys.maxConnections.flag), help: .init(ChatKeys.maxConnections.help)) var chatMaxConnections: Int?
+    @Option(name: .customLong(ChatKeys.maxConnectionsPerAddress.flag), help: .init(ChatKeys.maxConnectionsPerAddress.help))
+    var chatMaxConnectionsPerAddress: Int?
+    @Option(name: .customLong(ChatKeys.helloSeconds.flag), help: .init(ChatKeys.helloSeconds.help)) var chatHelloSeconds: Double?
+    @Option(name: .customLong(ChatKeys.conversationsPerMinute.flag), help: .init(ChatKeys.conversationsPerMinute.help))
+    var chatConversationsPerMinute: Int?
+    @Option(name: .customLong(ChatKeys.addressBytesPerMinute.flag), help: .init(ChatKeys.addressBytesPerMinute.help))
+    var chatAddressBytesPerMinute: Int?
+    @Option(name: .customLong(ChatKeys.conversationBytesPerMinute.flag), help: .init(ChatKeys.conversationBytesPerMinute.help))
+    var chatConversationBytesPerMinute: Int?
     @Option(name: .customLong(ChatKeys.rate.flag), help: .init(ChatKeys.rate.help)) var chatRate: Double?
     @Option(name: .customLong(ChatKeys.burst.flag), help: .init(ChatKeys.burst.help)) var chatBurst: Int?
     @Option(name: .customLong(ChatKeys.idleSeconds.flag), help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds: Double?
@@ -77,10 +93,21 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(Keys.roles, roles)
         sources.flag(Keys.logFormat, logFormat)
         sources.flag(Keys.logLevel, logLevel)
+        sources.flag(HTTPKeys.headTimeoutSeconds, httpHeadTimeoutSeconds)
+        sources.flag(HTTPKeys.idleTimeoutSeconds, httpIdleTimeoutSeconds)
+        sources.flag(HTTPKeys.maxHeaderBytes, httpMaxHeaderBytes)
+        sources.flag(HTTPKeys.maxHeaders, httpMaxHeaders)
+        sources.flag(HTTPKeys.descriptorReserve, httpDescriptorReserve)
+        sources.flag(HTTPKeys.trustedProxies, trustedProxies)
         deliveryOptions.addFlags(to: &sources)
         sources.flag(ChatKeys.bot, bot)
         sources.flag(ChatKeys.origins, chatOrigins)
         sources.flag(ChatKeys.maxConnections, chatMaxConnections)
+        sources.flag(ChatKeys.maxConnectionsPerAddress, chatMaxConnectionsPerAddress)
+        sources.flag(ChatKeys.helloSeconds, chatHelloSeconds)
+        sources.flag(ChatKeys.conversationsPerMinute, chatConversationsPerMinute)
+        sources.flag(ChatKeys.addressBytesPerMinute, chatAddressBytesPerMinute)
+        sources.flag(ChatKeys.conversationBytesPerMinute, chatConversationBytesPerMinute)
         sources.flag(ChatKeys.rate, chatRate)
         sources.flag(ChatKeys.burst, chatBurst)
         sources.flag(ChatKeys.idleSeconds, chatIdleSeconds)

@@ -64,9 +64,11 @@ enum PythonChatClient {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + timeout
-        // Read on threads of their own so a full pipe never stalls the child.
-        async let outData = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        async let errorData = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
+        // Read on threads of their own so a full pipe never stalls the child. Not on tasks: a
+        // blocking read holds its thread, and two of them would hold the whole cooperative pool
+        // of a two-core machine until the child exits, stalling the test that runs it beside.
+        async let outData = readToEnd(output.fileHandleForReading)
+        async let errorData = readToEnd(errors.fileHandleForReading)
         while process.isRunning {
             if ContinuousClock.now > deadline {
                 process.terminate()
@@ -81,6 +83,12 @@ enum PythonChatClient {
                 description: "chat_e2e.py \(scenario) failed (\(process.terminationStatus)): \(String(decoding: data, as: UTF8.self)) \(errorText)")
         }
         return object
+    }
+
+    private static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
     }
 }
 
