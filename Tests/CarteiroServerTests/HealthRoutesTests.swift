@@ -74,7 +74,8 @@ import Testing
     @Test func rolesParseFromACommaListAndAllMeansEveryAvailableRole() throws {
         #expect(try Role.parseList("worker, chat") == [.worker, .chat])
         #expect(try Role.parseList("all") == Role.available)
-        #expect(try Role.parseList("") == Role.available)
+        // An empty list names no role: it used to mean all of them (issue 14).
+        #expect(throws: ConfigurationError.self) { try Role.parseList("") }
         let error = #expect(throws: ConfigurationError.self) { try Role.parseList("worker,mailman") }
         #expect(error?.key == "roles")
         #expect(error?.message.contains("mailman") == true)

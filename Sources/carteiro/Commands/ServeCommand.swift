@@ -22,17 +22,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong(Keys.host.flag), help: .init(Keys.host.help)) var host: String?
-    @Option(name: .customLong(Keys.port.flag), help: .init(Keys.port.help)) var port: Int?
+    @Option(name: .customLong(Keys.port.flag), parsing: .unconditional, help: .init(Keys.port.help)) var port: Int?
     @Option(name: .customLong(Keys.roles.flag), help: .init(Keys.roles.help)) var roles: String?
     @Option(name: .customLong(Keys.logFormat.flag), help: .init(Keys.logFormat.help)) var logFormat: String?
     @Option(name: .customLong(Keys.logLevel.flag), help: .init(Keys.logLevel.help)) var logLevel: String?
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
-    @Option(name: .customLong(ChatKeys.maxConnections.flag), help: .init(ChatKeys.maxConnections.help)) var chatMaxConnections: Int?
-    @Option(name: .customLong(ChatKeys.rate.flag), help: .init(ChatKeys.rate.help)) var chatRate: Double?
-    @Option(name: .customLong(ChatKeys.burst.flag), help: .init(ChatKeys.burst.help)) var chatBurst: Int?
-    @Option(name: .customLong(ChatKeys.idleSeconds.flag), help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds: Double?
+    @Option(name: .customLong(ChatKeys.maxConnections.flag), parsing: .unconditional, help: .init(ChatKeys.maxConnections.help))
+    var chatMaxConnections: Int?
+    @Option(name: .customLong(ChatKeys.rate.flag), parsing: .unconditional, help: .init(ChatKeys.rate.help)) var chatRate: Double?
+    @Option(name: .customLong(ChatKeys.burst.flag), parsing: .unconditional, help: .init(ChatKeys.burst.help)) var chatBurst: Int?
+    @Option(name: .customLong(ChatKeys.idleSeconds.flag), parsing: .unconditional, help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds:
+        Double?
     @Flag(name: .customLong(ChatKeys.benchEcho.flag), help: .init(ChatKeys.benchEcho.help)) var benchEcho = false
 
     func run() async throws {

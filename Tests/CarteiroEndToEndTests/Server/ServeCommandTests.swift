@@ -15,6 +15,11 @@ import FoundationNetworking
         (["serve", "--log-format", "xml"], "log-format"),
         (["serve", "--store", "postgres://db/x"], "store"),
         (["serve", "--no-such-flag"], "no-such-flag"),
+        // A negative number is a value to check, not a flag ("Missing value for '--port'" before).
+        (["serve", "--port", "-1"], "-1 is not a TCP port"),
+        (["serve", "--chat-burst", "-5"], "chat-burst"),
+        // An empty list used to start every role.
+        (["serve", "--roles", ""], "roles"),
     ])
     func badConfigurationExitsTwoWithOneLine(_ arguments: [String], _ mentioned: String) async throws {
         let result = try await CarteiroProcess.run(arguments, timeout: .seconds(20))
@@ -28,6 +33,12 @@ import FoundationNetworking
         let result = try await CarteiroProcess.run(["serve"], environment: ["CARTEIRO_PORT": "99999"], timeout: .seconds(20))
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains("99999"))
+    }
+
+    @Test func anEmptyRolesVariableIsRefusedNotReadAsAll() async throws {
+        let result = try await CarteiroProcess.run(["serve", "--port", "0"], environment: ["CARTEIRO_ROLES": ""], timeout: .seconds(20))
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("roles"))
     }
 
     @Test func unreachableMongoDBFailsFastNamingTheURLWithoutItsPassword() async throws {
