@@ -41,6 +41,22 @@ import FoundationNetworking
         #expect(result.standardError.contains("roles"))
     }
 
+    /// The bot file is checked before the store is opened: a bad one leaves no store behind.
+    @Test(arguments: ["missing.yml", "broken.yml"])
+    func aBadBotFileStopsTheStartBeforeTheStoreIsCreated(_ name: String) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let bot = folder.url.appendingPathComponent(name)
+        if name == "broken.yml" { try "intents: [unclosed\n  - : :".write(to: bot, atomically: true, encoding: .utf8) }
+        let data = folder.url.appendingPathComponent("data")
+        let result = try await CarteiroProcess.run(
+            ["serve", "--port", "0", "--roles", "chat", "--data-dir", data.path, "--bot", bot.path], timeout: .seconds(20))
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("bot"))
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("carteiro.sqlite").path))
+        #expect(!FileManager.default.fileExists(atPath: data.path), "not even the data folder is created")
+    }
+
     @Test func unreachableMongoDBFailsFastNamingTheURLWithoutItsPassword() async throws {
         let port = try freeLoopbackPort()
         let result = try await CarteiroProcess.run(
