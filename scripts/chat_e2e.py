@@ -278,7 +278,32 @@ async def capacity(url):
     return result
 
 
+async def invalid_utf8(url):
+    """A text frame whose bytes are not UTF-8 (0xFF never is): the close code the server sends,
+    and what the conversation holds afterwards (read back by resuming it)."""
+    result = {}
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+        welcome = await recv_until(ws, is_type("welcome"), [])
+        payload = b'{"type": "message", "client_id": "bad-utf8", "text": "oi \xff\xfe tudo bem"}'
+        await ws.send(payload, text=True)
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+        except ConnectionClosed as closed:
+            result["close_code"] = closed.rcvd.code if closed.rcvd else None
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "resume": welcome["resume"], "last_sequence": 0}))
+        result["resumed"] = await recv_until(ws, is_type("welcome"), frames)
+        ack = await say(ws, "oi", frames)
+        await bot_reply(ws, frames, ack["sequence"])
+    result["frames"] = frames
+    return result
+
+
 SCENARIOS = {
+    "invalid-utf8": invalid_utf8,
     "capacity": capacity,
     "agent-status": agent_status,
     "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,

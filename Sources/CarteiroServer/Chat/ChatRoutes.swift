@@ -31,9 +31,11 @@ struct ChatRoutes {
                     return
                 }
                 defer { gate.leave() }
-                await closingOnShutdown(outbound) {
+                let ended = await closingOnShutdown(outbound) {
                     await CustomerConnection(service: service, configuration: configuration, logger: logger).run(inbound: inbound, outbound: outbound)
                 }
+                // Thrown back, the error closes the connection with its code (1007, 1009…).
+                if let ended { throw ended }
             }
             router.ws("agent") { request, _ in
                 guard refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
@@ -49,10 +51,11 @@ struct ChatRoutes {
                     return
                 }
                 defer { gate.leave() }
-                await closingOnShutdown(outbound) {
+                let ended = await closingOnShutdown(outbound) {
                     await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
                         .run(inbound: inbound, outbound: outbound)
                 }
+                if let ended { throw ended }
             }
         }
         if configuration.benchEcho {
@@ -89,7 +92,7 @@ struct ChatRoutes {
     }
 
     /// Runs a connection until it ends or the server shuts down, then closes it with 1001.
-    private func closingOnShutdown(_ outbound: WebSocketOutboundWriter, _ body: @escaping @Sendable () async -> Void) async {
+    private func closingOnShutdown<T: Sendable>(_ outbound: WebSocketOutboundWriter, _ body: @escaping @Sendable () async -> T) async -> T {
         await withGracefulShutdownHandler {
             await body()
         } onGracefulShutdown: {

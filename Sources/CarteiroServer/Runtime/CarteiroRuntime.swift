@@ -54,7 +54,9 @@ public struct CarteiroRuntime {
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
         let webSocketResponder = webSocketRouter.buildResponder()
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
-            ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+            // Invalid UTF-8 in a text frame closes the connection with 1007 (RFC 6455 §8.1)
+            // instead of reaching the store as U+FFFD.
+            ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30)), validateUTF8: true))
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
