@@ -26,9 +26,10 @@ final class SQLiteCheckpointer: Sendable {
     private let interval: Duration
     private let restartFrames: Int
 
-    init(path: String, writer: DatabasePool, interval: Duration = .seconds(2), restartFrames: Int = 32768) throws {
+    init(path: String, writer: DatabasePool, readOnly: Bool = false, interval: Duration = .seconds(2), restartFrames: Int = 32768) throws {
         var configuration = GRDB.Configuration()
         configuration.label = "carteiro.checkpoint"
+        configuration.readonly = readOnly
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.writer = writer
         self.interval = interval
