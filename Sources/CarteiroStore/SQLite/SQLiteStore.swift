@@ -25,6 +25,11 @@ public final class SQLiteStore: Store {
         /// fails. For looking into a store without any risk of changing it, and for tests of a
         /// store that cannot be written (file permissions do not stop root).
         public var readOnly: Bool
+        /// Past this size the write-ahead log is restarted (commits write it from its start
+        /// again) and its file cut back to this size (see `SQLiteCheckpointer`).
+        public var walRestartBytes: Int = 128 << 20
+        /// How often the write-ahead log is copied back into the database file.
+        public var checkpointInterval: Duration = .seconds(2)
 
         public init(
             path: String, busyTimeout: Duration = .seconds(10), maximumReaders: Int = 4, synchronousFull: Bool = true,
@@ -124,10 +129,13 @@ final class SQLiteDatabase: Sendable {
         grdb.maximumReaderCount = configuration.maximumReaders
         grdb.label = "carteiro"
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        let walRestartBytes = configuration.walRestartBytes
         grdb.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // The checkpointer below copies the log back; commits never do.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // The commit after a restart of the log cuts its file back to this size.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walRestartBytes)")
             if let kibibytes = db.configuration.readonly ? configuration.readerCacheKiB : configuration.writerCacheKiB {
                 // A negative size is in KiB.
                 try db.execute(sql: "PRAGMA cache_size = \(-kibibytes)")
@@ -136,7 +144,9 @@ final class SQLiteDatabase: Sendable {
         do {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try SQLiteSchema.makeMigrator().migrate(pool)
-            checkpointer = try SQLiteCheckpointer(path: configuration.path, writer: pool, readOnly: configuration.readOnly)
+            checkpointer = try SQLiteCheckpointer(
+                path: configuration.path, writer: pool, readOnly: configuration.readOnly, interval: configuration.checkpointInterval,
+                restartBytes: walRestartBytes, writerBusyTimeout: configuration.busyTimeout)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
         }
