@@ -26,6 +26,10 @@ public struct DeliveryWorker: Service {
         public var domainLimits: DomainLimits
         /// The routes whose jobs this worker sends (and jobs without a route); nil: any job.
         public var routes: [String]? = nil
+        /// Waits between tries while the store refuses claims or outcomes (each lane keeps its own).
+        public var storeRetry = FailureBackoff(base: .milliseconds(200), cap: .seconds(10))
+        /// While the store keeps failing, one log line per operation per this interval, with a count.
+        public var failureLogInterval: Duration = .seconds(10)
 
         public init(
             workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(300), backoff: Backoff = Backoff(),
@@ -50,6 +54,7 @@ public struct DeliveryWorker: Service {
     private let logger: Logger
     private let progress: (@Sendable (BatchReport) -> Void)?
     private let gate: DomainGate?
+    private let storeFailures: LogThrottle
 
     /// `throttle` is required for `configuration.domainLimits` to take effect (the store's).
     public init(
@@ -63,6 +68,7 @@ public struct DeliveryWorker: Service {
         self.clock = clock
         self.logger = logger
         self.progress = progress
+        storeFailures = LogThrottle(interval: configuration.failureLogInterval, clock: clock)
         if let throttle, !configuration.domainLimits.isEmpty {
             gate = DomainGate(limits: configuration.domainLimits, throttle: throttle, slotLease: configuration.leaseDuration, logger: logger)
         } else {
@@ -119,15 +125,18 @@ public struct DeliveryWorker: Service {
         }
         // Jobs claimed in the same write that recorded the previous batch.
         var claimedWithRecord: [EmailJob] = []
+        var claimRetry = configuration.storeRetry
         while !stopping.isStopped && !Task.isCancelled {
             var jobs = claimedWithRecord
             claimedWithRecord = []
             if jobs.isEmpty {
                 do {
                     jobs = try await queue.claim(nextClaim())
+                    claimRetry.succeeded()
                 } catch let error as StoreError where error.isTransient {
-                    logger.warning("cannot claim jobs, retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: idlePoll)
+                    let wait = claimRetry.failed()
+                    logStoreFailure("cannot claim jobs", error, retryingIn: wait)
+                    try? await Task.sleep(for: wait)
                     continue
                 }
             }
@@ -183,6 +192,7 @@ public struct DeliveryWorker: Service {
     /// lease expires. A retry only records: the next batch is then claimed by the lane's loop.
     private func recordDurably(_ outcomes: [EmailJobOutcome], thenClaim next: ClaimRequest?) async throws -> [EmailJob] {
         var next = next
+        var retry = configuration.storeRetry
         while true {
             do {
                 let result: RecordResult
@@ -197,11 +207,25 @@ public struct DeliveryWorker: Service {
                 }
                 return claimed
             } catch let error as StoreError where error.isTransient {
-                logger.warning("cannot record outcomes yet", metadata: ["error": "\(error)"])
+                let wait = retry.failed()
+                logStoreFailure("cannot record outcomes yet", error, retryingIn: wait)
                 next = nil
-                try await Task.sleep(for: configuration.idlePoll)
+                try await Task.sleep(for: wait)
             }
         }
+    }
+
+    /// One line per operation per `failureLogInterval` while the store keeps failing (every
+    /// lane fails alike), with the number of failures the line stands for.
+    private func logStoreFailure(_ message: Logger.Message, _ error: StoreError, retryingIn wait: Duration) {
+        let occurrence = storeFailures.record(message.description)
+        guard occurrence.shouldLog else { return }
+        logger.warning(
+            message,
+            metadata: [
+                "error": "\(error)", "retry_in": "\(wait)", "unlogged_since_last": "\(occurrence.suppressed)",
+                "incident": "\(occurrence.incident)",
+            ])
     }
 
     private func process(_ jobs: [EmailJob], slots: [String: [Int]], random: inout SystemRandomNumberGenerator) async -> (
