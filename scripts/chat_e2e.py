@@ -302,8 +302,21 @@ async def invalid_utf8(url):
     return result
 
 
+async def queued_then_say(url, name, text):
+    """A customer (named `name`) asks for a person, then says `text` while waiting."""
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR", "name": name}))
+        await recv_until(ws, is_type("welcome"), frames)
+        await say(ws, "quero falar com um atendente", frames)
+        await recv_until(ws, is_type("handoff", state="queued"), frames, seen_ok=True)
+        ack = await say(ws, text, frames)
+    return {"ack": ack, "frames": frames}
+
+
 SCENARIOS = {
     "invalid-utf8": invalid_utf8,
+    "queued-then-say": queued_then_say,
     "capacity": capacity,
     "agent-status": agent_status,
     "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
