@@ -314,7 +314,15 @@ async def queued_then_say(url, name, text):
     return {"ack": ack, "frames": frames}
 
 
+async def hello(url):
+    """The first frame the server answers a hello with."""
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+        return {"first": json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))}
+
+
 SCENARIOS = {
+    "hello": hello,
     "invalid-utf8": invalid_utf8,
     "queued-then-say": queued_then_say,
     "capacity": capacity,

@@ -23,15 +23,33 @@ public final class CarteiroProcess: Sendable {
     private let output = SharedOutput()
     private let start: ContinuousClock.Instant
 
+    /// A user without privileges to run the child as, through util-linux's `setpriv` (which
+    /// execs it: signals reach `carteiro` itself). Tests run as root, whom file permissions do
+    /// not stop; as `nobody`, a store owned by root cannot be written, as in production.
+    public struct User: Sendable {
+        public var uid: Int
+        public var gid: Int
+        public static let nobody = User(uid: 65534, gid: 65534)
+    }
+
     /// Runs the `carteiro` that `executableURL()` finds (or builds). `standardInput`, when given,
     /// is written to the child's standard input, which is then closed; otherwise the child reads
     /// from /dev/null.
-    public init(_ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil) throws {
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil,
+        user: User? = nil
+    ) throws {
         let process = Process()
-        process.executableURL = try Self.executableURL()
+        let binary = try Self.executableURL()
         // After the look-up, which may build the binary: a result's duration is the child's alone.
         start = .now
-        process.arguments = arguments
+        if let user {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CARTEIRO_") }
         merged.merge(environment) { _, new in new }
         process.environment = merged

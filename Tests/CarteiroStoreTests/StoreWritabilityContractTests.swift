@@ -42,7 +42,7 @@ struct SQLiteReadOnlyStoreTests {
         #expect(try await store.contacts.count() == 1)
         let probe = await #expect(throws: StoreError.self) { try await store.checkWritable() }
         #expect(probe?.isTransient == true)
-        #expect(probe?.message.contains("cannot be written") == true, "\(probe?.message ?? "")")
+        #expect(probe?.message.contains("read-only") == true, "\(probe?.message ?? "")")
         let write = await #expect(throws: StoreError.self) {
             try await store.contacts.insert(try makeContact("bia@example.com", at: Date()))
         }

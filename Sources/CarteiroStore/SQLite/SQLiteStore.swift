@@ -216,7 +216,7 @@ final class SQLiteDatabase: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError(.timeout, "the SQLite store is busy: \(error.message ?? "")")
         case .SQLITE_CONSTRAINT: return StoreError(.duplicate, error.message ?? "constraint violated")
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return StoreError(.corrupt, "the SQLite store is damaged: \(error.message ?? "")")
-        case .SQLITE_READONLY: return StoreError(.unavailable, "the SQLite store cannot be written: \(oneLine(error))")
+        case .SQLITE_READONLY: return StoreError(.unavailable, "the SQLite store is read-only to this process: \(oneLine(error))")
         default: return StoreError(.unavailable, "SQLite: \(oneLine(error))")
         }
     }

@@ -97,6 +97,49 @@ import FoundationNetworking
         #expect(result.standardError.contains("carteiro stopped"))
     }
 
+    /// A store file the process may not write (an operator's chmod, as here, or a read-only
+    /// mount): SQLite opens it read-only without a word. The process runs as nobody (tests run as
+    /// root, whom permissions do not stop). /ready says so with 503, a customer's hello gets
+    /// `internal` with an error id and no SQL, and the log has that id with the details.
+    @Test func aStoreFileTheProcessCannotWriteIsNotReadyAndCustomersGetAnErrorIDNotSQL() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let data = folder.url.appendingPathComponent("data")
+        let nobody = CarteiroProcess.User.nobody
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.ownerAccountID: nobody.uid, .groupOwnerAccountID: nobody.gid], ofItemAtPath: data.path)
+        func serve() async throws -> ChatServer {
+            let port = try freeLoopbackPort()
+            let process = try CarteiroProcess(
+                ["serve", "--roles", "chat", "--port", "\(port)", "--data-dir", data.path, "--bot", try ChatServer.botFile], user: nobody)
+            let server = ChatServer(process: process, port: port)
+            try await server.waitUntilHealthy()
+            return server
+        }
+        // A store that served once, then its file made read-only.
+        #expect(try await serve().stop().exitCode == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: data.appendingPathComponent("carteiro.sqlite").path)
+        let chat = try await serve()
+        let port = chat.port
+        let ready = try await get(URL(string: "http://127.0.0.1:\(port)/ready")!)
+        #expect(ready.0 == 503)
+        #expect(ready.1.contains("read-only"), "\(ready.1)")
+
+        let first = try await PythonChatClient.run("hello", [chat.chatURL]).object("first")
+        #expect(first["type"] as? String == "error")
+        #expect(first["code"] as? String == "internal")
+        let message = try #require(first["message"] as? String)
+        for leak in ["INSERT", "SQL", "sqlite", "readonly", data.path] {
+            #expect(!message.contains(leak), "the customer is told '\(message)'")
+        }
+        let incident = try #require(message.split(separator: " ").last.map { $0.trimmingCharacters(in: .punctuationCharacters) })
+        let stopped = try await chat.stop()
+        #expect(stopped.exitCode == 0)
+        let logged = stopped.standardError.split(separator: "\n").filter { $0.contains(incident) }
+        #expect(logged.count == 1, "the log line with the details: \(stopped.standardError.suffix(3000))")
+        #expect(logged.first?.contains("readonly") == true)
+    }
+
     private func get(_ url: URL) async throws -> (Int, String) {
         let (data, response) = try await URLSession.shared.data(from: url)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
