@@ -39,9 +39,12 @@ import Testing
             configuration: .init(workerID: "read-only", parallelBatches: 4, idlePoll: .milliseconds(20)), logger: logger)
         let group = ServiceGroup(services: [worker], logger: Logger(label: "test.group"))
         let running = Task { try await group.run() }
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(3.5))
+        // Mid-wait (the lanes wait 3.2 s after their fifth failure): the shutdown ends the wait.
+        let stopping = ContinuousClock.now
         await group.triggerGracefulShutdown()
         try await running.value
+        #expect(ContinuousClock.now - stopping < .seconds(1), "a waiting worker stops at once")
         await pool.shutdown()
 
         let warnings = lines.entries.filter { $0.level >= .warning }

@@ -136,7 +136,8 @@ public struct DeliveryWorker: Service {
                 } catch let error as StoreError where error.isTransient {
                     let wait = claimRetry.failed()
                     logStoreFailure("cannot claim jobs", error, retryingIn: wait)
-                    try? await Task.sleep(for: wait)
+                    // A wait of seconds ends early on shutdown: nothing is held meanwhile.
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                     continue
                 }
             }
