@@ -435,7 +435,53 @@ async def hold(url, count="100", seconds="5"):
     return {"welcomed": welcomed, "refused": refused}
 
 
+async def invalid_utf8(url):
+    """A text frame whose bytes are not UTF-8 (0xFF never is): the close code the server sends,
+    and what the conversation holds afterwards (read back by resuming it)."""
+    result = {}
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+        welcome = await recv_until(ws, is_type("welcome"), [])
+        payload = b'{"type": "message", "client_id": "bad-utf8", "text": "oi \xff\xfe tudo bem"}'
+        await ws.send(payload, text=True)
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+        except ConnectionClosed as closed:
+            result["close_code"] = closed.rcvd.code if closed.rcvd else None
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "resume": welcome["resume"], "last_sequence": 0}))
+        result["resumed"] = await recv_until(ws, is_type("welcome"), frames)
+        ack = await say(ws, "oi", frames)
+        await bot_reply(ws, frames, ack["sequence"])
+    result["frames"] = frames
+    return result
+
+
+async def queued_then_say(url, name, text):
+    """A customer (named `name`) asks for a person, then says `text` while waiting."""
+    frames = []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR", "name": name}))
+        await recv_until(ws, is_type("welcome"), frames)
+        await say(ws, "quero falar com um atendente", frames)
+        await recv_until(ws, is_type("handoff", state="queued"), frames, seen_ok=True)
+        ack = await say(ws, text, frames)
+    return {"ack": ack, "frames": frames}
+
+
+async def hello(url):
+    """The first frame the server answers a hello with."""
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR"}))
+        return {"first": json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))}
+
+
 SCENARIOS = {
+    "hello": hello,
+    "invalid-utf8": invalid_utf8,
+    "queued-then-say": queued_then_say,
     "hold": hold,
     "fill": fill,
     "hellos": hellos,

@@ -12,11 +12,16 @@ public struct ConversationError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     private let kind: Kind
+    /// What the client is told. For `internal`, never the backend's own words (SQL, hosts): only
+    /// the incident id of the log line that has them.
     public let message: String
+    /// For `internal`: the id of the log line with the details.
+    public let incident: String?
 
-    private init(_ kind: Kind, _ message: String) {
+    private init(_ kind: Kind, _ message: String, incident: String? = nil) {
         self.kind = kind
         self.message = message
+        self.incident = incident
     }
 
     /// The protocol's error code: `unknown_conversation`, `conversation_closed`, `already_claimed`,
@@ -30,7 +35,11 @@ public struct ConversationError: Error, Hashable, Sendable, CustomStringConverti
     public static func notYourConversation() -> Self { .init(.notYourConversation, "this conversation is not assigned to you") }
     public static func invalidMessage(_ message: String) -> Self { .init(.invalidMessage, message) }
     public static func textTooLong() -> Self { .init(.textTooLong, "text is longer than 4096 bytes") }
-    public static func unavailable(_ message: String) -> Self { .init(.unavailable, message) }
+    /// The service could not do it (the store failed, or kept changing under the request); the
+    /// details are in the log line `incident` names.
+    public static func internalFailure(incident: String) -> Self {
+        .init(.unavailable, "the service could not do this right now; try again (error \(incident))", incident: incident)
+    }
 
     public static let unknownConversationCode = Kind.unknownConversation.rawValue
     public static let alreadyClaimedCode = Kind.alreadyClaimed.rawValue

@@ -13,6 +13,8 @@ public struct ConversationFeed: Service {
     private let hub: ConversationHub
     private let pollInterval: Duration
     private let logger: Logger
+    /// While the log cannot be read, one line per interval (with a count), not one per poll.
+    private let readFailures = LogThrottle(interval: .seconds(10))
 
     public init(events: any EventLog, messages: any ChatMessageLog, hub: ConversationHub, pollInterval: Duration = .milliseconds(200), logger: Logger)
     {
@@ -49,7 +51,11 @@ public struct ConversationFeed: Service {
             do {
                 position = try await deliver(after: position)
             } catch {
-                logger.warning("chat feed cannot read the event log", metadata: ["error": "\(error)"])
+                let occurrence = readFailures.record("read")
+                if occurrence.shouldLog {
+                    logger.warning(
+                        "chat feed cannot read the event log", metadata: ["error": "\(error)", "unlogged_since_last": "\(occurrence.suppressed)"])
+                }
             }
             await doorbell.wait(upTo: pollInterval)
             // Commits ring many times a second under load: reading at most every few ms gathers them.

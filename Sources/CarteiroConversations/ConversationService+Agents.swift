@@ -40,7 +40,7 @@ extension ConversationService {
         } catch let error as StoreError where error.isConflict {
             throw .alreadyClaimed()
         } catch {
-            throw .unavailable("\(error)")
+            throw failed("claiming a conversation", error)
         }
         return (updated, try await appendNotice(.assigned, to: updated, agent: agent))
     }

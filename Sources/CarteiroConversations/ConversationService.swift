@@ -61,14 +61,17 @@ public struct ConversationService: Sendable {
 
     let dependencies: Dependencies
     let logger: Logger
+    /// Store failures are logged once per interval and kind; each customer gets the incident id.
+    let failures: LogThrottle
     /// Entries read per page when replaying a conversation.
     static let pageSize = 500
     /// Attempts at taking the next sequence before giving up (each conflict means someone else wrote).
     static let maximumSequenceAttempts = 50
 
-    public init(dependencies: Dependencies, logger: Logger) {
+    public init(dependencies: Dependencies, logger: Logger, failureLogInterval: Duration = .seconds(10)) {
         self.dependencies = dependencies
         self.logger = logger
+        failures = LogThrottle(interval: failureLogInterval, clock: dependencies.clock)
     }
 
     public var hub: ConversationHub { dependencies.hub }
@@ -151,10 +154,10 @@ public struct ConversationService: Sendable {
             } catch let error as StoreError where error.kind == .notFound {
                 throw .unknownConversation()
             } catch {
-                throw .unavailable("\(error)")
+                throw failed("storing a chat turn", error)
             }
         }
-        throw .unavailable("conversation \(conversationID) kept changing under this message")
+        throw failed("storing a chat turn", "conversation \(conversationID) kept changing under this message")
     }
 
     /// What became of a customer message.
@@ -264,10 +267,10 @@ public struct ConversationService: Sendable {
             } catch let error as StoreError where error.isConflict {
                 continue
             } catch {
-                throw .unavailable("\(error)")
+                throw failed("storing a chat message", error)
             }
         }
-        throw .unavailable("conversation \(conversationID): no free sequence after \(Self.maximumSequenceAttempts) attempts")
+        throw failed("storing a chat message", "conversation \(conversationID): no free sequence after \(Self.maximumSequenceAttempts) attempts")
     }
 
     /// Stores and publishes a notice of a change of owner or status.
@@ -301,10 +304,10 @@ public struct ConversationService: Sendable {
             } catch let error as StoreError where error.isConflict {
                 continue
             } catch {
-                throw .unavailable("\(error)")
+                throw failed("updating a conversation", error)
             }
         }
-        throw .unavailable("conversation \(id) kept changing under this update")
+        throw failed("updating a conversation", "conversation \(id) kept changing under this update")
     }
 
     func guarded<T>(_ body: () async throws -> T) async throws(ConversationError) -> T {
@@ -313,9 +316,27 @@ public struct ConversationService: Sendable {
         } catch let error as ConversationError {
             throw error
         } catch {
-            logger.warning("store call failed", metadata: ["error": "\(error)"])
-            throw .unavailable("\(error)")
+            throw failed("reading conversations", error)
         }
+    }
+
+    /// The `internal` error a client gets for `error`, whose details go to the log instead
+    /// (once per interval and kind, with a count), under the incident id the client is shown.
+    func failed(_ action: String, _ error: any Error) -> ConversationError {
+        failed(action, "\(error)")
+    }
+
+    func failed(_ action: String, _ detail: String) -> ConversationError {
+        let occurrence = failures.record(action + ": " + detail)
+        if occurrence.shouldLog {
+            logger.warning(
+                "chat store call failed",
+                metadata: [
+                    "action": "\(action)", "error": "\(detail)", "incident": "\(occurrence.incident)",
+                    "unlogged_since_last": "\(occurrence.suppressed)",
+                ])
+        }
+        return .internalFailure(incident: occurrence.incident)
     }
 
     static func makeMessage(

@@ -23,24 +23,36 @@ public final class CarteiroProcess: Sendable {
     private let output = SharedOutput()
     private let start: ContinuousClock.Instant
 
+    /// A user without privileges to run the child as, through util-linux's `setpriv` (which
+    /// execs it: signals reach `carteiro` itself). Tests run as root, whom file permissions do
+    /// not stop; as `nobody`, a store owned by root cannot be written, as in production.
+    public struct User: Sendable {
+        public var uid: Int
+        public var gid: Int
+        public static let nobody = User(uid: 65534, gid: 65534)
+    }
+
     /// Runs the `carteiro` that `executableURL()` finds (or builds). `standardInput`, when given,
     /// is written to the child's standard input, which is then closed; otherwise the child reads
     /// from /dev/null. `descriptorLimit` runs it under `ulimit -n` (soft and hard) of that many
-    /// open files, through /bin/sh, as an operator's tight limit would.
+    /// open files, through /bin/sh, as an operator's tight limit would; `user` runs it as that
+    /// user.
     public init(
         _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil, standardInput: String? = nil,
-        descriptorLimit: Int? = nil
+        descriptorLimit: Int? = nil, user: User? = nil
     ) throws {
         let process = Process()
-        let executable = try Self.executableURL()
+        let binary = try Self.executableURL()
         // After the look-up, which may build the binary: a result's duration is the child's alone.
         start = .now
+        var command = [binary.path] + arguments
+        if let user { command = ["/usr/bin/setpriv", "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups"] + command }
         if let descriptorLimit {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", executable.path] + arguments
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\""] + command
         } else {
-            process.executableURL = executable
-            process.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
         }
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CARTEIRO_") }
         merged.merge(environment) { _, new in new }

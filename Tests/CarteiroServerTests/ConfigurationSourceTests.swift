@@ -120,6 +120,25 @@ import Testing
         #expect(error?.key == "config")
     }
 
+    /// `--roles ''` and `CARTEIRO_ROLES=""` used to start every role; other empty variables
+    /// still count as unset.
+    @Test func anEmptyRoleListIsRefusedAsAFlagAnEnvironmentVariableOrAFileKey() async throws {
+        for name in ["", " , "] {
+            let error = #expect(throws: ConfigurationError.self) { try Role.parseList(name) }
+            #expect(error?.key == "roles")
+            #expect(error?.message.contains("empty") == true)
+        }
+        await #expect(throws: ConfigurationError.self) { _ = try await read(flags: { $0.flag(ServerConfiguration.Keys.roles, "") }) }
+        let fromEnvironment = await #expect(throws: ConfigurationError.self) { _ = try await read(environment: ["CARTEIRO_ROLES": ""]) }
+        #expect(fromEnvironment?.key == "roles")
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("carteiro.yaml").path
+        try "roles: \"\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        await #expect(throws: ConfigurationError.self) { _ = try await read(file: file) }
+        #expect(try await read(environment: ["CARTEIRO_PORT": "", "CARTEIRO_HOST": ""]).port == 8080, "other empty variables are unset")
+    }
+
     @Test func rolesThatAreNotBuiltYetAreRefusedByNameAndAllMeansTheBuiltOnes() throws {
         #expect(try Role.parseList("all") == [.chat, .worker])
         for name in ["api", "scheduler", "inbox"] {

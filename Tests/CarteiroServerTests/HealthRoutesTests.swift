@@ -49,6 +49,34 @@ import Testing
         }
     }
 
+    /// A store that answers reads but refuses writes is not ready. The store is opened read-only
+    /// the way SQLite opens a file the process may not write (`chmod a-w`, a read-only mount):
+    /// tests run as root, whom file permissions do not stop.
+    @Test func readyIs503WhenTheStoreAnswersButCannotBeWritten() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        await (try SQLiteStore(configuration: .inDirectory(folder.path))).close()
+        var readOnly = SQLiteStore.Configuration.inDirectory(folder.path)
+        readOnly.readOnly = true
+        let store = try SQLiteStore(configuration: readOnly)
+        try await store.ping()
+        let configuration = try ServerConfiguration(port: 0, dataDirectory: folder.path)
+        let runtime = CarteiroRuntime(
+            configuration: configuration, store: store, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test"))
+        try await runtime.makeApplication().test(.router) { client in
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: String]
+                #expect(body?["status"] == "unavailable")
+                #expect(body?["reason"]?.contains("cannot be written") == true, "\(body ?? [:])")
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok, "the process itself is alive")
+            }
+        }
+        await store.close()
+    }
+
     @Test func metricsArePrometheusText() async throws {
         let registry = PrometheusCollectorRegistry()
         registry.makeCounter(descriptor: .init(namespace: "carteiro", metricName: "test", unitName: "total", helpText: "a test counter")).increment(by: Int64(3))
@@ -74,7 +102,8 @@ import Testing
     @Test func rolesParseFromACommaListAndAllMeansEveryAvailableRole() throws {
         #expect(try Role.parseList("worker, chat") == [.worker, .chat])
         #expect(try Role.parseList("all") == Role.available)
-        #expect(try Role.parseList("") == Role.available)
+        // An empty list names no role: it used to mean all of them (issue 14).
+        #expect(throws: ConfigurationError.self) { try Role.parseList("") }
         let error = #expect(throws: ConfigurationError.self) { try Role.parseList("worker,mailman") }
         #expect(error?.key == "roles")
         #expect(error?.message.contains("mailman") == true)

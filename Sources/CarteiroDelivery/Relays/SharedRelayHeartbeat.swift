@@ -6,7 +6,9 @@ public import Logging
 /// Heartbeats shared through the store: a relay that any worker on the store probed within the
 /// interval is not probed again, its verdict is adopted; otherwise this worker probes it and
 /// stores the result. So the fleet agrees on each relay's health and probes it about once per
-/// interval. While the store cannot be read, the worker probes every relay itself.
+/// interval. While the store cannot be read, the worker probes every relay itself; while it
+/// cannot be written, the verdicts stay local. Either is logged once per `failureLogInterval`
+/// with a count, not once per relay per beat.
 public struct SharedRelayHeartbeat: Sendable {
     private let pool: RelayPool
     private let board: any RelayStateBoard
@@ -15,11 +17,13 @@ public struct SharedRelayHeartbeat: Sendable {
     private let interval: Duration
     private let clock: any WallClock
     private let logger: Logger
+    private let storeFailures: LogThrottle
 
     public init(
         pool: RelayPool, board: any RelayStateBoard, reporter: RelayStateReporter, workerID: String, interval: Duration, clock: any WallClock,
-        logger: Logger
+        failureLogInterval: Duration = .seconds(60), logger: Logger
     ) {
+        storeFailures = LogThrottle(interval: failureLogInterval, clock: clock)
         self.pool = pool
         self.board = board
         self.reporter = reporter
@@ -48,7 +52,7 @@ public struct SharedRelayHeartbeat: Sendable {
                 if let probe = state.lastProbe { latest[state.relay] = probe }
             }
         } catch {
-            logger.warning("cannot read shared relay health; probing locally", metadata: ["error": "\(error)"])
+            logStoreFailure("cannot read shared relay health; probing locally", error)
         }
         let now = clock.now()
         // A probe counts as fresh for most of an interval, so that the workers' beats, which are
@@ -70,11 +74,19 @@ public struct SharedRelayHeartbeat: Sendable {
                     do {
                         try await board.recordProbe(RelayProbe(relay: name, worker: workerID, at: clock.now(), failure: failure?.failure))
                     } catch {
-                        logger.warning("cannot share a relay heartbeat", metadata: ["relay": "\(name)", "error": "\(error)"])
+                        logStoreFailure("cannot share a relay heartbeat", error, relay: name)
                     }
                 }
             }
         }
+    }
+
+    private func logStoreFailure(_ message: Logger.Message, _ error: any Error, relay: String? = nil) {
+        let occurrence = storeFailures.record(message.description)
+        guard occurrence.shouldLog else { return }
+        var metadata: Logger.Metadata = ["error": "\(error)", "unlogged_since_last": "\(occurrence.suppressed)"]
+        if let relay { metadata["relay"] = "\(relay)" }
+        logger.warning(message, metadata: metadata)
     }
 
     private func apply(relay: String, failure: DeliveryFailure?) async {

@@ -28,6 +28,10 @@ public struct DeliveryWorker: Service {
         public var domainLimits: DomainLimits
         /// The routes whose jobs this worker sends (and jobs without a route); nil: any job.
         public var routes: [String]? = nil
+        /// Waits between tries while the store refuses claims or outcomes (each lane keeps its own).
+        public var storeRetry = FailureBackoff(base: .milliseconds(200), cap: .seconds(10))
+        /// While the store keeps failing, one log line per operation per this interval, with a count.
+        public var failureLogInterval: Duration = .seconds(10)
 
         public init(
             workerID: String, batchSize: Int = 200, parallelBatches: Int = 4, leaseDuration: Duration = .seconds(30), backoff: Backoff = Backoff(),
@@ -52,6 +56,7 @@ public struct DeliveryWorker: Service {
     private let logger: Logger
     private let progress: (@Sendable (BatchReport) -> Void)?
     private let gate: DomainGate?
+    private let storeFailures: LogThrottle
 
     /// `throttle` is required for `configuration.domainLimits` to take effect (the store's).
     public init(
@@ -65,6 +70,7 @@ public struct DeliveryWorker: Service {
         self.clock = clock
         self.logger = logger
         self.progress = progress
+        storeFailures = LogThrottle(interval: configuration.failureLogInterval, clock: clock)
         if let throttle, !configuration.domainLimits.isEmpty {
             // A domain slot is held for one batch's delivery and not renewed: give it room beyond
             // the (renewed, short) job lease, so a slow domain's slot is not taken over mid-batch.
@@ -132,6 +138,7 @@ public struct DeliveryWorker: Service {
         }
         // Jobs claimed in the same write that recorded the previous batch.
         var claimedWithRecord: [EmailJob] = []
+        var claimRetry = configuration.storeRetry
         while !stopping.isStopped && !Task.isCancelled {
             var jobs = claimedWithRecord
             claimedWithRecord = []
@@ -139,9 +146,12 @@ public struct DeliveryWorker: Service {
                 do {
                     jobs = try await queue.claim(nextClaim())
                     renewer.hold(jobs)
+                    claimRetry.succeeded()
                 } catch let error as StoreError where error.isTransient {
-                    logger.warning("cannot claim jobs, retrying", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: idlePoll)
+                    let wait = claimRetry.failed()
+                    logStoreFailure("cannot claim jobs", error, retryingIn: wait)
+                    // A wait of seconds ends early on shutdown: nothing is held meanwhile.
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                     continue
                 }
             }
@@ -202,6 +212,7 @@ public struct DeliveryWorker: Service {
     /// lease expires. A retry only records: the next batch is then claimed by the lane's loop.
     private func recordDurably(_ outcomes: [EmailJobOutcome], thenClaim next: ClaimRequest?) async throws -> [EmailJob] {
         var next = next
+        var retry = configuration.storeRetry
         while true {
             do {
                 let result: RecordResult
@@ -216,11 +227,25 @@ public struct DeliveryWorker: Service {
                 }
                 return claimed
             } catch let error as StoreError where error.isTransient {
-                logger.warning("cannot record outcomes yet", metadata: ["error": "\(error)"])
+                let wait = retry.failed()
+                logStoreFailure("cannot record outcomes yet", error, retryingIn: wait)
                 next = nil
-                try await Task.sleep(for: configuration.idlePoll)
+                try await Task.sleep(for: wait)
             }
         }
+    }
+
+    /// One line per operation per `failureLogInterval` while the store keeps failing (every
+    /// lane fails alike), with the number of failures the line stands for.
+    private func logStoreFailure(_ message: Logger.Message, _ error: StoreError, retryingIn wait: Duration) {
+        let occurrence = storeFailures.record(message.description)
+        guard occurrence.shouldLog else { return }
+        logger.warning(
+            message,
+            metadata: [
+                "error": "\(error)", "retry_in": "\(wait)", "unlogged_since_last": "\(occurrence.suppressed)",
+                "incident": "\(occurrence.incident)",
+            ])
     }
 
     private func process(_ jobs: [EmailJob], slots: [String: [Int]], random: inout SystemRandomNumberGenerator) async -> (

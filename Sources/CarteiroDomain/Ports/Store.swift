@@ -22,6 +22,10 @@ public protocol Store: Sendable {
     var displayName: String { get }
     /// Throws when the backend does not answer.
     func ping() async throws
+    /// Throws when the backend answers but would refuse a write: a read-only file, folder or
+    /// mount, a database user without write rights, a replica set without a primary. Leaves
+    /// nothing behind that a reader could see, and waits a few seconds at most.
+    func checkWritable() async throws
     /// Background upkeep the backend needs while it is open (the embedded store copies its
     /// write-ahead log back into its file), until the calling task is cancelled. The owner of the
     /// store's lifetime runs it; nothing runs on its own.

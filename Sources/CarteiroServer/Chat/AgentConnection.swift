@@ -30,13 +30,16 @@ struct AgentConnection {
         }
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Runs the connection until either side ends it. Returns the error that ended the inbound
+    /// side (invalid UTF-8, a message too large, a protocol error) for the WebSocket handler to
+    /// close with its code (1007, 1009, 1002); nil when it ended otherwise.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async -> (any Error)? {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: true, logger: logger)
         let limits = ConnectionLimits(configuration: configuration)
         let subscriptions = Subscriptions()
         let lobby = await service.hub.subscribeToLobby()
         async let written: Void = outbox.writeFrames()
-        await withTaskGroup(of: Void.self) { group in
+        let ended = await withTaskGroup(of: Void.self, returning: (any Error)?.self) { group in
             group.addTask {
                 await limits.waitUntilIdle()
                 if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
@@ -51,6 +54,7 @@ struct AgentConnection {
                     await outbox.catchUp(conversation.id)
                 }
             }
+            var ended: (any Error)?
             do {
                 for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
                     guard let text = try await limits.admittedText(of: message, outbox: outbox) else { continue }
@@ -69,14 +73,18 @@ struct AgentConnection {
                 }
             } catch {
                 logger.debug("agent connection ends", metadata: ["reason": "\(error)"])
+                // Cancellation comes from this side (abuse, shutdown), which closed already.
+                if !(error is CancellationError) { ended = error }
             }
             await service.hub.unsubscribeFromLobby(lobby.id)
             for (conversation, id) in await subscriptions.removeAll() { await service.hub.unsubscribe(id, from: conversation) }
             group.cancelAll()
+            return ended
         }
         // What was sent before the connection ended still goes out (an error, then a close).
         await outbox.finish()
         await written
+        return ended
     }
 
     private func handle(

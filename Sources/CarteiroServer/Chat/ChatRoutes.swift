@@ -35,11 +35,13 @@ struct ChatRoutes {
                     try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
-                await closingOnShutdown(outbound) {
+                let ended = await closingOnShutdown(outbound) {
                     await CustomerConnection(
                         service: service, configuration: configuration, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
                         .run(inbound: inbound, outbound: outbound)
                 }
+                // Thrown back, the error closes the connection with its code (1007, 1009…).
+                if let ended { throw ended }
             }
             router.ws("agent") { request, _ in
                 guard refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
@@ -54,10 +56,11 @@ struct ChatRoutes {
                     try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
-                await closingOnShutdown(outbound) {
+                let ended = await closingOnShutdown(outbound) {
                     await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
                         .run(inbound: inbound, outbound: outbound)
                 }
+                if let ended { throw ended }
             }
         }
         if configuration.benchEcho {
@@ -95,7 +98,7 @@ struct ChatRoutes {
     }
 
     /// Runs a connection until it ends or the server shuts down, then closes it with 1001.
-    private func closingOnShutdown(_ outbound: WebSocketOutboundWriter, _ body: @escaping @Sendable () async -> Void) async {
+    private func closingOnShutdown<T: Sendable>(_ outbound: WebSocketOutboundWriter, _ body: @escaping @Sendable () async -> T) async -> T {
         await withGracefulShutdownHandler {
             await body()
         } onGracefulShutdown: {

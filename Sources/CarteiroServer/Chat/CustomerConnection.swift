@@ -20,14 +20,17 @@ struct CustomerConnection {
     let quotas: ChatQuotas
     let logger: Logger
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Runs the connection until either side ends it. Returns the error that ended the inbound
+    /// side (invalid UTF-8, a message too large, a protocol error) for the WebSocket handler to
+    /// close with its code (1007, 1009, 1002); nil when it ended otherwise.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async -> (any Error)? {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: false, logger: logger)
         let limits = ConnectionLimits(configuration: configuration)
         async let written: Void = outbox.writeFrames()
         ticket.onEviction {
             Task { await outbox.close(.unknown(1013), reason: "too many connections waiting for hello; try again") }
         }
-        await withTaskGroup(of: Void.self) { group in
+        let ended = await withTaskGroup(of: Void.self, returning: (any Error)?.self) { group in
             group.addTask {
                 await limits.waitUntilIdle()
                 if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
@@ -40,6 +43,7 @@ struct CustomerConnection {
             // The conversation as this connection last stored it: saves a read per message.
             var snapshot: Conversation?
             var subscription: (ConversationID, Int)?
+            var ended: (any Error)?
             do {
                 for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
                     guard let text = try await limits.admittedText(of: message, outbox: outbox) else { continue }
@@ -96,13 +100,17 @@ struct CustomerConnection {
                 }
             } catch {
                 logger.debug("customer connection ends", metadata: ["reason": "\(error)"])
+                // Cancellation comes from this side (abuse, shutdown), which closed already.
+                if !(error is CancellationError) { ended = error }
             }
             if let (id, subscriptionID) = subscription { await service.hub.unsubscribe(subscriptionID, from: id) }
             group.cancelAll()
+            return ended
         }
         // What was sent before the connection ended still goes out (an error, then a close).
         await outbox.finish()
         await written
+        return ended
     }
 
     /// Stores, acknowledges and answers one message; returns the conversation as it left it.

@@ -14,12 +14,14 @@ public struct ConfigurationSources: Sendable {
     /// The settings the command reads: environment variables are looked up by these names.
     private let settings: [any SettingDescription]
 
-    /// Empty environment values count as unset, as they always have.
-    /// `environment` nil: this process's.
+    /// Empty environment values count as unset, as they always have (`CARTEIRO_STORE=` in a
+    /// compose file keeps the default), except for settings where an empty value is a value
+    /// (`emptyIsAValue`): those read it and refuse it. `environment` nil: this process's.
     public init(settings: [any SettingDescription], file: String?, environment: [String: String]? = nil) {
         self.settings = settings
         self.file = file
-        self.environment = (environment ?? ProcessInfo.processInfo.environment).filter { !$0.value.isEmpty }
+        let keptEmpty = Set(settings.filter(\.emptyIsAValue).map(\.environment))
+        self.environment = (environment ?? ProcessInfo.processInfo.environment).filter { !$0.value.isEmpty || keptEmpty.contains($0.key) }
     }
 
     public mutating func flag(_ setting: Setting<Int>, _ value: Int?) { set(setting.key, value.map { .int($0) }) }

@@ -29,10 +29,15 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
         }
     }
 
-    /// Parses a comma list such as `chat,worker`; `all` (or an empty list) means every available role.
+    /// Parses a comma list such as `chat,worker`; `all` means every available role. An empty list
+    /// is refused: it names no role, and reading it as `all` would start everything.
     public static func parseList(_ text: String) throws(ConfigurationError) -> Set<Role> {
         let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        if names.isEmpty || names == ["all"] { return available }
+        guard !names.isEmpty else {
+            throw ConfigurationError(
+                key: "roles", message: "the list is empty; name the roles (\(available.sorted().map(\.rawValue).joined(separator: ", "))) or all")
+        }
+        if names == ["all"] { return available }
         var roles = Set<Role>()
         for name in names {
             guard let role = Role(rawValue: name) else {

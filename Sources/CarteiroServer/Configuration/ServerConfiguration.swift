@@ -11,8 +11,9 @@ public struct ServerConfiguration: Sendable {
         public static let host = Setting<String>("http.host", flag: "host", environment: "CARTEIRO_HOST", default: "127.0.0.1", "HTTP listen address")
         public static let port = Setting<Int>("http.port", flag: "port", environment: "CARTEIRO_PORT", default: 8080, "HTTP port (0: any free port)")
         public static let roles = Setting<String>(
-            "roles", flag: "roles", environment: "CARTEIRO_ROLES", default: "all",
-            "comma list of the roles this process runs: \(Role.available.sorted().map(\.rawValue).joined(separator: ", ")) (api, scheduler and inbox are not built yet); all = every available role")
+            "roles", flag: "roles", environment: "CARTEIRO_ROLES", default: "all", emptyIsAValue: true,
+            "comma list of the roles this process runs: \(Role.available.sorted().map(\.rawValue).joined(separator: ", ")) (api, scheduler and inbox are not built yet); all = every available role"
+        )
         public static let logFormat = Setting<String>(
             "log.format", flag: "log-format", environment: "CARTEIRO_LOG_FORMAT", default: LogFormat.text.rawValue, "text or json (one object per line)")
         public static let logLevel = Setting<String>(

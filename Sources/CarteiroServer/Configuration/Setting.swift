@@ -16,6 +16,10 @@ public protocol SettingDescription: Sendable {
     var meaning: String { get }
     /// A flag given several times (or a comma list in the environment).
     var isList: Bool { get }
+    /// An empty environment variable is a value the setting checks (and may refuse), not unset.
+    /// Unset falls back to the default, which is harmless for most keys; for `roles` it is
+    /// every role, the broadest thing a process can do, so `CARTEIRO_ROLES=""` must not mean it.
+    var emptyIsAValue: Bool { get }
 }
 
 /// One configuration key and its typed default. Declared once, beside the code that reads it
@@ -27,17 +31,22 @@ public struct Setting<Value: Sendable>: SettingDescription {
     public let defaultValue: Value
     public let meaning: String
     public let isList: Bool
+    public let emptyIsAValue: Bool
     private let shownDefault: String?
 
     /// `shownDefault` replaces the default as written from `defaultValue` (for a derived
     /// default such as "embedded SQLite", or none).
-    public init(_ key: String, flag: String, environment: String, default defaultValue: Value, shownDefault: String? = nil, _ meaning: String) {
+    public init(
+        _ key: String, flag: String, environment: String, default defaultValue: Value, shownDefault: String? = nil, emptyIsAValue: Bool = false,
+        _ meaning: String
+    ) {
         self.key = key
         self.flag = flag
         self.environment = environment
         self.defaultValue = defaultValue
         self.meaning = meaning
         self.shownDefault = shownDefault
+        self.emptyIsAValue = emptyIsAValue
         isList = Value.self == [String].self
     }
 

@@ -3,7 +3,8 @@ import Foundation
 public import Hummingbird
 public import Prometheus
 
-/// `/health` (the process is up), `/ready` (the store answers), `/metrics` (Prometheus text).
+/// `/health` (the process is up), `/ready` (the store answers and can be written), `/metrics`
+/// (Prometheus text).
 public struct HealthRoutes: Sendable {
     let store: any Store
     let registry: PrometheusCollectorRegistry
@@ -38,14 +39,21 @@ public struct HealthRoutes: Sendable {
         case failure(String)
     }
 
-    // The store's ping bounds its own wait (MongoDB: a short server-selection timeout), so a
-    // dead backend answers 503 in seconds rather than hanging the probe.
+    // The store's ping and write probe bound their own waits (MongoDB: a short deadline), so a
+    // dead backend answers 503 in seconds rather than hanging the probe. A store that answers
+    // reads but refuses writes (a read-only file or mount, no primary) is not ready either:
+    // chat could not store a message, nor the worker an outcome.
     private func checkStore() async -> Readiness {
         do {
             try await store.ping()
-            return .success
         } catch {
             return .failure("store \(store.displayName) does not answer: \(error)")
+        }
+        do {
+            try await store.checkWritable()
+            return .success
+        } catch {
+            return .failure("store \(store.displayName) cannot be written: \(error)")
         }
     }
 }

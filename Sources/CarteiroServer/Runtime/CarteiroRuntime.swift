@@ -69,7 +69,9 @@ public struct CarteiroRuntime {
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: http.maximumHeaderBytes, maxHeaderListSize: http.maximumHeaderBytes,
                     maxHeaderFieldCount: http.maximumHeaderCount)),
-            ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+            // Invalid UTF-8 in a text frame closes the connection with 1007 (RFC 6455 §8.1)
+            // instead of reaching the store as U+FFFD.
+            ws: .init(maxFrameSize: chat.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30)), validateUTF8: true))
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in

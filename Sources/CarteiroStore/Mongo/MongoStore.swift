@@ -107,6 +107,21 @@ public final class MongoStore: Store {
         }
     }
 
+    /// Upserts one small document into `store_health` (its `_id` is this probe's, its `at` the
+    /// time): a write with the store's write concern, so it fails without a primary, without
+    /// write rights or on a full disk. Bounded like `ping`.
+    public func checkWritable() async throws {
+        let at = BSON.int64(Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        do {
+            try await database.pool.withConnection(timeout: .seconds(3), doing: "acknowledged write") { connection throws(MongoError) in
+                _ = try connection.updateOne(
+                    filter: ["_id": "write-probe"], update: ["$set": ["at": at]], in: MongoDatabase.healthCollection, upsert: true)
+            }
+        } catch {
+            throw StoreError(.unavailable, "MongoDB at \(database.pool.redactedURI) cannot be written: \(error.message)")
+        }
+    }
+
     public func close() async {
         database.notifier.finishAll()
         await database.pool.close()
@@ -130,6 +145,8 @@ final class MongoDatabase: Sendable {
     static let deliverySlotsCollection = "delivery_slots"
     static let chatMessagesCollection = "chat_messages"
     static let agentTokensCollection = "agent_tokens"
+    /// One document, rewritten by each readiness probe's write.
+    static let healthCollection = "store_health"
 
     init(pool: MongoClientPool, logger: Logger) {
         self.pool = pool

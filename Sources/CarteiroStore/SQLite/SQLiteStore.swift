@@ -20,10 +20,20 @@ public final class SQLiteStore: Store {
         /// SQLite's 2 MB. Cached pages count in the process's resident memory.
         public var writerCacheKiB: Int?
         public var readerCacheKiB: Int?
+        /// Opens an existing, migrated store without write access, as SQLite does by itself when
+        /// the process may not write the file, its folder or its mount: reads work, every write
+        /// fails. For looking into a store without any risk of changing it, and for tests of a
+        /// store that cannot be written (file permissions do not stop root).
+        public var readOnly: Bool
+        /// Past this size the write-ahead log is restarted (commits write it from its start
+        /// again) and its file cut back to this size (see `SQLiteCheckpointer`).
+        public var walRestartBytes: Int = 128 << 20
+        /// How often the write-ahead log is copied back into the database file.
+        public var checkpointInterval: Duration = .seconds(2)
 
         public init(
             path: String, busyTimeout: Duration = .seconds(10), maximumReaders: Int = 4, synchronousFull: Bool = true,
-            writerCacheKiB: Int? = nil, readerCacheKiB: Int? = nil
+            writerCacheKiB: Int? = nil, readerCacheKiB: Int? = nil, readOnly: Bool = false
         ) {
             self.path = path
             self.busyTimeout = busyTimeout
@@ -31,6 +41,7 @@ public final class SQLiteStore: Store {
             self.synchronousFull = synchronousFull
             self.writerCacheKiB = writerCacheKiB
             self.readerCacheKiB = readerCacheKiB
+            self.readOnly = readOnly
         }
 
         /// `carteiro.sqlite` inside `dataDirectory`.
@@ -80,6 +91,10 @@ public final class SQLiteStore: Store {
         _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    public func checkWritable() async throws {
+        try await database.probeWrite()
+    }
+
     /// Copies the write-ahead log back into the database file every 2 s (see
     /// `SQLiteCheckpointer`) until the calling task is cancelled.
     public func runMaintenance() async { await database.runMaintenance() }
@@ -96,23 +111,31 @@ final class SQLiteDatabase: Sendable {
     let notifier = AppendNotifier()
     private let groupCommit: SQLiteGroupCommit
     private let checkpointer: SQLiteCheckpointer
+    private let busyTimeout: Duration
 
     init(configuration: SQLiteStore.Configuration) throws {
         let folder = URL(fileURLWithPath: configuration.path).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(.invalidConfiguration, "cannot create the data folder \(folder.path): \(error.localizedDescription)")
+        if !configuration.readOnly {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(.invalidConfiguration, "cannot create the data folder \(folder.path): \(error.localizedDescription)")
+            }
         }
+        busyTimeout = configuration.busyTimeout
         var grdb = GRDB.Configuration()
+        grdb.readonly = configuration.readOnly
         grdb.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         grdb.maximumReaderCount = configuration.maximumReaders
         grdb.label = "carteiro"
         let synchronous = configuration.synchronousFull ? "FULL" : "NORMAL"
+        let walRestartBytes = configuration.walRestartBytes
         grdb.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // The checkpointer below copies the log back; commits never do.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // The commit after a restart of the log cuts its file back to this size.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walRestartBytes)")
             if let kibibytes = db.configuration.readonly ? configuration.readerCacheKiB : configuration.writerCacheKiB {
                 // A negative size is in KiB.
                 try db.execute(sql: "PRAGMA cache_size = \(-kibibytes)")
@@ -121,7 +144,9 @@ final class SQLiteDatabase: Sendable {
         do {
             pool = try DatabasePool(path: configuration.path, configuration: grdb)
             try Self.migrate(pool)
-            checkpointer = try SQLiteCheckpointer(path: configuration.path, writer: pool)
+            checkpointer = try SQLiteCheckpointer(
+                path: configuration.path, writer: pool, readOnly: configuration.readOnly, interval: configuration.checkpointInterval,
+                restartBytes: walRestartBytes, writerBusyTimeout: configuration.busyTimeout)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(configuration.path): \(error)")
         }
@@ -167,6 +192,33 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// A write that is rolled back: it fails as a real one would on a read-only file, folder or
+    /// mount (SQLITE_READONLY) or a `query_only` connection, and leaves nothing in the file or
+    /// the log. It changes `user_version` to the value it has, which Carteiro does not use (its
+    /// migrations are recorded in a table). It goes through the writer's queue like every
+    /// write, but waits for another process's write lock only briefly: a lock held elsewhere
+    /// means the file is being written, so it can be.
+    func probeWrite() async throws {
+        let restoredTimeout = Int(busyTimeout / .milliseconds(1))
+        do {
+            try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA busy_timeout = 200")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(restoredTimeout)") }
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                do {
+                    try db.inTransaction(.immediate) {
+                        try db.execute(sql: "PRAGMA user_version = \(version)")
+                        return .rollback
+                    }
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    return
+                }
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     func read<T: Sendable>(_ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(value)
@@ -181,7 +233,14 @@ final class SQLiteDatabase: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError(.timeout, "the SQLite store is busy: \(error.message ?? "")")
         case .SQLITE_CONSTRAINT: return StoreError(.duplicate, error.message ?? "constraint violated")
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return StoreError(.corrupt, "the SQLite store is damaged: \(error.message ?? "")")
-        default: return StoreError(.unavailable, "SQLite: \(error)")
+        case .SQLITE_READONLY: return StoreError(.unavailable, "the SQLite store is read-only to this process: \(oneLine(error))")
+        default: return StoreError(.unavailable, "SQLite: \(oneLine(error))")
         }
+    }
+
+    /// GRDB's description of an error, with the statement's line breaks and indentation folded
+    /// into single spaces: one log line per failure, not one per line of SQL.
+    private static func oneLine(_ error: DatabaseError) -> String {
+        "\(error)".split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }

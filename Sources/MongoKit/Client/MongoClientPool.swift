@@ -105,11 +105,22 @@ public final class MongoClientPool: Sendable {
     /// Fails within `timeout` (or the URI's `serverSelectionTimeoutMS`, whichever is shorter) when
     /// no server answers; such an error has `isServerUnreachable` set.
     public func ping(timeout: Duration) async throws(MongoError) {
+        try await withConnection(timeout: timeout, doing: "answer to ping") { connection throws(MongoError) in
+            _ = try connection.runCommand(["ping": 1], database: "admin")
+        }
+    }
+
+    /// Lends a pooled connection to `body`, as `withConnection(_:)` does, but gives up waiting
+    /// after `timeout`: the error then has `isServerUnreachable` set and says no `what` came in
+    /// time. For probes that must answer quickly (readiness), not for work that must be done.
+    public func withConnection<T: Sendable>(
+        timeout: Duration, doing what: String, _ body: @escaping @Sendable (MongoConnection) throws(MongoError) -> T
+    ) async throws(MongoError) -> T {
         let handle = self.handle
         let databaseName = self.databaseName
         let concerns = self.concerns
         guard !isClosed.load(ordering: .acquiring) else { throw MongoError.poolClosed }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, MongoError>, Never>) in
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, MongoError>, Never>) in
             let resumer = ResumeOnce(continuation)
             threadPool.submit { state in
                 guard case .active = state else {
@@ -120,17 +131,16 @@ public final class MongoClientPool: Sendable {
                     Result { () throws(MongoError) in
                         let client = try handle.pop()
                         defer { handle.push(client) }
-                        let connection = MongoConnection(client: client, databaseName: databaseName, concerns: concerns)
-                        _ = try connection.runCommand(["ping": 1], database: "admin")
+                        return try body(MongoConnection(client: client, databaseName: databaseName, concerns: concerns))
                     })
             }
             // The blocking call cannot be interrupted; past the deadline it finishes on its thread,
             // bounded by serverSelectionTimeoutMS, and its result is dropped.
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.milliseconds))) {
-                resumer.resume(.failure(.deadlineExceeded("no answer to ping within \(timeout)")))
+                resumer.resume(.failure(.deadlineExceeded("no \(what) within \(timeout)")))
             }
         }
-        try result.get()
+        return try result.get()
     }
 
     /// Replaces the user information and secret-looking options of a connection string with `***`.

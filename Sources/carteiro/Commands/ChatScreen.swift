@@ -33,9 +33,14 @@ actor ChatScreen {
         lastActivity = .now
         switch event {
         case let .connected(conversationID, resumed):
-            notice(resumed ? "reconnected; conversation resumed" : "connected" + (conversationID.map { " (conversation \($0))" } ?? ""))
+            notice(
+                resumed
+                    ? "reconnected; conversation resumed" : "connected" + (conversationID.map { " (conversation \(TerminalText.escaped($0)))" } ?? "")
+            )
         case let .disconnected(reason, retryIn):
-            notice("connection lost (\(reason)); reconnecting in \(retryIn.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))")
+            notice(
+                "connection lost (\(TerminalText.escaped(reason))); reconnecting in \(retryIn.formatted(.units(allowed: [.seconds, .milliseconds], width: .abbreviated)))"
+            )
         case let .frame(frame):
             show(frame)
         }
@@ -55,56 +60,65 @@ actor ChatScreen {
         case red = 31, green = 32, yellow = 33, blue = 34, cyan = 36
     }
 
+    /// Every string in a frame came from the other side (a customer's words, an agent's name, a
+    /// server's reason): it is printed through `TerminalText`, so none of it can act on the
+    /// terminal or pass for a line of this client's own.
     private func show(_ frame: ServerFrame) {
         switch frame {
         case let .message(message):
-            let prefix = message.conversationID.map { "[\($0.prefix(8))] " } ?? ""
+            let prefix = Self.prefix(message.conversationID)
             switch message.from {
-            case .bot: line("\(prefix)bot: \(message.text)", color: .cyan)
-            case .agent: line("\(prefix)\(message.agentName ?? "agent"): \(message.text)", color: .green)
-            case .system: line("\(prefix)system: \(message.text)", color: .yellow)
+            case .bot: line(TerminalText.labelled("\(prefix)bot: ", message.text), color: .cyan)
+            case .agent: line(TerminalText.labelled("\(prefix)\(TerminalText.escaped(message.agentName ?? "agent")): ", message.text), color: .green)
+            case .system: line(TerminalText.labelled("\(prefix)system: ", message.text), color: .yellow)
             case .customer:
                 // A customer's own words are on their screen already (they come back on resume).
-                if message.conversationID != nil { line("\(prefix)customer: \(message.text)", color: .blue) }
+                if message.conversationID != nil { line(TerminalText.labelled("\(prefix)customer: ", message.text), color: .blue) }
             }
             if message.from != .customer, let replies = message.quickReplies, !replies.isEmpty {
                 quickReplies = replies
-                line("  " + replies.enumerated().map { "[\($0.offset + 1)] \($0.element)" }.joined(separator: "  "))
+                line("  " + replies.enumerated().map { "[\($0.offset + 1)] \(TerminalText.escaped($0.element))" }.joined(separator: "  "))
             }
         case let .handoff(_, state, agentName, conversationID):
-            let prefix = conversationID.map { "[\($0.prefix(8))] " } ?? ""
+            let prefix = Self.prefix(conversationID)
             switch state {
             case .queued: line("\(prefix)system: waiting for a human agent…", color: .yellow)
-            case .assigned: line("\(prefix)system: \(agentName ?? "an agent") joined the conversation", color: .yellow)
+            case .assigned: line("\(prefix)system: \(TerminalText.escaped(agentName ?? "an agent")) joined the conversation", color: .yellow)
             case .returnedToBot: line("\(prefix)system: back with the bot", color: .yellow)
             }
         case let .closed(_, conversationID):
-            line("\(conversationID.map { "[\($0.prefix(8))] " } ?? "")system: conversation closed", color: .yellow)
+            line("\(Self.prefix(conversationID))system: conversation closed", color: .yellow)
             if conversationID == currentConversation { currentConversation = nil }
         case let .typing(from, conversationID):
-            notice("\(conversationID.map { "[\($0.prefix(8))] " } ?? "")\(from.rawValue) is typing…")
+            notice("\(Self.prefix(conversationID))\(from.rawValue) is typing…")
         case let .error(code, message, _):
-            line("error \(code.rawValue): \(message)", color: .red)
+            line(TerminalText.labelled("error \(TerminalText.escaped(code.rawValue)): ", message), color: .red)
         case let .waiting(conversations):
             waiting = conversations
             if conversations.isEmpty { line("no conversation is waiting for an agent", color: .yellow) }
             for (index, conversation) in conversations.enumerated() {
                 let intents = conversation.intents.isEmpty ? "" : " intents: \(conversation.intents.joined(separator: ", "))"
+                let heading =
+                    "  \(index + 1)) \(conversation.conversationID) \(conversation.name ?? conversation.customer) since \(conversation.waitingSince)\(intents)"
                 let last = conversation.lastText.map { " — “\($0)”" } ?? ""
-                line("  \(index + 1)) \(conversation.conversationID) \(conversation.name ?? conversation.customer) since \(conversation.waitingSince)\(intents)\(last)")
+                line(TerminalText.labelled(TerminalText.escaped(heading), last, indent: "    "))
             }
         case let .claimed(conversationID):
             currentConversation = conversationID
-            line("you now own conversation \(conversationID)", color: .yellow)
+            line("you now own conversation \(TerminalText.escaped(conversationID))", color: .yellow)
         case let .history(conversationID, messages):
-            line("history of \(conversationID):", color: .yellow)
+            line("history of \(TerminalText.escaped(conversationID)):", color: .yellow)
             for message in messages {
                 let who = message.from == .agent ? message.agentName ?? "agent" : message.from.rawValue
-                line("  #\(message.sequence) \(who): \(message.text)")
+                line(TerminalText.labelled("  #\(message.sequence) \(TerminalText.escaped(who)): ", message.text, indent: "  "))
             }
         case .welcome, .ack:
             break
         }
+    }
+
+    private static func prefix(_ conversationID: String?) -> String {
+        conversationID.map { "[\(TerminalText.escaped(String($0.prefix(8))))] " } ?? ""
     }
 }
 

@@ -23,32 +23,36 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong(Keys.host.flag), help: .init(Keys.host.help)) var host: String?
-    @Option(name: .customLong(Keys.port.flag), help: .init(Keys.port.help)) var port: Int?
+    @Option(name: .customLong(Keys.port.flag), parsing: .unconditional, help: .init(Keys.port.help)) var port: Int?
     @Option(name: .customLong(Keys.roles.flag), help: .init(Keys.roles.help)) var roles: String?
     @Option(name: .customLong(Keys.logFormat.flag), help: .init(Keys.logFormat.help)) var logFormat: String?
     @Option(name: .customLong(Keys.logLevel.flag), help: .init(Keys.logLevel.help)) var logLevel: String?
-    @Option(name: .customLong(HTTPKeys.headTimeoutSeconds.flag), help: .init(HTTPKeys.headTimeoutSeconds.help)) var httpHeadTimeoutSeconds: Double?
-    @Option(name: .customLong(HTTPKeys.idleTimeoutSeconds.flag), help: .init(HTTPKeys.idleTimeoutSeconds.help)) var httpIdleTimeoutSeconds: Double?
-    @Option(name: .customLong(HTTPKeys.maxHeaderBytes.flag), help: .init(HTTPKeys.maxHeaderBytes.help)) var httpMaxHeaderBytes: Int?
-    @Option(name: .customLong(HTTPKeys.maxHeaders.flag), help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
-    @Option(name: .customLong(HTTPKeys.descriptorReserve.flag), help: .init(HTTPKeys.descriptorReserve.help)) var httpDescriptorReserve: Int?
+    @Option(name: .customLong(HTTPKeys.headTimeoutSeconds.flag), parsing: .unconditional, help: .init(HTTPKeys.headTimeoutSeconds.help)) var httpHeadTimeoutSeconds: Double?
+    @Option(name: .customLong(HTTPKeys.idleTimeoutSeconds.flag), parsing: .unconditional, help: .init(HTTPKeys.idleTimeoutSeconds.help)) var httpIdleTimeoutSeconds: Double?
+    @Option(name: .customLong(HTTPKeys.maxHeaderBytes.flag), parsing: .unconditional, help: .init(HTTPKeys.maxHeaderBytes.help)) var httpMaxHeaderBytes: Int?
+    @Option(name: .customLong(HTTPKeys.maxHeaders.flag), parsing: .unconditional, help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
+    @Option(name: .customLong(HTTPKeys.descriptorReserve.flag), parsing: .unconditional, help: .init(HTTPKeys.descriptorReserve.help)) var httpDescriptorReserve: Int?
     @Option(name: .customLong(HTTPKeys.trustedProxies.flag), help: .init(HTTPKeys.trustedProxies.help)) var trustedProxies: [String] = []
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
-    @Option(name: .customLong(ChatKeys.maxConnections.flag), help: .init(ChatKeys.maxConnections.help)) var chatMaxConnections: Int?
-    @Option(name: .customLong(ChatKeys.maxConnectionsPerAddress.flag), help: .init(ChatKeys.maxConnectionsPerAddress.help))
+    @Option(name: .customLong(ChatKeys.maxConnections.flag), parsing: .unconditional, help: .init(ChatKeys.maxConnections.help))
+    var chatMaxConnections: Int?
+    @Option(name: .customLong(ChatKeys.maxConnectionsPerAddress.flag), parsing: .unconditional, help: .init(ChatKeys.maxConnectionsPerAddress.help))
     var chatMaxConnectionsPerAddress: Int?
-    @Option(name: .customLong(ChatKeys.helloSeconds.flag), help: .init(ChatKeys.helloSeconds.help)) var chatHelloSeconds: Double?
-    @Option(name: .customLong(ChatKeys.conversationsPerMinute.flag), help: .init(ChatKeys.conversationsPerMinute.help))
+    @Option(name: .customLong(ChatKeys.helloSeconds.flag), parsing: .unconditional, help: .init(ChatKeys.helloSeconds.help))
+    var chatHelloSeconds: Double?
+    @Option(name: .customLong(ChatKeys.conversationsPerMinute.flag), parsing: .unconditional, help: .init(ChatKeys.conversationsPerMinute.help))
     var chatConversationsPerMinute: Int?
-    @Option(name: .customLong(ChatKeys.addressBytesPerMinute.flag), help: .init(ChatKeys.addressBytesPerMinute.help))
+    @Option(name: .customLong(ChatKeys.addressBytesPerMinute.flag), parsing: .unconditional, help: .init(ChatKeys.addressBytesPerMinute.help))
     var chatAddressBytesPerMinute: Int?
-    @Option(name: .customLong(ChatKeys.conversationBytesPerMinute.flag), help: .init(ChatKeys.conversationBytesPerMinute.help))
+    @Option(
+        name: .customLong(ChatKeys.conversationBytesPerMinute.flag), parsing: .unconditional, help: .init(ChatKeys.conversationBytesPerMinute.help))
     var chatConversationBytesPerMinute: Int?
-    @Option(name: .customLong(ChatKeys.rate.flag), help: .init(ChatKeys.rate.help)) var chatRate: Double?
-    @Option(name: .customLong(ChatKeys.burst.flag), help: .init(ChatKeys.burst.help)) var chatBurst: Int?
-    @Option(name: .customLong(ChatKeys.idleSeconds.flag), help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds: Double?
+    @Option(name: .customLong(ChatKeys.rate.flag), parsing: .unconditional, help: .init(ChatKeys.rate.help)) var chatRate: Double?
+    @Option(name: .customLong(ChatKeys.burst.flag), parsing: .unconditional, help: .init(ChatKeys.burst.help)) var chatBurst: Int?
+    @Option(name: .customLong(ChatKeys.idleSeconds.flag), parsing: .unconditional, help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds:
+        Double?
     @Flag(name: .customLong(ChatKeys.benchEcho.flag), help: .init(ChatKeys.benchEcho.help)) var benchEcho = false
 
     func run() async throws {

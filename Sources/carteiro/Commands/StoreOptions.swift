@@ -15,7 +15,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong(StoreConfiguration.Keys.url.flag), help: .init(StoreConfiguration.Keys.url.help))
     var store: String?
 
-    @Option(name: .customLong(StoreConfiguration.Keys.sqliteCacheMegabytes.flag), help: .init(StoreConfiguration.Keys.sqliteCacheMegabytes.help))
+    @Option(
+        name: .customLong(StoreConfiguration.Keys.sqliteCacheMegabytes.flag), parsing: .unconditional,
+        help: .init(StoreConfiguration.Keys.sqliteCacheMegabytes.help))
     var sqliteCacheMegabytes: Int?
 
     /// `CARTEIRO_MONGO_COMPOUND_INDEXES=0`: build no `{field: 1, _id: 1}` paging indexes, for
@@ -62,13 +64,16 @@ struct DeliveryOptions: ParsableArguments {
     @Option(name: .customLong(Keys.relaysFile.flag), help: .init(Keys.relaysFile.help)) var relaysFile: String?
     @Option(name: .customLong(Keys.route.flag), help: .init(Keys.route.help)) var route: String?
     @Option(name: .customLong(Keys.strategy.flag), help: .init(Keys.strategy.help)) var strategy: String?
-    @Option(name: .customLong(Keys.heartbeatSeconds.flag), help: .init(Keys.heartbeatSeconds.help)) var heartbeatSeconds: Double?
-    @Option(name: .customLong(Keys.batchSize.flag), help: .init(Keys.batchSize.help)) var batchSize: Int?
-    @Option(name: .customLong(Keys.leaseSeconds.flag), help: .init(Keys.leaseSeconds.help)) var leaseSeconds: Int?
+    @Option(name: .customLong(Keys.heartbeatSeconds.flag), parsing: .unconditional, help: .init(Keys.heartbeatSeconds.help)) var heartbeatSeconds:
+        Double?
+    @Option(name: .customLong(Keys.batchSize.flag), parsing: .unconditional, help: .init(Keys.batchSize.help)) var batchSize: Int?
+    @Option(name: .customLong(Keys.leaseSeconds.flag), parsing: .unconditional, help: .init(Keys.leaseSeconds.help)) var leaseSeconds: Int?
     @Option(name: .customLong(Keys.domainLimits.flag), help: .init(Keys.domainLimits.help)) var domainLimits: [String] = []
-    @Option(name: .customLong(Keys.maxAttempts.flag), help: .init(Keys.maxAttempts.help)) var maxAttempts: Int?
-    @Option(name: .customLong(Keys.backoffBaseSeconds.flag), help: .init(Keys.backoffBaseSeconds.help)) var backoffBaseSeconds: Double?
-    @Option(name: .customLong(Keys.backoffCapSeconds.flag), help: .init(Keys.backoffCapSeconds.help)) var backoffCapSeconds: Double?
+    @Option(name: .customLong(Keys.maxAttempts.flag), parsing: .unconditional, help: .init(Keys.maxAttempts.help)) var maxAttempts: Int?
+    @Option(name: .customLong(Keys.backoffBaseSeconds.flag), parsing: .unconditional, help: .init(Keys.backoffBaseSeconds.help))
+    var backoffBaseSeconds: Double?
+    @Option(name: .customLong(Keys.backoffCapSeconds.flag), parsing: .unconditional, help: .init(Keys.backoffCapSeconds.help)) var backoffCapSeconds:
+        Double?
     @Option(name: .customLong(Keys.dkim.flag), help: .init(Keys.dkim.help)) var dkim: [String] = []
 
     func addFlags(to sources: inout ConfigurationSources) {

@@ -63,6 +63,20 @@ import Testing
         #expect(try await server.stop().exitCode == 0)
     }
 
+    /// A text frame must be UTF-8 (RFC 6455 §8.1): one that is not closes the connection with
+    /// 1007 and stores nothing, rather than storing U+FFFD in place of the bytes.
+    @Test func invalidUTF8InATextFrameClosesWith1007AndStoresNothing() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path])
+        let result = try await PythonChatClient.run("invalid-utf8", [server.chatURL])
+        #expect(result["close_code"] as? Int == 1007)
+        let texts = result.frames("frames").compactMap { $0["text"] as? String }
+        #expect(!texts.contains { $0.contains("\u{FFFD}") || $0.contains("tudo bem") }, "\(texts)")
+        #expect(result.frames("frames").ofType("ack").first?["sequence"] as? Int == 1, "the bad frame took no sequence")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
     @Test func aCustomerAndAnAgentTalkAfterTheHandOff() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

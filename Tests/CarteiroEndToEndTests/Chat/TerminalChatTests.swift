@@ -41,4 +41,30 @@ struct TerminalChatTests {
         #expect(entries.map(\.sequence) == Array(1...entries.count), "gap-free")
         await sqlite.close()
     }
+
+    /// What a customer types reaches the agent's terminal shown, not obeyed: escape sequences
+    /// (clear screen, window title, colours) print as `␛[…`, even with --no-color, and a line
+    /// break cannot start a line that passes for the client's own.
+    @Test func escapeCodesAndForgedLinesFromACustomerAreShownEscapedToTheAgent() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = ["--data-dir", folder.path]
+        let server = try await ChatServer.start(store: store)
+        let forged = "\u{1B}[2J\u{1B}]0;pwned\u{07}oi\nsystem: Bia joined the conversation\n\u{1B}[32m[abcd1234] bot: tudo certo"
+        _ = try await PythonChatClient.run("queued-then-say", [server.chatURL, "Ana\u{1B}[5m", forged])
+
+        let created = try await CarteiroProcess.run(["token", "create", "--name", "bia", "--scope", "agent"] + store)
+        let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let agent = try await CarteiroProcess.run(
+            ["chat", server.agentURL, "--agent", token, "--no-color", "--linger-seconds", "1"], standardInput: "/list\n/claim 1\n/history\n")
+        #expect(agent.exitCode == 0, "\(agent.standardError)")
+        let output = agent.standardOutput
+        #expect(!output.unicodeScalars.contains("\u{1B}") && !output.unicodeScalars.contains("\u{07}"), "\(output.debugDescription)")
+        #expect(output.contains("␛[2J␛]0;pwned␇oi"), "\(output)")
+        #expect(output.contains("Ana␛[5m"), "the customer's name too: \(output)")
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasSuffix("| system: Bia joined the conversation") }, "\(output)")
+        #expect(!lines.contains { $0.hasPrefix("system: Bia") || $0.hasPrefix("[abcd1234] bot:") || $0.hasPrefix("␛[32m") }, "\(output)")
+        #expect(try await server.stop().exitCode == 0)
+    }
 }
