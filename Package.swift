@@ -282,7 +282,8 @@ let package = Package(
         .target(
             name: "CarteiroTesting",
             dependencies: [
-                "CarteiroDomain"
+                "CarteiroDomain",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
