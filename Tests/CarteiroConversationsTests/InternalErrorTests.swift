@@ -18,9 +18,7 @@ import Testing
         let started = try await makeService(writable, clock: clock, logger: Logger(label: "test")).start(.init(locale: "pt-BR"))
         await writable.close()
         // The file can no longer be written (SQLite opens such a file read-only by itself).
-        var readOnly = SQLiteStore.Configuration.inDirectory(folder.path)
-        readOnly.readOnly = true
-        let store = try SQLiteStore(configuration: readOnly, clock: clock)
+        let store = try SQLiteStore(configuration: .readOnly(inDirectory: folder.path), clock: clock)
         let lines = CapturedLog()
         let service = makeService(store, clock: clock, logger: Logger(label: "test.internal") { _ in lines })
 

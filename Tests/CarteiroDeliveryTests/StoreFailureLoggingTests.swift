@@ -26,9 +26,7 @@ import Testing
         }
         _ = try await writable.emailJobs.enqueue(jobs, events: [])
         await writable.close()
-        var readOnly = SQLiteStore.Configuration.inDirectory(folder.path)
-        readOnly.readOnly = true
-        let store = try SQLiteStore(configuration: readOnly)
+        let store = try SQLiteStore(configuration: .readOnly(inDirectory: folder.path))
 
         let lines = CapturedLog()
         let logger = Logger(label: "test.store-failure") { _ in lines }
@@ -64,9 +62,7 @@ import Testing
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         await (try SQLiteStore(configuration: .inDirectory(folder.path))).close()
-        var readOnly = SQLiteStore.Configuration.inDirectory(folder.path)
-        readOnly.readOnly = true
-        let store = try SQLiteStore(configuration: readOnly)
+        let store = try SQLiteStore(configuration: .readOnly(inDirectory: folder.path))
         let lines = CapturedLog()
         let logger = Logger(label: "test.heartbeat-failure") { _ in lines }
         let clock = ManualClock(Date())

@@ -56,9 +56,7 @@ import Testing
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         await (try SQLiteStore(configuration: .inDirectory(folder.path))).close()
-        var readOnly = SQLiteStore.Configuration.inDirectory(folder.path)
-        readOnly.readOnly = true
-        let store = try SQLiteStore(configuration: readOnly)
+        let store = try SQLiteStore(configuration: .readOnly(inDirectory: folder.path))
         try await store.ping()
         let configuration = try ServerConfiguration(port: 0, dataDirectory: folder.path)
         let runtime = CarteiroRuntime(

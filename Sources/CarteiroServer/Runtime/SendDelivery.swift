@@ -153,17 +153,21 @@ public struct SendDelivery: Sendable {
         var expected = atCheck.finals + open(counts)
         var lastCheck = ContinuousClock.now
         var lastShown = ContinuousClock.now
-        var failures: [String: String] = [:]
+        // The batches' refusals, and the heartbeats of relays not passing: asked of the pool only
+        // when shown (a few times a second), not on every turn of this loop.
+        func failures(_ current: SendTally.Snapshot) async -> [String: String] {
+            var failures = current.relayFailures
+            for relay in await pool.snapshot() where !relay.healthy || relay.breaker != .closed {
+                if let failure = relay.heartbeatFailure, failures[relay.name] == nil { failures[relay.name] = failure.description }
+            }
+            return failures
+        }
         while open(counts) > 0 {
             try await Task.sleep(for: .milliseconds(10))
             let now = ContinuousClock.now
             let current = tally.snapshot()
-            failures = current.relayFailures
-            for relay in await pool.snapshot() where !relay.healthy || relay.breaker != .closed {
-                if let failure = relay.heartbeatFailure, failures[relay.name] == nil { failures[relay.name] = failure.description }
-            }
             if now - current.lastAccepted >= options.giveUpAfter {
-                throw GaveUp(sendID: sendID, after: options.giveUpAfter, relayFailures: failures)
+                throw GaveUp(sendID: sendID, after: options.giveUpAfter, relayFailures: await failures(current))
             }
             if current.finals >= expected || now - lastCheck >= .seconds(5) {
                 MallocTuning.releaseFreeMemory()
@@ -172,7 +176,7 @@ public struct SendDelivery: Sendable {
                 atCheck = current
                 expected = current.finals + open(counts)
                 lastCheck = now
-                onProgress(Progress(counts: counts, elapsed: now - start, relayFailures: failures))
+                onProgress(Progress(counts: counts, elapsed: now - start, relayFailures: await failures(current)))
                 lastShown = now
             } else if now - lastShown >= .milliseconds(250) {
                 let sent = current.sent - atCheck.sent
@@ -183,11 +187,11 @@ public struct SendDelivery: Sendable {
                 estimate[.queued] = max(0, open(counts) - sent - failed)
                 estimate[.leased] = nil
                 estimate[.retryScheduled] = nil
-                onProgress(Progress(counts: estimate, elapsed: now - start, relayFailures: failures))
+                onProgress(Progress(counts: estimate, elapsed: now - start, relayFailures: await failures(current)))
                 lastShown = now
             }
         }
-        onProgress(Progress(counts: counts, elapsed: ContinuousClock.now - start, relayFailures: failures))
+        onProgress(Progress(counts: counts, elapsed: ContinuousClock.now - start, relayFailures: await failures(tally.snapshot())))
         return counts
     }
 }

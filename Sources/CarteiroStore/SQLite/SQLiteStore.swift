@@ -48,6 +48,13 @@ public final class SQLiteStore: Store {
         public static func inDirectory(_ dataDirectory: String) -> Configuration {
             Configuration(path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("carteiro.sqlite").path)
         }
+
+        /// The existing store in `dataDirectory`, opened without write access (see `readOnly`).
+        public static func readOnly(inDirectory dataDirectory: String) -> Configuration {
+            var configuration = inDirectory(dataDirectory)
+            configuration.readOnly = true
+            return configuration
+        }
     }
 
     public let contacts: any AggregateRepository<Contact>
