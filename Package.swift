@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // Models, IDs, status machines, events, and the ports (store, event bus, clock) every service meets on.
@@ -128,6 +132,25 @@ let package = Package(
             dependencies: ["CarteiroDomain", "CarteiroMail", "CarteiroMIME"],
             swiftSettings: swiftSettings
         ),
+        // The admin campaign API under /api/v1: types and routes generated from `openapi.yaml` (the
+        // source of truth), bearer tokens with scopes, and the handlers over the use cases and store ports.
+        .target(
+            name: "CarteiroAPI",
+            dependencies: [
+                "CarteiroDomain", "CarteiroUseCases", "CarteiroMail", "CarteiroMIME",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // The two store backends behind the domain's ports: embedded SQLite (default) and MongoDB.
         .target(
             name: "CarteiroStore",
@@ -147,6 +170,7 @@ let package = Package(
         .target(
             name: "CarteiroServer",
             dependencies: [
+                "CarteiroAPI",
                 "CarteiroDomain",
                 "CarteiroEvents",
                 "CarteiroDelivery",

@@ -16,7 +16,7 @@ public protocol Store: Sendable {
     /// Per-recipient-domain rate limits shared by the worker processes.
     var throttle: any DeliveryThrottle { get }
     /// Agent and admin tokens (hashes only).
-    var agentTokens: any AgentTokenStore { get }
+    var accessTokens: any AccessTokenStore { get }
 
     /// A short description for logs, with credentials masked.
     var displayName: String { get }

@@ -83,7 +83,7 @@ struct ChatRoutes {
             hasToken: Self.bearerToken(in: request) != nil)
     }
 
-    func agentToken(for request: Request) async throws -> AgentToken? {
+    func agentToken(for request: Request) async throws -> AccessToken? {
         guard let secret = Self.bearerToken(in: request) else { return nil }
         return try await authenticator.authenticate(secret, scope: .agent)
     }

@@ -18,14 +18,15 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
 
     /// The roles this build can run. The others are refused by name until they are built, so
     /// that asking for one never starts a process that silently does nothing.
-    public static let available: Set<Role> = [.chat, .worker]
+    public static let available: Set<Role> = [.api, .chat, .worker]
 
     /// What each available role runs, for the start-up log.
     public var services: String {
         switch self {
         case .chat: "WebSocket /chat and /agent, the bot, the conversation feed"
         case .worker: "email worker, relay pool with heartbeats and breakers, queue gauges, SIGHUP relay reload"
-        case .api, .scheduler, .inbox: "nothing yet"
+        case .api: "admin API under /api/v1 (bearer tokens with scopes)"
+        case .scheduler, .inbox: "nothing yet"
         }
     }
 

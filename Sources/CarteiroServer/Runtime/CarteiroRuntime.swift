@@ -1,6 +1,7 @@
 public import CarteiroChat
 import CarteiroConversations
 public import CarteiroDomain
+import CarteiroAPI
 import CarteiroDelivery
 public import CarteiroEvents
 import CarteiroMail
@@ -41,10 +42,12 @@ public struct CarteiroRuntime {
 
     /// The HTTP application, with the chat role's WebSocket routes. `onServerRunning` receives the
     /// bound port (useful with port 0).
-    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
-        RelayRoutes(board: store.relayStates).register(on: router)
+        if configuration.roles.contains(.api) {
+            try AdminAPI(store: store, logger: logger).register(on: router)
+        }
         let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
         let gate = ConnectionGate(
@@ -52,7 +55,7 @@ public struct CarteiroRuntime {
         let admission = ChatAdmission(
             configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
         ChatRoutes(
-            service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, admission: admission,
+            service: conversations, authenticator: AgentAuthenticator(tokens: store.accessTokens), configuration: chat, admission: admission,
             quotas: ChatQuotas(
                 limits: .init(
                     conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
@@ -88,7 +91,7 @@ public struct CarteiroRuntime {
 
     /// Services in start order; a later issue's role adds its services here.
     public func makeServices(subscribers: [any EventSubscriber] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
-        -> [any Service]
+        throws -> [any Service]
     {
         var services: [any Service] = [StoreService(store: store)]
         for subscriber in subscribers {
@@ -99,7 +102,7 @@ public struct CarteiroRuntime {
                 ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
-        services.append(makeApplication(onServerRunning: onServerRunning))
+        services.append(try makeApplication(onServerRunning: onServerRunning))
         return services
     }
 
@@ -110,7 +113,7 @@ public struct CarteiroRuntime {
             logger.info("raised the open file limit", metadata: ["from": "\(from)", "to": "\(to)"])
         }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: makeServices(subscribers: subscribers, onServerRunning: onServerRunning).map { .init(service: $0) },
+            services: try makeServices(subscribers: subscribers, onServerRunning: onServerRunning).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

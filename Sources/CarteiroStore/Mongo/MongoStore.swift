@@ -56,7 +56,7 @@ public final class MongoStore: Store {
     public let events: any EventLog
     public let relayStates: any RelayStateBoard
     public let throttle: any DeliveryThrottle
-    public let agentTokens: any AgentTokenStore
+    public let accessTokens: any AccessTokenStore
     public let displayName: String
 
     private let database: MongoDatabase
@@ -76,7 +76,7 @@ public final class MongoStore: Store {
         events = MongoEventLog(database: database)
         relayStates = MongoRelayStateBoard(database: database)
         throttle = MongoDeliveryThrottle(database: database)
-        agentTokens = MongoAgentTokenStore(database: database)
+        accessTokens = MongoAccessTokenStore(database: database)
     }
 
     /// Connects, checks that a server answers within `connectTimeout` (a clear error naming the
@@ -144,7 +144,7 @@ final class MongoDatabase: Sendable {
     static let deliveryRatesCollection = "delivery_rates"
     static let deliverySlotsCollection = "delivery_slots"
     static let chatMessagesCollection = "chat_messages"
-    static let agentTokensCollection = "agent_tokens"
+    static let accessTokensCollection = "agent_tokens"
     /// One document, rewritten by each readiness probe's write.
     static let healthCollection = "store_health"
 
@@ -221,7 +221,7 @@ final class MongoDatabase: Sendable {
                 ], on: Self.chatMessagesCollection)
             try connection.createIndexes(
                 [MongoIndex(keys: ["tokenHash": 1], name: "token_hash", unique: true), MongoIndex(keys: ["name": 1], name: "name")],
-                on: Self.agentTokensCollection)
+                on: Self.accessTokensCollection)
         }
     }
 

@@ -69,7 +69,7 @@ public final class SQLiteStore: Store {
     public let events: any EventLog
     public let relayStates: any RelayStateBoard
     public let throttle: any DeliveryThrottle
-    public let agentTokens: any AgentTokenStore
+    public let accessTokens: any AccessTokenStore
     public let displayName: String
 
     private let database: SQLiteDatabase
@@ -91,7 +91,7 @@ public final class SQLiteStore: Store {
         events = SQLiteEventLog(database: database)
         relayStates = SQLiteRelayStateBoard(database: database)
         throttle = SQLiteDeliveryThrottle(database: database)
-        agentTokens = SQLiteAgentTokenStore(database: database)
+        accessTokens = SQLiteAccessTokenStore(database: database)
     }
 
     public func ping() async throws {

@@ -22,19 +22,19 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Who holds the token; agents' messages show this name.")
         var name: String
 
-        @Option(help: "agent or admin.")
+        @Option(help: "admin, campaigns, contacts, reports or agent.")
         var scope: String = "agent"
 
         func run() async throws {
-            guard let scope = AgentToken.Scope(rawValue: scope) else { throw CLIError.badInput("invalid scope '\(scope)': agent or admin") }
+            guard let scope = AccessToken.Scope(rawValue: scope) else { throw CLIError.badInput("invalid scope '\(scope)': \(AccessToken.Scope.allCases.map(\.rawValue).joined(separator: ", "))") }
             let secret = SecretToken.generate()
-            let token: AgentToken
+            let token: AccessToken
             do {
-                token = try AgentToken(name: name, scope: scope, tokenHash: SecretToken.hash(secret), createdAt: Date())
+                token = try AccessToken(name: name, scope: scope, tokenHash: SecretToken.hash(secret), createdAt: Date())
             } catch {
                 throw CLIError.badInput("invalid \(error.description)")
             }
-            try await withStore(storeOptions) { store in try await store.agentTokens.create(token) }
+            try await withStore(storeOptions) { store in try await store.accessTokens.create(token) }
             print(secret)
         }
     }
@@ -53,8 +53,8 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             guard (name == nil) != (id == nil) else { throw CLIError.badInput("give --name or --id (one of them)") }
             let revoked = try await withStore(storeOptions) { store in
-                if let name { return try await store.agentTokens.revoke(name: name) }
-                return try await store.agentTokens.revoke(id: AgentTokenID(rawValue: id ?? "")) ? 1 : 0
+                if let name { return try await store.accessTokens.revoke(name: name) }
+                return try await store.accessTokens.revoke(id: AccessTokenID(rawValue: id ?? "")) ? 1 : 0
             }
             guard revoked > 0 else { throw CLIError.failed("no active token \(name.map { "named \($0)" } ?? "with id \(id ?? "")")") }
             print("revoked \(revoked) token\(revoked == 1 ? "" : "s")")

@@ -8,7 +8,7 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// A worker's breaker changes reach the store (GET /relays) and /metrics, with the queue gauges.
+/// A worker's breaker changes reach the store (GET /api/v1/relays) and /metrics, with the queue gauges.
 @Suite(.serialized) struct RelayStateAPITests {
     @Test func aRelayDeferringEveryMessageOpensItsBreakerWhichRelaysAndMetricsShow() async throws {
         // Passes its heartbeat (it answers EHLO and NOOP) but defers every recipient.
@@ -23,9 +23,12 @@ import FoundationNetworking
         let jobs = try (0..<30).map { EmailJob(sendID: send.id, recipient: try EmailAddress("user\($0)@example.com"), stream: .bulk, dueAt: now, createdAt: now) }
         _ = try await store.emailJobs.enqueue(jobs, events: [])
 
+        let created = try await CarteiroProcess.run(["token", "create", "--name", "ops", "--scope", "reports", "--data-dir", folder.path])
+        #expect(created.exitCode == 0, "\(created.standardError)")
+        let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let port = try freeLoopbackPort()
         let server = try CarteiroProcess([
-            "serve", "--roles", "worker", "--data-dir", folder.path, "--port", "\(port)", "--relay", busy.url + "?name=busy", "--heartbeat-seconds", "0.5",
+            "serve", "--roles", "worker,api", "--data-dir", folder.path, "--port", "\(port)", "--relay", busy.url + "?name=busy", "--heartbeat-seconds", "0.5",
             "--batch-size", "5",
         ])
         try await server.waitForStandardError(containing: "relay breaker open")
@@ -34,7 +37,8 @@ import FoundationNetworking
         var relays: [String: Any] = [:]
         let deadline = ContinuousClock.now + .seconds(15)
         while ContinuousClock.now < deadline {
-            let body = try await get(base.appendingPathComponent("relays"))
+            let body = try await get(base.appendingPathComponent("api/v1/relays"), token: token)
+            #expect(body.0 == 200, "\(body.1)")
             relays = ((try JSONSerialization.jsonObject(with: Data(body.1.utf8)) as? [String: Any])?["relays"] as? [[String: Any]])?.first ?? [:]
             if (relays["breakers"] as? [[String: Any]])?.first?["state"] as? String == "open", relays["healthy"] as? Bool == true { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -69,8 +73,10 @@ import FoundationNetworking
         metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
-    private func get(_ url: URL) async throws -> (Int, String) {
-        let (data, response) = try await URLSession.shared.data(from: url)
+    private func get(_ url: URL, token: String? = nil) async throws -> (Int, String) {
+        var request = URLRequest(url: url)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 }

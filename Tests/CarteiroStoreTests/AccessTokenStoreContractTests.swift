@@ -6,41 +6,41 @@ import Foundation
 import Testing
 
 @Suite("Agent tokens: one contract, both backends")
-struct AgentTokenStoreContractTests {
+struct AccessTokenStoreContractTests {
     private static func hash(_ seed: Character) -> String { String(repeating: seed, count: 64) }
 
     @Test(arguments: Backend.allCases)
     func tokenIsFoundByItsHashWithEveryField(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
-            let token = try AgentToken(name: "ana", scope: .agent, tokenHash: Self.hash("a"), createdAt: fixture.clock.now())
-            try await fixture.store.agentTokens.create(token)
-            #expect(try await fixture.store.agentTokens.token(hash: Self.hash("a")) == token)
-            #expect(try await fixture.store.agentTokens.token(hash: Self.hash("A")) == token, "hex case does not matter")
-            #expect(try await fixture.store.agentTokens.token(hash: Self.hash("b")) == nil)
+            let token = try AccessToken(name: "ana", scope: .agent, tokenHash: Self.hash("a"), createdAt: fixture.clock.now())
+            try await fixture.store.accessTokens.create(token)
+            #expect(try await fixture.store.accessTokens.token(hash: Self.hash("a")) == token)
+            #expect(try await fixture.store.accessTokens.token(hash: Self.hash("A")) == token, "hex case does not matter")
+            #expect(try await fixture.store.accessTokens.token(hash: Self.hash("b")) == nil)
         }
     }
 
     @Test(arguments: Backend.allCases)
     func aSecondTokenWithTheSameHashIsADuplicate(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
-            try await fixture.store.agentTokens.create(
-                try AgentToken(name: "ana", scope: .agent, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
+            try await fixture.store.accessTokens.create(
+                try AccessToken(name: "ana", scope: .agent, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
             let error = await #expect(throws: StoreError.self) {
-                try await fixture.store.agentTokens.create(
-                    try AgentToken(name: "bia", scope: .admin, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
+                try await fixture.store.accessTokens.create(
+                    try AccessToken(name: "bia", scope: .admin, tokenHash: Self.hash("a"), createdAt: fixture.clock.now()))
             }
             #expect(error?.isDuplicate == true)
-            #expect(try await fixture.store.agentTokens.list().map(\.name) == ["ana"])
+            #expect(try await fixture.store.accessTokens.list().map(\.name) == ["ana"])
         }
     }
 
     @Test(arguments: Backend.allCases)
     func revokingByNameRevokesEveryActiveTokenOfThatNameOnly(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
-            let tokens = fixture.store.agentTokens
+            let tokens = fixture.store.accessTokens
             for (name, seed) in [("ana", "1"), ("ana", "2"), ("bia", "3")] {
                 try await tokens.create(
-                    try AgentToken(name: name, scope: .agent, tokenHash: Self.hash(Character(seed)), createdAt: fixture.clock.now()))
+                    try AccessToken(name: name, scope: .agent, tokenHash: Self.hash(Character(seed)), createdAt: fixture.clock.now()))
             }
             #expect(try await tokens.revoke(name: "ana") == 2)
             #expect(try await tokens.revoke(name: "ana") == 0, "already revoked")
@@ -53,12 +53,12 @@ struct AgentTokenStoreContractTests {
     @Test(arguments: Backend.allCases)
     func revokingByIDRevokesThatTokenOnceAndUnknownIDsAreFalse(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { fixture in
-            let tokens = fixture.store.agentTokens
-            let token = try AgentToken(name: "ana", scope: .admin, tokenHash: Self.hash("c"), createdAt: fixture.clock.now())
+            let tokens = fixture.store.accessTokens
+            let token = try AccessToken(name: "ana", scope: .admin, tokenHash: Self.hash("c"), createdAt: fixture.clock.now())
             try await tokens.create(token)
             #expect(try await tokens.revoke(id: token.id))
             #expect(try await !tokens.revoke(id: token.id))
-            #expect(try await !tokens.revoke(id: AgentTokenID()))
+            #expect(try await !tokens.revoke(id: AccessTokenID()))
             #expect(try await tokens.list().map(\.revoked) == [true])
         }
     }

@@ -3,10 +3,10 @@ import Foundation
 import GRDB
 
 /// Agent tokens as rows of `agent_tokens`; the unique index on the hash is the look-up path.
-struct SQLiteAgentTokenStore: AgentTokenStore {
+struct SQLiteAccessTokenStore: AccessTokenStore {
     let database: SQLiteDatabase
 
-    func create(_ token: AgentToken) async throws {
+    func create(_ token: AccessToken) async throws {
         try await database.write { db in
             do {
                 try db.execute(
@@ -21,7 +21,7 @@ struct SQLiteAgentTokenStore: AgentTokenStore {
         }
     }
 
-    func token(hash: String) async throws -> AgentToken? {
+    func token(hash: String) async throws -> AccessToken? {
         try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM agent_tokens WHERE token_hash = ?", arguments: [hash.lowercased()]).map(Self.token(from:))
         }
@@ -34,26 +34,26 @@ struct SQLiteAgentTokenStore: AgentTokenStore {
         }
     }
 
-    func revoke(id: AgentTokenID) async throws -> Bool {
+    func revoke(id: AccessTokenID) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "UPDATE agent_tokens SET revoked = 1 WHERE id = ? AND revoked = 0", arguments: [id.rawValue])
             return db.changesCount == 1
         }
     }
 
-    func list() async throws -> [AgentToken] {
+    func list() async throws -> [AccessToken] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM agent_tokens ORDER BY id").map(Self.token(from:))
         }
     }
 
-    private static func token(from row: Row) throws -> AgentToken {
-        guard let scope = AgentToken.Scope(rawValue: row["scope"]) else {
+    private static func token(from row: Row) throws -> AccessToken {
+        guard let scope = AccessToken.Scope(rawValue: row["scope"]) else {
             throw StoreError(.corrupt, "agent token \(row["id"] as String? ?? "?") has an unknown scope")
         }
         do {
-            return try AgentToken(
-                id: AgentTokenID(rawValue: row["id"]), name: row["name"], scope: scope, tokenHash: row["token_hash"], revoked: row["revoked"],
+            return try AccessToken(
+                id: AccessTokenID(rawValue: row["id"]), name: row["name"], scope: scope, tokenHash: row["token_hash"], revoked: row["revoked"],
                 createdAt: StoreCoding.date(milliseconds: row["created_at_ms"]))
         } catch {
             throw StoreError(.corrupt, "a stored agent token is invalid: \(error)")

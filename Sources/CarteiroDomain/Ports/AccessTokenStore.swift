@@ -1,13 +1,13 @@
 /// The agent and admin tokens, by the hash of their secret.
-public protocol AgentTokenStore: Sendable {
+public protocol AccessTokenStore: Sendable {
     /// Stores a new token; a hash already stored is a `duplicate`.
-    func create(_ token: AgentToken) async throws
+    func create(_ token: AccessToken) async throws
     /// The token with this hash, revoked or not; nil when none.
-    func token(hash: String) async throws -> AgentToken?
+    func token(hash: String) async throws -> AccessToken?
     /// Revokes every active token named `name`; returns how many.
     func revoke(name: String) async throws -> Int
     /// Revokes one token; false when no active token has this id.
-    func revoke(id: AgentTokenID) async throws -> Bool
+    func revoke(id: AccessTokenID) async throws -> Bool
     /// Every token, oldest first.
-    func list() async throws -> [AgentToken]
+    func list() async throws -> [AccessToken]
 }

@@ -4,12 +4,12 @@ import MongoKit
 
 /// Agent tokens as documents whose `_id` is the token id, with a unique index on `tokenHash`.
 /// `createdAt` is int64 epoch milliseconds, as everywhere the Mongo store keeps times itself.
-struct MongoAgentTokenStore: AgentTokenStore {
+struct MongoAccessTokenStore: AccessTokenStore {
     let database: MongoDatabase
 
-    private static let collection = MongoDatabase.agentTokensCollection
+    private static let collection = MongoDatabase.accessTokensCollection
 
-    func create(_ token: AgentToken) async throws {
+    func create(_ token: AccessToken) async throws {
         let document: BSONDocument = [
             "_id": .string(token.id.rawValue), "name": .string(token.name), "scope": .string(token.scope.rawValue),
             "tokenHash": .string(token.tokenHash), "revoked": .bool(token.revoked), "createdAt": MongoEmailJobCoding.milliseconds(token.createdAt),
@@ -21,7 +21,7 @@ struct MongoAgentTokenStore: AgentTokenStore {
         }
     }
 
-    func token(hash: String) async throws -> AgentToken? {
+    func token(hash: String) async throws -> AccessToken? {
         let hash = hash.lowercased()
         return try await database.run { connection in
             try connection.findOne(["tokenHash": .string(hash)], in: Self.collection).map(Self.token(from:))
@@ -36,7 +36,7 @@ struct MongoAgentTokenStore: AgentTokenStore {
         }
     }
 
-    func revoke(id: AgentTokenID) async throws -> Bool {
+    func revoke(id: AccessTokenID) async throws -> Bool {
         try await database.run { connection in
             let result = try connection.updateOne(
                 filter: ["_id": .string(id.rawValue), "revoked": false], update: ["$set": ["revoked": true]], in: Self.collection)
@@ -44,7 +44,7 @@ struct MongoAgentTokenStore: AgentTokenStore {
         }
     }
 
-    func list() async throws -> [AgentToken] {
+    func list() async throws -> [AccessToken] {
         try await database.run { connection in
             try connection.find([:], in: Self.collection, sort: ["_id": 1]).map(Self.token(from:))
         }
@@ -59,14 +59,14 @@ struct MongoAgentTokenStore: AgentTokenStore {
         return false
     }
 
-    private static func token(from document: BSONDocument) throws -> AgentToken {
+    private static func token(from document: BSONDocument) throws -> AccessToken {
         guard let id = document["_id"]?.stringValue, let name = document["name"]?.stringValue,
-            let scope = document["scope"]?.stringValue.flatMap(AgentToken.Scope.init(rawValue:)), let hash = document["tokenHash"]?.stringValue,
+            let scope = document["scope"]?.stringValue.flatMap(AccessToken.Scope.init(rawValue:)), let hash = document["tokenHash"]?.stringValue,
             let createdAt = MongoEmailJobCoding.date(document["createdAt"])
         else { throw StoreError(.corrupt, "an agent token document lacks a field: \(document)") }
         do {
-            return try AgentToken(
-                id: AgentTokenID(rawValue: id), name: name, scope: scope, tokenHash: hash, revoked: Self.flag(document["revoked"]),
+            return try AccessToken(
+                id: AccessTokenID(rawValue: id), name: name, scope: scope, tokenHash: hash, revoked: Self.flag(document["revoked"]),
                 createdAt: createdAt)
         } catch {
             throw StoreError(.corrupt, "a stored agent token is invalid: \(error)")

@@ -1,0 +1,19 @@
+import CarteiroDomain
+import Foundation
+import Logging
+
+/// The operations of `openapi.yaml`, one extension per resource (`Contacts/`, `Lists/`, …). Each
+/// maps the generated types to the domain and back and calls the use cases and the store ports;
+/// it holds no state of its own.
+struct APIHandlers: APIProtocol {
+    let store: any Store
+    let logger: Logger
+    /// The document as JSON, converted once from the YAML compiled into the binary.
+    let documentJSON: Data
+
+    init(store: any Store, logger: Logger) throws {
+        self.store = store
+        self.logger = logger
+        self.documentJSON = try OpenAPIDocument.json()
+    }
+}

@@ -1,0 +1,57 @@
+import CarteiroDomain
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import Synchronization
+
+/// Finds the active token named by `Authorization: Bearer …` (hummingbird-auth's
+/// `AuthenticatorMiddleware`), and lends it to the operation handlers through `APICaller`.
+///
+/// A token's record is kept for `cacheLifetime` so that a busy client does not cost a store read
+/// per request; a revoked or expired token is therefore refused within that time.
+struct TokenAuthenticator: AuthenticatorMiddleware {
+    typealias Context = APIRequestContext
+
+    let tokens: any AccessTokenStore
+    let cacheLifetime: Duration
+    private let cache = TokenCache()
+
+    init(tokens: any AccessTokenStore, cacheLifetime: Duration = .seconds(2)) {
+        self.tokens = tokens
+        self.cacheLifetime = cacheLifetime
+    }
+
+    func authenticate(request: Request, context: APIRequestContext) async throws -> AccessToken? {
+        guard let secret = request.headers.bearer?.token, !secret.isEmpty, secret.utf8.count <= 256 else { return nil }
+        let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let now = ContinuousClock.now
+        let cached = cache.entries.withLock { cache in cache[hash].flatMap { now - $0.fetched < cacheLifetime ? $0 : nil } }
+        let token: AccessToken?
+        if let cached {
+            token = cached.token
+        } else {
+            token = try await tokens.token(hash: hash)
+            cache.entries.withLock { cache in
+                // Bounded: unknown secrets sent by a scanner must not grow it for ever.
+                if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
+                cache[hash] = (token, now)
+            }
+        }
+        guard let token, token.isActive(at: Date()) else { return nil }
+        return token
+    }
+
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws
+        -> Response
+    {
+        var context = context
+        context.identity = try await authenticate(request: request, context: context)
+        return try await APICaller.$token.withValue(context.identity) { try await next(request, context) }
+    }
+}
+
+/// Recently read token records by secret hash; nil records remember unknown secrets.
+private final class TokenCache: Sendable {
+    let entries = Mutex<[String: (token: AccessToken?, fetched: ContinuousClock.Instant)]>([:])
+}
