@@ -27,6 +27,7 @@ public struct Campaign: Aggregate {
     public private(set) var name: String
     public var templateID: TemplateID
     public var listIDs: [ContactListID]
+    public var segmentIDs: [SegmentID]
     public var from: EmailAddress
     public var fromName: String?
     public var replyTo: EmailAddress?
@@ -38,15 +39,18 @@ public struct Campaign: Aggregate {
     public var updatedAt: Date
 
     public init(
-        id: CampaignID = CampaignID(), name: String, templateID: TemplateID, listIDs: [ContactListID], from: EmailAddress,
+        id: CampaignID = CampaignID(), name: String, templateID: TemplateID, listIDs: [ContactListID], segmentIDs: [SegmentID] = [], from: EmailAddress,
         fromName: String? = nil, replyTo: EmailAddress? = nil, createdAt: Date
     ) throws(ValidationError) {
-        guard !listIDs.isEmpty else { throw ValidationError(field: "listIDs", reason: "a campaign needs at least one list") }
+        guard !listIDs.isEmpty || !segmentIDs.isEmpty else {
+            throw ValidationError(field: "listIds", reason: "a campaign needs at least one list or segment")
+        }
         self.id = id
         self.version = 0
         self.name = try requireNonEmpty(name, field: "name")
         self.templateID = templateID
         self.listIDs = listIDs
+        self.segmentIDs = segmentIDs
         self.from = from
         self.fromName = fromName
         self.replyTo = replyTo

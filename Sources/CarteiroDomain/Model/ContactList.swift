@@ -32,5 +32,7 @@ public struct ContactList: Aggregate {
     }
 
     /// The tag a member contact carries.
-    public var membershipTag: String { "list:\(id.rawValue)" }
+    public var membershipTag: String { Self.membershipTag(of: id) }
+
+    public static func membershipTag(of id: ContactListID) -> String { "list:\(id.rawValue)" }
 }

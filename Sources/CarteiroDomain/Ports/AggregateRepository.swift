@@ -16,11 +16,15 @@ public protocol AggregateRepository<Root>: Sendable {
     /// All aggregates in identifier order.
     func list(page: PageRequest) async throws -> Page<Root>
     func count() async throws -> Int
+    /// Removes the aggregate, its index entries and nothing else, appending `events` in the same
+    /// write; false when there was none.
+    func delete(_ id: Root.ID, events: [DomainEvent]) async throws -> Bool
 }
 
 extension AggregateRepository {
     public func insert(_ aggregate: Root) async throws -> Root { try await insert(aggregate, events: []) }
     public func update(_ aggregate: Root) async throws -> Root { try await update(aggregate, events: []) }
+    public func delete(_ id: Root.ID) async throws -> Bool { try await delete(id, events: []) }
 
     /// The one aggregate holding `value` in a unique field.
     public func findUnique(_ field: String, _ value: String) async throws -> Root? {

@@ -51,6 +51,16 @@ extension Template: StoredAggregate {
     public static let indexedFields: [IndexedField<Template>] = [.single("name", unique: true) { $0.name.lowercased() }]
 }
 
+extension TemplateRevision: StoredAggregate {
+    public static let collection = "template_revisions"
+    public static let indexedFields: [IndexedField<TemplateRevision>] = [.single("template") { $0.templateID.rawValue }]
+}
+
+extension Segment: StoredAggregate {
+    public static let collection = "segments"
+    public static let indexedFields: [IndexedField<Segment>] = [.single("name", unique: true) { $0.name.lowercased() }]
+}
+
 extension Campaign: StoredAggregate {
     public static let collection = "campaigns"
     public static let indexedFields: [IndexedField<Campaign>] = [.single("status") { $0.status.rawValue }]

@@ -3,6 +3,9 @@ public protocol Store: Sendable {
     var contacts: any AggregateRepository<Contact> { get }
     var contactLists: any AggregateRepository<ContactList> { get }
     var templates: any AggregateRepository<Template> { get }
+    /// Revisions of templates that later ones replaced.
+    var templateRevisions: any AggregateRepository<TemplateRevision> { get }
+    var segments: any AggregateRepository<Segment> { get }
     var campaigns: any AggregateRepository<Campaign> { get }
     var conversations: any AggregateRepository<Conversation> { get }
     /// Every conversation's messages, in sequence order.

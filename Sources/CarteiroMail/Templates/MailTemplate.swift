@@ -36,6 +36,15 @@ public struct MailTemplate: Sendable {
         self.text = try text.map { source throws(TemplateError) in try Self.compile(source, part: "text", escaping: false, known: known) }
     }
 
+    /// Every top-level variable the parts use, after checking their tags; none is refused, so
+    /// that a caller can report the ones no contact has instead of refusing the template.
+    public static func variables(subject: String, html: String?, text: String?) throws(TemplateError) -> Set<String> {
+        var found = try MustacheTagScanner.variables(in: subject, part: "subject")
+        if let html { found.formUnion(try MustacheTagScanner.variables(in: html, part: "html")) }
+        if let text { found.formUnion(try MustacheTagScanner.variables(in: text, part: "text")) }
+        return found
+    }
+
     public init(_ template: Template, extraVariables: Set<String> = []) throws(TemplateError) {
         try self.init(subject: template.subject, html: template.htmlBody, text: template.textBody, extraVariables: extraVariables)
     }

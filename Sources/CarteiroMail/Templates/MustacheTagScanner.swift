@@ -4,6 +4,21 @@ import Foundation
 /// ones are refused when the template is saved.
 enum MustacheTagScanner {
     static func checkVariables(in source: String, part: String, known: Set<String>) throws(TemplateError) {
+        var found = Set<String>()
+        try scanVariables(in: source, part: part, known: known, found: &found)
+    }
+
+    /// The top-level variable names `source` uses (`attributes.x` included), after the same syntax
+    /// checks; none is refused.
+    static func variables(in source: String, part: String) throws(TemplateError) -> Set<String> {
+        var found = Set<String>()
+        try scanVariables(in: source, part: part, known: nil, found: &found)
+        return found
+    }
+
+    /// Scans every tag; a top-level name not in `known` (when given) is refused, and every one is
+    /// added to `found`.
+    private static func scanVariables(in source: String, part: String, known: Set<String>?, found: inout Set<String>) throws(TemplateError) {
         var sectionDepth = 0
         let characters = Array(source.unicodeScalars)
         var index = 0
@@ -65,6 +80,8 @@ enum MustacheTagScanner {
             // Inside a section, names may refer to the section's own value; only top-level names are checked.
             guard sectionDepth == 0 || sigil == "#" || sigil == "^", !name.isEmpty, name != "." else { continue }
             if sectionDepth > 1 && (sigil == "#" || sigil == "^") { continue }
+            found.insert(name)
+            guard let known else { continue }
             if known.contains(name) || name.hasPrefix("attributes.") || name == "attributes" { continue }
             throw TemplateError(
                 part: part, line: tagLine, column: tagColumn,

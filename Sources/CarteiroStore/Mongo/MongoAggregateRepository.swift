@@ -84,6 +84,15 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         try await database.run { connection in try connection.countDocuments(filter: [:], in: Root.collection) }
     }
 
+    func delete(_ id: Root.ID, events: [DomainEvent]) async throws -> Bool {
+        try await database.write(appendsEvents: !events.isEmpty) { connection, session in
+            let removed = try connection.deleteMany(filter: ["_id": .string(id.rawValue)], in: Root.collection, session: session)
+            guard removed == 1 else { return false }
+            _ = try MongoEventLog.append(events, connection: connection, session: session)
+            return true
+        }
+    }
+
     private func page(filter: BSONDocument, limit: Int) async throws -> Page<Root> {
         try await database.run { connection in
             let documents = try connection.find(filter, in: Root.collection, sort: ["_id": 1], limit: limit + 1)

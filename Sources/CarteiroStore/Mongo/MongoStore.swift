@@ -47,6 +47,8 @@ public final class MongoStore: Store {
     public let contacts: any AggregateRepository<Contact>
     public let contactLists: any AggregateRepository<ContactList>
     public let templates: any AggregateRepository<Template>
+    public let templateRevisions: any AggregateRepository<TemplateRevision>
+    public let segments: any AggregateRepository<Segment>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let chatMessages: any ChatMessageLog
@@ -67,6 +69,8 @@ public final class MongoStore: Store {
         contacts = MongoAggregateRepository<Contact>(database: database)
         contactLists = MongoAggregateRepository<ContactList>(database: database)
         templates = MongoAggregateRepository<Template>(database: database)
+        templateRevisions = MongoAggregateRepository<TemplateRevision>(database: database)
+        segments = MongoAggregateRepository<Segment>(database: database)
         campaigns = MongoAggregateRepository<Campaign>(database: database)
         conversations = MongoAggregateRepository<Conversation>(database: database)
         chatMessages = MongoChatMessageLog(database: database)
@@ -229,6 +233,8 @@ final class MongoDatabase: Sendable {
         (Contact.collection, Contact.indexedFields.map { ($0.name, $0.unique) }),
         (ContactList.collection, ContactList.indexedFields.map { ($0.name, $0.unique) }),
         (Template.collection, Template.indexedFields.map { ($0.name, $0.unique) }),
+        (TemplateRevision.collection, TemplateRevision.indexedFields.map { ($0.name, $0.unique) }),
+        (Segment.collection, Segment.indexedFields.map { ($0.name, $0.unique) }),
         (Campaign.collection, Campaign.indexedFields.map { ($0.name, $0.unique) }),
         (Conversation.collection, Conversation.indexedFields.map { ($0.name, $0.unique) }),
         (Automation.collection, Automation.indexedFields.map { ($0.name, $0.unique) }),

@@ -150,6 +150,18 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(Root.collection)") ?? 0 }
     }
 
+    func delete(_ id: Root.ID, events: [DomainEvent]) async throws -> Bool {
+        let appendsEvents = !events.isEmpty
+        let events = try SQLiteEventLog.EncodedEvents(events)
+        return try await database.write(appendsEvents: appendsEvents) { db in
+            try db.cachedStatement(sql: "DELETE FROM \(Root.collection) WHERE id = ?").execute(arguments: [id.rawValue])
+            guard db.changesCount == 1 else { return false }
+            try db.cachedStatement(sql: "DELETE FROM index_entries WHERE collection = ? AND id = ?").execute(arguments: [Root.collection, id.rawValue])
+            _ = try SQLiteEventLog.append(events, in: db)
+            return true
+        }
+    }
+
     private static func page(_ rows: [Row], limit: Int) throws -> Page<Root> {
         let decoder = StoreCoding.makeDecoder()
         let items = try rows.prefix(limit).map { try decode($0, decoder: decoder) }

@@ -14,14 +14,7 @@ enum SQLiteSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: aggregates, index entries, email jobs, event log") { db in
             for collection in aggregateCollections {
-                try db.execute(
-                    sql: """
-                        CREATE TABLE \(collection) (
-                            id TEXT PRIMARY KEY NOT NULL,
-                            version INTEGER NOT NULL,
-                            body BLOB NOT NULL
-                        ) WITHOUT ROWID
-                        """)
+                try createAggregateTable(collection, in: db)
             }
             // One row per indexed value of an aggregate; unique fields are unique per collection.
             try db.execute(
@@ -173,7 +166,24 @@ enum SQLiteSchema {
             // NULL: a job any worker may take (every job queued before routes existed).
             try db.execute(sql: "ALTER TABLE email_jobs ADD COLUMN route TEXT")
         }
+        migrator.registerMigration("v10: segments and template revisions") { db in
+            for collection in [Segment.collection, TemplateRevision.collection] {
+                try createAggregateTable(collection, in: db)
+            }
+        }
         return migrator
+    }
+
+    /// A table of aggregates as JSON documents; their indexed values go to `index_entries`.
+    private static func createAggregateTable(_ collection: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE \(collection) (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                ) WITHOUT ROWID
+                """)
     }
 
     /// The fields of a job that only its JSON body held (recipient name, variables) get columns

@@ -60,6 +60,8 @@ public final class SQLiteStore: Store {
     public let contacts: any AggregateRepository<Contact>
     public let contactLists: any AggregateRepository<ContactList>
     public let templates: any AggregateRepository<Template>
+    public let templateRevisions: any AggregateRepository<TemplateRevision>
+    public let segments: any AggregateRepository<Segment>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let chatMessages: any ChatMessageLog
@@ -82,6 +84,8 @@ public final class SQLiteStore: Store {
         contacts = SQLiteAggregateRepository<Contact>(database: database)
         contactLists = SQLiteAggregateRepository<ContactList>(database: database)
         templates = SQLiteAggregateRepository<Template>(database: database)
+        templateRevisions = SQLiteAggregateRepository<TemplateRevision>(database: database)
+        segments = SQLiteAggregateRepository<Segment>(database: database)
         campaigns = SQLiteAggregateRepository<Campaign>(database: database)
         conversations = SQLiteAggregateRepository<Conversation>(database: database)
         chatMessages = SQLiteChatMessageLog(database: database)
