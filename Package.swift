@@ -417,6 +417,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CarteiroAPITests",
+            dependencies: [
+                "CarteiroAPI", "CarteiroDomain", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CarteiroServerTests",
             dependencies: [
                 "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting",

@@ -67,7 +67,11 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         guard Root.indexedFields.contains(where: { $0.name == field }) else {
             throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
         }
-        var query: BSONDocument = ["_idx.\(field)": .string(value)]
+        // A multi-valued field is an array: `{$in: [value]}` matches an element, as equality does
+        // in MongoDB (whose planner rewrites a one-element $in to equality on the same multikey
+        // index). nx-27017, the test server, finds nothing by equality on an indexed array.
+        let multiValued = Root.indexedFields.contains { $0.name == field && $0.multiValued }
+        var query: BSONDocument = ["_idx.\(field)": multiValued ? ["$in": [.string(value)]] : .string(value)]
         if let cursor = page.cursor { query["_id"] = ["$gt": .string(cursor)] }
         let filter = query
         return try await self.page(filter: filter, limit: page.limit)
