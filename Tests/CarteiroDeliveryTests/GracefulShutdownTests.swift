@@ -135,6 +135,9 @@ private struct StoppingQueue: EmailJobQueue {
     }
     func get(_ id: EmailJobID) async throws -> EmailJob? { try await base.get(id) }
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int] { try await base.statusCounts(sendID: sendID) }
+    func hold(sendID: SendID, at now: Date) async throws -> Int { try await base.hold(sendID: sendID, at: now) }
+    func release(sendID: SendID, at now: Date) async throws -> Int { try await base.release(sendID: sendID, at: now) }
+    func cancel(sendID: SendID, at now: Date) async throws -> Int { try await base.cancel(sendID: sendID, at: now) }
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> { try await base.jobs(sendID: sendID, page: page) }
     func streamStats() async throws -> [MailStream: StreamStats] { try await base.streamStats() }
 }

@@ -47,12 +47,18 @@ public struct Lease: Hashable, Sendable, Codable {
 public struct EmailJob: Hashable, Sendable, Codable, Identifiable {
     public enum Status: String, StatusMachine, CaseIterable {
         case queued, leased, sent, retryScheduled = "retry_scheduled", failed
+        /// Waiting, but no worker may claim it: its send is paused.
+        case held
+        /// Never to be sent: its send was cancelled before a worker took it.
+        case cancelled
 
         public static let entityName = "email job"
 
         public func canMove(to next: Status) -> Bool {
             switch (self, next) {
             case (.queued, .leased), (.retryScheduled, .leased): true
+            case (.queued, .held), (.retryScheduled, .held), (.held, .queued), (.held, .retryScheduled): true
+            case (.queued, .cancelled), (.retryScheduled, .cancelled), (.held, .cancelled): true
             // An expired lease is claimed again by another worker.
             case (.leased, .leased): true
             case (.leased, .sent), (.leased, .retryScheduled), (.leased, .failed): true
@@ -62,7 +68,7 @@ public struct EmailJob: Hashable, Sendable, Codable, Identifiable {
             }
         }
 
-        public var isFinal: Bool { self == .sent || self == .failed }
+        public var isFinal: Bool { self == .sent || self == .failed || self == .cancelled }
     }
 
     public let id: EmailJobID

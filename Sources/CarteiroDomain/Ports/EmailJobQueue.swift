@@ -29,6 +29,15 @@ public protocol EmailJobQueue: Sendable {
     func get(_ id: EmailJobID) async throws -> EmailJob?
     /// How many jobs of a send (or of all sends) are in each status.
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int]
+    /// Holds the send's waiting jobs (queued or retry-scheduled): no worker claims them until they
+    /// are released. Jobs a worker holds a lease on are left to finish. Returns how many were held.
+    func hold(sendID: SendID, at now: Date) async throws -> Int
+    /// Gives the send's held jobs back to the workers as they were: queued when never attempted,
+    /// retry-scheduled (at their time) otherwise. Returns how many.
+    func release(sendID: SendID, at now: Date) async throws -> Int
+    /// Cancels the send's jobs no worker holds (queued, retry-scheduled or held): they are never
+    /// sent. Returns how many.
+    func cancel(sendID: SendID, at now: Date) async throws -> Int
     /// Jobs of a send in identifier order.
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob>
     /// Per stream: jobs waiting (queued or retry-scheduled, due or not) and the creation time of

@@ -203,6 +203,39 @@ struct MongoEmailJobQueue: EmailJobQueue {
         }
     }
 
+    func hold(sendID: SendID, at now: Date) async throws -> Int {
+        try await setStatus(of: sendID, from: [.queued, .retryScheduled], at: now) { _ in .held }
+    }
+
+    func release(sendID: SendID, at now: Date) async throws -> Int {
+        try await setStatus(of: sendID, from: [.held], at: now) { attempted in attempted ? .retryScheduled : .queued }
+    }
+
+    func cancel(sendID: SendID, at now: Date) async throws -> Int {
+        try await setStatus(of: sendID, from: [.queued, .retryScheduled, .held], at: now) { _ in .cancelled }
+    }
+
+    /// Moves the send's jobs in `statuses` to `next(attempted)`: two updates, for jobs never
+    /// attempted and for the others.
+    private func setStatus(
+        of sendID: SendID, from statuses: [EmailJob.Status], at now: Date, to next: @escaping @Sendable (Bool) -> EmailJob.Status
+    ) async throws
+        -> Int
+    {
+        let collection = self.collection
+        return try await database.run { connection in
+            var changed = 0
+            for attempted in [false, true] {
+                let filter: BSONDocument = [
+                    "sendID": .string(sendID.rawValue), "status": ["$in": .array(statuses.map { .string($0.rawValue) })],
+                    "attempts": attempted ? ["$gt": .int64(0)] : .int64(0),
+                ]
+                changed += try connection.updateMany(filter: filter, update: ["$set": ["status": .string(next(attempted).rawValue), "updatedAt": MongoEmailJobCoding.milliseconds(now)]], in: collection).modified
+            }
+            return changed
+        }
+    }
+
     func statusCounts(sendID: SendID?) async throws -> [EmailJob.Status: Int] {
         let collection = self.collection
         return try await database.run { connection in

@@ -272,6 +272,28 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         }
     }
 
+    func hold(sendID: SendID, at now: Date) async throws -> Int {
+        try await setStatus(of: sendID, from: "'queued', 'retry_scheduled'", to: "'held'", at: now)
+    }
+
+    func release(sendID: SendID, at now: Date) async throws -> Int {
+        try await setStatus(of: sendID, from: "'held'", to: "CASE WHEN attempts = 0 THEN 'queued' ELSE 'retry_scheduled' END", at: now)
+    }
+
+    func cancel(sendID: SendID, at now: Date) async throws -> Int {
+        try await setStatus(of: sendID, from: "'queued', 'retry_scheduled', 'held'", to: "'cancelled'", at: now)
+    }
+
+    /// One statement on the send's jobs in the given statuses (SQL literals, never caller input).
+    private func setStatus(of sendID: SendID, from statuses: String, to status: String, at now: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE email_jobs SET status = \(status), updated_at = ? WHERE send_id = ? AND status IN (\(statuses))",
+                arguments: [StoreCoding.milliseconds(now), sendID.rawValue])
+            return db.changesCount
+        }
+    }
+
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> {
         try await database.read { db in
             let rows = try Row.fetchAll(
