@@ -35,6 +35,13 @@ public struct Campaign: Aggregate {
     public private(set) var scheduledAt: Date?
     public private(set) var startedAt: Date?
     public private(set) var finishedAt: Date?
+    /// The send that delivers it, from the moment sending starts.
+    public private(set) var sendID: SendID?
+    /// The template revision sent, fixed when sending starts.
+    public private(set) var templateRevision: Int?
+    /// When every recipient's job was queued; nil while the audience is still being queued (an
+    /// interrupted start is completed by whoever finds it so).
+    public private(set) var enqueuedAt: Date?
     public let createdAt: Date
     public var updatedAt: Date
 
@@ -62,6 +69,37 @@ public struct Campaign: Aggregate {
     public mutating func schedule(at date: Date, now: Date) throws(TransitionError) {
         status = try status.moving(to: .scheduled)
         scheduledAt = date
+        updatedAt = now
+    }
+
+    /// Starts sending: fixes the send and the template revision.
+    public mutating func start(sendID: SendID, templateRevision: Int, at now: Date) throws(TransitionError) {
+        try move(to: .sending, at: now)
+        self.sendID = sendID
+        self.templateRevision = templateRevision
+    }
+
+    public mutating func markEnqueued(at now: Date) {
+        enqueuedAt = now
+        updatedAt = now
+    }
+
+    /// Changes what a draft sends; a campaign past its draft cannot change.
+    public mutating func edit(
+        name: String, templateID: TemplateID, listIDs: [ContactListID], segmentIDs: [SegmentID], from: EmailAddress, fromName: String?,
+        replyTo: EmailAddress?, at now: Date
+    ) throws(ValidationError) {
+        guard status == .draft else { throw ValidationError(field: "status", reason: "only a draft can be changed; this campaign is \(status.rawValue)") }
+        guard !listIDs.isEmpty || !segmentIDs.isEmpty else {
+            throw ValidationError(field: "listIds", reason: "a campaign needs at least one list or segment")
+        }
+        self.name = try requireNonEmpty(name, field: "name")
+        self.templateID = templateID
+        self.listIDs = listIDs
+        self.segmentIDs = segmentIDs
+        self.from = from
+        self.fromName = fromName
+        self.replyTo = replyTo
         updatedAt = now
     }
 

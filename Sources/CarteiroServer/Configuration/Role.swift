@@ -25,7 +25,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
         switch self {
         case .chat: "WebSocket /chat and /agent, the bot, the conversation feed"
         case .worker: "email worker, relay pool with heartbeats and breakers, queue gauges, SIGHUP relay reload"
-        case .api: "admin API under /api/v1 (bearer tokens with scopes)"
+        case .api: "admin API under /api/v1 (bearer tokens with scopes), the campaign clock (scheduled starts, completion)"
         case .scheduler, .inbox: "nothing yet"
         }
     }

@@ -102,6 +102,7 @@ public struct CarteiroRuntime {
                 ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
+        if configuration.roles.contains(.api) { services.append(CampaignClock(store: store, logger: logger)) }
         services.append(try makeApplication(onServerRunning: onServerRunning))
         return services
     }

@@ -75,7 +75,7 @@ public struct AcceptSend: Sendable {
         let send: Send
         do {
             send = try Send(
-                stream: request.stream, route: request.route, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
+                id: request.sendID ?? SendID(), campaignID: request.campaignID, stream: request.stream, route: request.route, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
                 replyTo: try request.replyTo.map { try EmailAddress($0.address, field: "reply-to") }, subject: request.subject,
                 htmlBody: request.htmlBody, textBody: request.textBody, extraVariables: columns.sorted(), createdAt: now)
         } catch let error as ValidationError {
@@ -94,7 +94,17 @@ public struct AcceptSend: Sendable {
         let suppression = try await SuppressionList.load(from: contacts)
         var send = plan.send
         send.requested = plan.requested
-        send = try await sends.insert(send)
+        var resuming = false
+        do {
+            send = try await sends.insert(send)
+        } catch let error as StoreError where error.isDuplicate {
+            // A send whose identifier the caller fixed, accepted before but perhaps not to the
+            // end: its jobs are enqueued again, and the queue keeps one per recipient.
+            guard let stored = try await sends.get(send.id) else { throw error }
+            send = stored
+            send.requested = plan.requested
+            resuming = true
+        }
 
         var duplicates = 0
         var suppressed = 0
@@ -125,7 +135,7 @@ public struct AcceptSend: Sendable {
             }
             chunk.append(
                 EmailJob(
-                    sendID: send.id, recipient: row.email, recipientName: row.name, stream: send.stream, route: send.route, variables: row.variables, dueAt: now,
+                    sendID: send.id, campaignID: send.campaignID, contactID: row.contactID, recipient: row.email, recipientName: row.name, stream: send.stream, route: send.route, variables: row.variables, dueAt: now,
                     createdAt: now))
             if chunk.count == Self.enqueueChunk { try await flush() }
         }
@@ -134,7 +144,9 @@ public struct AcceptSend: Sendable {
             throw SendRequestError(field: plan.recipients.name, "changed while it was read: \(plan.requested) rows, then \(rows)")
         }
         send.suppressed = suppressed
-        send.duplicates = duplicates
+        // Run again, the recipients enqueued the first time come back as duplicates: they are
+        // not duplicates of the audience.
+        if !resuming { send.duplicates = duplicates }
         return try await sends.update(send)
     }
 }

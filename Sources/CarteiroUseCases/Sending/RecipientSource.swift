@@ -9,12 +9,16 @@ public enum RecipientSource: Sendable {
     case addresses([(email: EmailAddress, name: String?)])
     /// A CSV file with a header row: `email`, optional `name`, other columns for the template.
     case csvFile(path: String)
+    /// Contacts (a campaign's audience), each with its template values; `variables` are the names
+    /// the template may use beyond the contact's fields.
+    case contacts([ContactRecipient], variables: Set<String>)
 
     /// A name for messages: the file's path, or "recipients".
     public var name: String {
         switch self {
         case .addresses: "recipients"
         case .csvFile(let path): path
+        case .contacts: "audience"
         }
     }
 
@@ -22,6 +26,8 @@ public enum RecipientSource: Sendable {
         switch self {
         case .addresses(let addresses):
             return .addresses(addresses[...], taken: 0)
+        case .contacts(let recipients, let variables):
+            return .contacts(recipients[...], variables: variables, taken: 0)
         case .csvFile(let path):
             guard let handle = FileHandle(forReadingAtPath: path) else { throw SendRequestError(field: path, "cannot read the file") }
             do {
@@ -37,6 +43,7 @@ public enum RecipientSource: Sendable {
 enum RecipientReader {
     case addresses(ArraySlice<(email: EmailAddress, name: String?)>, taken: Int)
     case csv(RecipientCSVReader)
+    case contacts(ArraySlice<ContactRecipient>, variables: Set<String>, taken: Int)
 
     struct Row {
         /// The CSV line, or the address's place among `--to` addresses (from 1).
@@ -44,11 +51,15 @@ enum RecipientReader {
         var email: EmailAddress
         var name: String?
         var variables: [String: String]
+        var contactID: ContactID? = nil
     }
 
     var columns: [String] {
-        if case .csv(let reader) = self { return reader.columns }
-        return ["email"]
+        switch self {
+        case .csv(let reader): return reader.columns
+        case .contacts(_, let variables, _): return ["email", "name"] + variables.sorted()
+        case .addresses: return ["email"]
+        }
     }
 
     mutating func next() throws(RecipientListError) -> Row? {
@@ -57,6 +68,10 @@ enum RecipientReader {
             guard let recipient = rest.popFirst() else { return nil }
             self = .addresses(rest, taken: taken + 1)
             return Row(line: taken + 1, email: recipient.email, name: recipient.name, variables: [:])
+        case .contacts(var rest, let variables, let taken):
+            guard let recipient = rest.popFirst() else { return nil }
+            self = .contacts(rest, variables: variables, taken: taken + 1)
+            return Row(line: taken + 1, email: recipient.email, name: recipient.name, variables: recipient.variables, contactID: recipient.contactID)
         case .csv(var reader):
             // Moved out and back so the reader is not copied on every row.
             self = .addresses([], taken: 0)
@@ -64,5 +79,21 @@ enum RecipientReader {
             guard let row = try reader.next() else { return nil }
             return Row(line: row.line, email: row.email, name: row.name, variables: row.variables)
         }
+    }
+}
+
+/// A contact as a recipient: its address, name and the values its template renders with.
+public struct ContactRecipient: Sendable {
+    /// Nil for an address no contact has (a test send's).
+    public var contactID: ContactID?
+    public var email: EmailAddress
+    public var name: String?
+    public var variables: [String: String]
+
+    public init(contactID: ContactID?, email: EmailAddress, name: String?, variables: [String: String]) {
+        self.contactID = contactID
+        self.email = email
+        self.name = name
+        self.variables = variables
     }
 }

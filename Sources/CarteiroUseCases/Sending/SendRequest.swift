@@ -14,6 +14,11 @@ public struct SendRequest: Sendable {
     public var stream: MailStream
     /// The relays the jobs must go through (see `EmailJob.route`); nil: any worker's.
     public var route: String?
+    /// The campaign the send delivers, if any; its jobs carry it too.
+    public var campaignID: CampaignID?
+    /// The send's identifier when the caller fixed it beforehand (a campaign does, so that an
+    /// interrupted acceptance can be run again and adds only what is missing); nil: a new one.
+    public var sendID: SendID?
 
     public init(
         from: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String?, htmlBody: String?, recipients: RecipientSource,
