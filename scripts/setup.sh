@@ -26,9 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$made_policy" -eq 0 ] || $sudo rm -f "$policy"
 fi
 
-python_packages=(nx-27017 aiosmtpd websockets dkimpy pynacl)
+python_packages=(nx-27017 aiosmtpd websockets dkimpy pynacl schemathesis==4.32.5)
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-if ! .venv/bin/python -c 'import aiosmtpd, websockets, dkim, nacl' 2>/dev/null || [ ! -x .venv/bin/nx-27017 ]; then
+if ! .venv/bin/python -c 'import aiosmtpd, websockets, dkim, nacl, schemathesis' 2>/dev/null || [ ! -x .venv/bin/nx-27017 ]; then
   .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
 echo "setup: ready"

@@ -1,5 +1,7 @@
 public import CarteiroDomain
 public import Hummingbird
+import Foundation
+import HTTPTypes
 import HummingbirdAuth
 public import Logging
 import OpenAPIHummingbird
@@ -23,11 +25,19 @@ public struct AdminAPI: Sendable {
     let handlers: APIHandlers
     let configuration: Configuration
     let logger: Logger
+    let validation: SchemaValidationMiddleware
+    /// The methods the document declares on each path.
+    let declaredMethods: [String: Set<String>]
 
     public init(store: any Store, configuration: Configuration = .init(), logger: Logger) throws {
         self.handlers = try APIHandlers(store: store, logger: logger)
         self.configuration = configuration
         self.logger = logger
+        let document = try OpenAPIDocument.object()
+        self.validation = SchemaValidationMiddleware(document: document)
+        self.declaredMethods = ((document["paths"] as? [String: [String: Any]]) ?? [:]).mapValues { item in
+            Set(item.keys.map { $0.uppercased() }.filter { $0 != "PARAMETERS" })
+        }
     }
 
     /// Adds the API's routes to `router`; the rest of the router is left as it was.
@@ -35,6 +45,22 @@ public struct AdminAPI: Sendable {
         let group = router.group(context: APIRequestContext.self)
             .add(middleware: BodyLimitMiddleware(limit: configuration.maximumBodyBytes, importLimit: configuration.maximumImportBytes))
             .add(middleware: TokenAuthenticator(tokens: handlers.store.accessTokens))
-        try handlers.registerHandlers(on: group, middlewares: [ErrorMiddleware(logger: logger), ScopeMiddleware()])
+        try handlers.registerHandlers(
+            on: group, configuration: .init(dateTranscoder: FlexibleDateTranscoder()),
+            middlewares: [ErrorMiddleware(logger: logger), ScopeMiddleware(), validation])
+        // A method the document does not declare on a path it has: 405 naming the ones it does.
+        for (path, methods) in declaredMethods {
+            let routerPath = path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+            let allow = methods.sorted().joined(separator: ", ")
+            for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY"] where !methods.contains(method) {
+                guard let method = HTTPRequest.Method(method) else { continue }
+                group.on(RouterPath(routerPath), method: method) { _, _ in
+                    var response = ErrorResponse.make(
+                        APIError(.methodNotAllowed, code: "method_not_allowed", "\(path) takes \(allow)"))
+                    response.headers[.allow] = allow
+                    return response
+                }
+            }
+        }
     }
 }

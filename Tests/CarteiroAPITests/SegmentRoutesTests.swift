@@ -79,7 +79,8 @@ import Testing
                 ["attributes": [["name": "idade", "op": "gte"]]],
                 ["attributes": [["name": "idade", "op": "like", "value": 1]]],
                 ["engagement": [["event": "opened", "withinDays": 0]]],
-                ["createdAfter": "2026-02-01T00:00:00Z", "createdBefore": "2026-01-01T00:00:00Z"],
+                ["createdAfter": "2026-02-30T00:00:00Z"],
+                ["attributes": [["name": "plano", "op": "exists", "value": 1]]],
                 ["tagsAll": [["$gt": ""]]],
                 ["unknown": true],
             ]

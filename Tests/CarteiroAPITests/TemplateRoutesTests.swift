@@ -84,7 +84,8 @@ import Testing
             let example = try await api.request(.post, "/api/v1/templates/\(id)/preview", json: [String: Any]())
             #expect(example.json["subject"] as? String == "Olá, Ana!")
             let missing = try await api.request(.post, "/api/v1/templates/\(id)/preview", json: ["contactId": "nope"])
-            #expect(missing.status == .notFound)
+            #expect(missing.status == .conflict, "a body naming a missing contact; 404 is for the template")
+            #expect(missing.errorCode == "missing_reference")
         }
     }
 

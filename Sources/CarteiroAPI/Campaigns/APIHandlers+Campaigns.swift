@@ -44,7 +44,12 @@ extension APIHandlers {
             templateID: body.templateId ?? campaign.templateID.rawValue, listIDs: body.listIds ?? campaign.listIDs.map(\.rawValue),
             segmentIDs: body.segmentIds ?? campaign.segmentIDs.map(\.rawValue), from: body.from ?? from,
             // An empty string removes the reply-to address.
-            replyTo: body.replyTo.map { $0.isEmpty ? nil : $0 } ?? campaign.replyTo?.value)
+            replyTo: body.replyTo.map { replyTo -> String? in
+                switch replyTo {
+                case .Address(let address): address
+                case .case2: nil
+                }
+            } ?? campaign.replyTo?.value)
         try campaign.edit(
             name: body.name ?? campaign.name, templateID: parts.template, listIDs: parts.lists, segmentIDs: parts.segments, from: parts.from.address,
             fromName: parts.from.name, replyTo: parts.replyTo, at: Date())
@@ -139,15 +144,14 @@ extension APIHandlers {
         template: TemplateID, lists: [ContactListID], segments: [SegmentID], from: (address: EmailAddress, name: String?), replyTo: EmailAddress?
     ) {
         guard try await store.templates.get(TemplateID(rawValue: templateID)) != nil else {
-            throw APIError(.notFound, code: "not_found", "no template \(templateID)", field: "templateId")
+            throw APIError.missingReference("template", templateID, field: "templateId")
         }
         for (index, id) in listIDs.enumerated() where try await store.contactLists.get(ContactListID(rawValue: id)) == nil {
-            throw APIError(.notFound, code: "not_found", "no list \(id)", field: "listIds.\(index)")
+            throw APIError.missingReference("list", id, field: "listIds.\(index)")
         }
         for (index, id) in segmentIDs.enumerated() where try await store.segments.get(SegmentID(rawValue: id)) == nil {
-            throw APIError(.notFound, code: "not_found", "no segment \(id)", field: "segmentIds.\(index)")
+            throw APIError.missingReference("segment", id, field: "segmentIds.\(index)")
         }
-        guard !listIDs.isEmpty || !segmentIDs.isEmpty else { throw APIError.invalid("listIds", "a campaign needs at least one list or segment") }
         guard Set(listIDs).count == listIDs.count, Set(segmentIDs).count == segmentIDs.count else {
             throw APIError.invalid("listIds", "a list or segment is named twice")
         }

@@ -6,9 +6,16 @@ import Yams
 enum OpenAPIDocument {
     static var yaml: String { String(decoding: PackageResources.openapi_yaml, as: UTF8.self) }
 
+    /// The document as YAML maps and lists (strings, numbers, booleans).
+    static func object() throws -> [String: Any] {
+        // Without the timestamp rule, `2026-01-01` stays a string, not a date JSON could not hold.
+        guard let object = try Yams.load(yaml: yaml, Resolver.default.removing(.timestamp)) as? [String: Any] else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "openapi.yaml is not a map"))
+        }
+        return object
+    }
+
     static func json() throws -> Data {
-        // The core schema reads `2026-01-01` as a string, not a date JSON could not hold.
-        let object = try Yams.load(yaml: yaml, Resolver.default.removing(.timestamp))
-        return try JSONSerialization.data(withJSONObject: object as Any, options: [.sortedKeys, .withoutEscapingSlashes])
+        try JSONSerialization.data(withJSONObject: try object(), options: [.sortedKeys, .withoutEscapingSlashes])
     }
 }

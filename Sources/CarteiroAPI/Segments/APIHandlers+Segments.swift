@@ -85,17 +85,19 @@ extension SegmentFilter {
             statuses.insert(status)
         }
         let attributes = try (body.attributes ?? []).map { condition in
-            let (value, kind) = condition.value.map(Self.text) ?? (nil, .string)
-            return try AttributeCondition(
-                name: condition.name, op: AttributeCondition.Operator(rawValue: condition.op.rawValue) ?? .eq, value: value, kind: kind)
+            switch condition {
+            case .AttributeComparison(let comparison):
+                let (value, kind) = Self.text(comparison.value)
+                return try AttributeCondition(
+                    name: comparison.name, op: AttributeCondition.Operator(rawValue: comparison.op.rawValue) ?? .eq, value: value, kind: kind)
+            case .AttributePresence(let presence):
+                return try AttributeCondition(name: presence.name, op: presence.op == .exists ? .exists : .missing, value: nil)
+            }
         }
         let engagement = try (body.engagement ?? []).map { condition in
             try EngagementCondition(
                 event: EngagementCondition.Event(rawValue: condition.event.rawValue) ?? .opened, withinDays: condition.withinDays,
                 negated: condition.not ?? false)
-        }
-        if let after = body.createdAfter, let before = body.createdBefore, after >= before {
-            throw APIError.invalid("createdBefore", "must be after createdAfter")
         }
         self.init(
             statuses: statuses, listIDs: Set((body.listIds ?? []).map(ContactListID.init(rawValue:))), tagsAll: Set(body.tagsAll ?? []),
@@ -135,17 +137,21 @@ extension Components.Schemas.Segment {
                 listIds: filter.listIDs.isEmpty ? nil : filter.listIDs.map(\.rawValue).sorted(),
                 tagsAll: filter.tagsAll.isEmpty ? nil : filter.tagsAll.sorted(), tagsAny: filter.tagsAny.isEmpty ? nil : filter.tagsAny.sorted(),
                 tagsNone: filter.tagsNone.isEmpty ? nil : filter.tagsNone.sorted(),
-                attributes: filter.attributes.isEmpty
-                    ? nil
-                    : filter.attributes.map { condition in
-                        .init(
-                            name: condition.name, op: .init(rawValue: condition.op.rawValue) ?? .eq,
-                            value: condition.value.map { .init(text: $0, kind: condition.kind) })
-                    },
+                attributes: filter.attributes.isEmpty ? nil : filter.attributes.map(Components.Schemas.AttributeCondition.init),
                 engagement: filter.engagement.isEmpty
                     ? nil
                     : filter.engagement.map { .init(event: .init(rawValue: $0.event.rawValue) ?? .opened, withinDays: $0.withinDays, not: $0.negated) },
                 createdAfter: filter.createdAfter, createdBefore: filter.createdBefore),
             createdAt: segment.createdAt, updatedAt: segment.updatedAt, version: segment.version)
+    }
+}
+
+extension Components.Schemas.AttributeCondition {
+    init(_ condition: SegmentFilter.AttributeCondition) {
+        if let value = condition.value, let op = Components.Schemas.AttributeComparison.OpPayload(rawValue: condition.op.rawValue) {
+            self = .AttributeComparison(.init(name: condition.name, op: op, value: .init(text: value, kind: condition.kind)))
+        } else {
+            self = .AttributePresence(.init(name: condition.name, op: condition.op == .missing ? .missing : .exists))
+        }
     }
 }

@@ -29,6 +29,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(.notFound, code: "not_found", "no \(what) \(id)")
     }
 
+    /// A body names a resource that does not exist (404 is kept for the resource of the path).
+    public static func missingReference(_ what: String, _ id: String, field: String) -> APIError {
+        APIError(.conflict, code: "missing_reference", "no \(what) \(id)", field: field)
+    }
+
     public static func conflict(_ message: String, field: String? = nil) -> APIError {
         APIError(.conflict, code: "conflict", message, field: field)
     }

@@ -16,8 +16,17 @@ extension APIHandlers {
 
     func createTemplate(_ input: Operations.CreateTemplate.Input) async throws -> Operations.CreateTemplate.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("expected JSON") }
+        // The document's two forms (with an HTML body, with a text body) share their fields.
+        let fields: (name: String, subject: String, html: String?, text: String?)
+        if let form = body.value1 {
+            fields = (form.name, form.subject, form.html, form.text)
+        } else if let form = body.value2 {
+            fields = (form.name, form.subject, form.html, form.text)
+        } else {
+            throw APIError.invalid("body", "a template needs an HTML or a text body")
+        }
         do {
-            let (template, check) = try await templateLibrary.create(name: body.name, subject: body.subject, html: body.html, text: body.text)
+            let (template, check) = try await templateLibrary.create(name: fields.name, subject: fields.subject, html: fields.html, text: fields.text)
             return .created(.init(body: .json(.init(template, check: check))))
         } catch let error as TemplateError {
             throw APIError(error)
@@ -70,7 +79,7 @@ extension APIHandlers {
         let values: TemplateValues
         if let contactID = body.contactId {
             guard let contact = try await store.contacts.get(ContactID(rawValue: contactID)) else {
-                throw APIError(.notFound, code: "not_found", "no contact \(contactID)", field: "contactId")
+                throw APIError.missingReference("contact", contactID, field: "contactId")
             }
             values = TemplateValues(contact: contact)
         } else if let data = body.data?.additionalProperties {

@@ -49,9 +49,6 @@ public struct Campaign: Aggregate {
         id: CampaignID = CampaignID(), name: String, templateID: TemplateID, listIDs: [ContactListID], segmentIDs: [SegmentID] = [], from: EmailAddress,
         fromName: String? = nil, replyTo: EmailAddress? = nil, createdAt: Date
     ) throws(ValidationError) {
-        guard !listIDs.isEmpty || !segmentIDs.isEmpty else {
-            throw ValidationError(field: "listIds", reason: "a campaign needs at least one list or segment")
-        }
         self.id = id
         self.version = 0
         self.name = try requireNonEmpty(name, field: "name")
@@ -90,9 +87,6 @@ public struct Campaign: Aggregate {
         replyTo: EmailAddress?, at now: Date
     ) throws(ValidationError) {
         guard status == .draft else { throw ValidationError(field: "status", reason: "only a draft can be changed; this campaign is \(status.rawValue)") }
-        guard !listIDs.isEmpty || !segmentIDs.isEmpty else {
-            throw ValidationError(field: "listIds", reason: "a campaign needs at least one list or segment")
-        }
         self.name = try requireNonEmpty(name, field: "name")
         self.templateID = templateID
         self.listIDs = listIDs

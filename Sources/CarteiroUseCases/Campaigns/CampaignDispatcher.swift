@@ -91,8 +91,8 @@ public struct CampaignDispatcher: Sendable {
         }
     }
 
+    /// A time already past starts the campaign at the clock's next turn.
     public func schedule(_ campaign: Campaign, at time: Date, now: Date = Date()) async throws -> Campaign {
-        guard time > now else { throw Refusal(field: "at", description: "the time must be to come") }
         _ = try await template(of: campaign)
         try await checkAudienceSources(of: campaign)
         var scheduled = campaign
@@ -232,7 +232,11 @@ public struct CampaignDispatcher: Sendable {
             createdAt: template.createdAt)
     }
 
+    /// A campaign to send needs a list or a segment (a draft may have none yet), all of them stored.
     private func checkAudienceSources(of campaign: Campaign) async throws {
+        guard !campaign.listIDs.isEmpty || !campaign.segmentIDs.isEmpty else {
+            throw Refusal(field: "listIds", description: "the campaign has no list or segment to send to")
+        }
         for list in campaign.listIDs where try await store.contactLists.get(list) == nil {
             throw Refusal(field: "listIds", description: "list \(list) does not exist")
         }
