@@ -24,6 +24,12 @@ public struct CarteiroRuntime {
     public let logger: Logger
     /// The chat role's conversations (with their hub), when the process has the role and a bot.
     private let conversations: ConversationService?
+    /// Agent tokens as the chat role checks them (one cache and one use throttle per process).
+    private let agentAuthenticator: AgentAuthenticator
+    /// Ends agent sessions whose token was revoked or expired; runs with the chat role.
+    private let tokenWatch: AgentTokenWatch
+    /// Last uses written at most once a minute per token, whether the agent chat or the API saw it.
+    private let tokenUses: TokenUseThrottle
 
     /// `bot` is the trained bot of the `chat` role; without it the role serves no conversations.
     public init(configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, bot: Bot? = nil, logger: Logger) {
@@ -38,6 +44,10 @@ public struct CarteiroRuntime {
         } else {
             conversations = nil
         }
+        let tokenUses = TokenUseThrottle()
+        self.tokenUses = tokenUses
+        agentAuthenticator = AgentAuthenticator(tokens: store.accessTokens, uses: tokenUses)
+        tokenWatch = AgentTokenWatch(tokens: store.accessTokens, logger: logger)
     }
 
     /// The HTTP application, with the chat role's WebSocket routes. `onServerRunning` receives the
@@ -46,7 +56,7 @@ public struct CarteiroRuntime {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
         if configuration.roles.contains(.api) {
-            try AdminAPI(store: store, logger: logger).register(on: router)
+            try AdminAPI(store: store, tokenUses: tokenUses, logger: logger).register(on: router)
         }
         let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
@@ -55,15 +65,16 @@ public struct CarteiroRuntime {
         let admission = ChatAdmission(
             configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
         ChatRoutes(
-            service: conversations, authenticator: AgentAuthenticator(tokens: store.accessTokens), configuration: chat, admission: admission,
+            service: conversations, authenticator: agentAuthenticator, tokenWatch: tokenWatch, configuration: chat, admission: admission,
             quotas: ChatQuotas(
                 limits: .init(
                     conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
                     conversationBytesPerMinute: chat.conversationBytesPerMinute)),
             logger: logger
         ).register(on: webSocketRouter)
-        if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
+        if conversations != nil { ChatRefusalRoutes(admission: admission, authenticator: agentAuthenticator).register(on: router) }
         let webSocketResponder = webSocketRouter.buildResponder()
+        let agentAuthenticator = self.agentAuthenticator
         let http = configuration.http
         let reserve = DescriptorReserve(budget: DescriptorReserve.processBudget(reserve: http.descriptorReserve))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
@@ -81,7 +92,7 @@ public struct CarteiroRuntime {
                 GuardedWebSocketChannel(
                     base: HTTP1WebSocketUpgradeChannel(
                         responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
-                    admission: admission, headTimeout: http.headTimeout, reserve: reserve)
+                    admission: admission, authenticator: agentAuthenticator, headTimeout: http.headTimeout, reserve: reserve)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -100,6 +111,7 @@ public struct CarteiroRuntime {
         if let conversations {
             services.append(
                 ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
+            services.append(tokenWatch)
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         services.append(try makeApplication(onServerRunning: onServerRunning))
