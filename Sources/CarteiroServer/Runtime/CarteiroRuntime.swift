@@ -54,7 +54,7 @@ public struct CarteiroRuntime {
     /// bound port (useful with port 0).
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router()
-        HealthRoutes(store: store, registry: registry).register(on: router)
+        HealthRoutes(store: store, registry: registry).register(on: router, metrics: configuration.http.metricsAddress == nil)
         if configuration.roles.contains(.api) {
             try AdminAPI(store: store, tokenUses: tokenUses, logger: logger).register(on: router)
         }
@@ -100,6 +100,26 @@ public struct CarteiroRuntime {
         )
     }
 
+    /// `/metrics` alone on `--metrics-address`, when it is set: a second, small HTTP server, so that
+    /// the main port (public, behind a proxy) need not show the figures. `onServerRunning`
+    /// receives its bound port (useful with port 0).
+    public func makeMetricsApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
+        guard let address = configuration.http.metricsAddress else { return nil }
+        let router = Router()
+        HealthRoutes(store: store, registry: registry).registerMetrics(on: router)
+        let logger = logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "carteiro"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("metrics listening", metadata: ["url": "http://\(address.host):\(port)/metrics"])
+                await onServerRunning(port)
+            },
+            logger: logger
+        )
+    }
+
     /// Services in start order; a later issue's role adds its services here.
     public func makeServices(subscribers: [any EventSubscriber] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws -> [any Service]
@@ -114,6 +134,7 @@ public struct CarteiroRuntime {
             services.append(tokenWatch)
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
+        if let metrics = makeMetricsApplication() { services.append(metrics) }
         services.append(try makeApplication(onServerRunning: onServerRunning))
         return services
     }
