@@ -248,7 +248,34 @@ async def agent_status(url, token):
             waiting = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
             return {"status": 101, "first": waiting}
     except InvalidStatus as error:
-        return {"status": error.response.status_code}
+        return {
+            "status": error.response.status_code,
+            "www_authenticate": error.response.headers.get("WWW-Authenticate"),
+            "body": json.loads(error.response.body or b"null"),
+        }
+
+
+async def agent_revoked(url, token, *revoke):
+    """An agent session open while its token is revoked (by running `revoke`, a command line):
+    how and how many seconds after the revocation the server closes it."""
+    async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.send(json.dumps({"type": "list"}))
+        first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        process = await asyncio.create_subprocess_exec(*revoke, stdout=asyncio.subprocess.DEVNULL)
+        if await process.wait() != 0:
+            return {"error": "the revoke command failed"}
+        revoked_at = asyncio.get_running_loop().time()
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), TIMEOUT)
+        except ConnectionClosed as closed:
+            frame = closed.rcvd
+            return {
+                "first": first,
+                "code": frame.code if frame else None,
+                "reason": frame.reason if frame else None,
+                "seconds": asyncio.get_running_loop().time() - revoked_at,
+            }
 
 
 async def capacity(url):
@@ -491,6 +518,7 @@ SCENARIOS = {
     "open-at-once": open_at_once,
     "capacity": capacity,
     "agent-status": agent_status,
+    "agent-revoked": agent_revoked,
     "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
     "origin": origin,
 }

@@ -24,14 +24,17 @@ public struct AdminAPI: Sendable {
 
     let handlers: APIHandlers
     let configuration: Configuration
+    let tokenUses: TokenUseThrottle
     let logger: Logger
     let validation: SchemaValidationMiddleware
     /// The methods the document declares on each path.
     let declaredMethods: [String: Set<String>]
 
-    public init(store: any Store, configuration: Configuration = .init(), logger: Logger) throws {
+    /// `tokenUses` decides which requests write their token's last use; share the process's one.
+    public init(store: any Store, configuration: Configuration = .init(), tokenUses: TokenUseThrottle = TokenUseThrottle(), logger: Logger) throws {
         self.handlers = try APIHandlers(store: store, logger: logger)
         self.configuration = configuration
+        self.tokenUses = tokenUses
         self.logger = logger
         let document = try OpenAPIDocument.object()
         self.validation = SchemaValidationMiddleware(document: document)
@@ -44,7 +47,7 @@ public struct AdminAPI: Sendable {
     public func register(on router: Router<BasicRequestContext>) throws {
         let group = router.group(context: APIRequestContext.self)
             .add(middleware: BodyLimitMiddleware(limit: configuration.maximumBodyBytes, importLimit: configuration.maximumImportBytes))
-            .add(middleware: TokenAuthenticator(tokens: handlers.store.accessTokens))
+            .add(middleware: TokenAuthenticator(tokens: handlers.store.accessTokens, uses: tokenUses, logger: logger))
         try handlers.registerHandlers(
             on: group, configuration: .init(dateTranscoder: FlexibleDateTranscoder()),
             middlewares: [ErrorMiddleware(logger: logger), ScopeMiddleware(), validation])

@@ -54,10 +54,10 @@ public actor AgentSession {
 
     public func run(onEvent: @escaping @Sendable (SessionEvent) async -> Void) async throws {
         try await policy.keepConnected {
-            let reason = await connection.run(
+            let ended = await connection.run(
                 opened: { outbound in try await self.opened(outbound, onEvent: onEvent) },
                 received: { frame, _ in await self.received(frame, onEvent: onEvent) })
-            return self.link.ended(reason)
+            return self.link.ended(ended)
         } onDrop: { reason, retryIn in
             await onEvent(.disconnected(reason: reason, retryIn: retryIn))
         }

@@ -65,10 +65,10 @@ public actor CustomerSession {
     /// everything the user should, in order.
     public func run(onEvent: @escaping @Sendable (SessionEvent) async -> Void) async throws {
         try await policy.keepConnected {
-            let reason = await connection.run(
+            let ended = await connection.run(
                 opened: { outbound in try await self.opened(outbound) },
                 received: { frame, outbound in try await self.received(frame, outbound: outbound, onEvent: onEvent) })
-            return self.link.ended(reason)
+            return self.link.ended(ended)
         } onDrop: { reason, retryIn in
             await onEvent(.disconnected(reason: reason, retryIn: retryIn))
         }

@@ -27,10 +27,12 @@ public struct ReconnectPolicy: Sendable {
         var wasHealthy: Bool
         /// Nothing more to do (the conversation closed, or the user quit).
         var finished: Bool
+        /// The server refused the token: the session ends with `ChatClientError.tokenRefused`.
+        var tokenRefused = false
     }
 
     /// Runs `connection` again after every drop until it reports `finished`, the task is
-    /// cancelled, or `maxAttempts` consecutive attempts failed.
+    /// cancelled, `maxAttempts` consecutive attempts failed, or the server refused the token.
     func keepConnected(
         isolation: isolated (any Actor)? = #isolation,
         _ connection: () async throws -> Ending, onDrop: (_ reason: String, _ retryIn: Duration) async -> Void
@@ -39,6 +41,7 @@ public struct ReconnectPolicy: Sendable {
         while !Task.isCancelled {
             let ending = try await connection()
             if ending.finished || Task.isCancelled { return }
+            if ending.tokenRefused { throw ChatClientError.tokenRefused(reason: ending.reason) }
             failures = ending.wasHealthy ? 1 : failures + 1
             if let maxAttempts, failures > maxAttempts { throw ChatClientError.gaveUp(lastError: ending.reason) }
             let delay = delay(afterFailures: failures)
@@ -63,21 +66,24 @@ struct ConnectionLink {
     }
 
     /// How the connection that just closed ended; forgets it.
-    mutating func ended(_ reason: String) -> ReconnectPolicy.Ending {
+    mutating func ended(_ ended: Connection.Ended) -> ReconnectPolicy.Ending {
         defer {
             writer = nil
             healthy = false
         }
-        return .init(reason: reason, wasHealthy: healthy, finished: finished)
+        return .init(reason: ended.reason, wasHealthy: healthy, finished: finished, tokenRefused: ended.tokenRefused)
     }
 }
 
-public enum ChatClientError: Error, CustomStringConvertible {
+public enum ChatClientError: Error, CustomStringConvertible, Equatable {
     case gaveUp(lastError: String)
+    /// The server refused the session's token (unknown, revoked, expired or of another scope).
+    case tokenRefused(reason: String)
 
     public var description: String {
         switch self {
         case let .gaveUp(lastError): "could not reconnect: \(lastError)"
+        case let .tokenRefused(reason): "token refused: \(reason)"
         }
     }
 }

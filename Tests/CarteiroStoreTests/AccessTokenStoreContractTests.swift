@@ -5,7 +5,7 @@ import CarteiroTesting
 import Foundation
 import Testing
 
-@Suite("Agent tokens: one contract, both backends")
+@Suite("Access tokens: one contract, both backends")
 struct AccessTokenStoreContractTests {
     private static func hash(_ seed: Character) -> String { String(repeating: seed, count: 64) }
 
@@ -60,6 +60,59 @@ struct AccessTokenStoreContractTests {
             #expect(try await !tokens.revoke(id: token.id))
             #expect(try await !tokens.revoke(id: AccessTokenID()))
             #expect(try await tokens.list().map(\.revoked) == [true])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func expiryAndLastUseAreKeptAndListed(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let now = fixture.clock.now()
+            let expiring = try AccessToken(
+                name: "ci", scope: .reports, tokenHash: Self.hash("d"), createdAt: now, expiresAt: now.addingTimeInterval(90 * 86_400),
+                lastUsedAt: now.addingTimeInterval(-60))
+            let lasting = try AccessToken(name: "ana", scope: .agent, tokenHash: Self.hash("e"), createdAt: now)
+            try await fixture.store.accessTokens.create(expiring)
+            try await fixture.store.accessTokens.create(lasting)
+            let found = try #require(try await fixture.store.accessTokens.token(hash: Self.hash("d")))
+            #expect(found.expiresAt == now.addingTimeInterval(90 * 86_400))
+            #expect(found.lastUsedAt == now.addingTimeInterval(-60))
+            #expect(found.isActive(at: now.addingTimeInterval(90 * 86_400 - 1)))
+            #expect(!found.isActive(at: now.addingTimeInterval(90 * 86_400)))
+            let listed = try await fixture.store.accessTokens.list()
+            #expect(Set(listed) == [expiring, lasting])
+            #expect(listed.first { $0.id == lasting.id }?.expiresAt == nil)
+            #expect(listed.first { $0.id == lasting.id }?.lastUsedAt == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recordingAUseKeepsTheLatestTimeAndUnknownIDsAreFalse(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let tokens = fixture.store.accessTokens
+            let now = fixture.clock.now()
+            let token = try AccessToken(name: "ana", scope: .agent, tokenHash: Self.hash("f"), createdAt: now)
+            try await tokens.create(token)
+            #expect(try await tokens.recordUse(id: token.id, at: now.addingTimeInterval(120)))
+            #expect(try await tokens.token(hash: Self.hash("f"))?.lastUsedAt == now.addingTimeInterval(120))
+            #expect(try await tokens.recordUse(id: token.id, at: now.addingTimeInterval(60)), "the token exists")
+            #expect(try await tokens.list().first?.lastUsedAt == now.addingTimeInterval(120), "an earlier use does not move it back")
+            #expect(try await tokens.recordUse(id: token.id, at: now.addingTimeInterval(180)))
+            #expect(try await tokens.list().first?.lastUsedAt == now.addingTimeInterval(180))
+            #expect(try await !tokens.recordUse(id: AccessTokenID(), at: now))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recordingAUseOfARevokedTokenLeavesItRevoked(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let tokens = fixture.store.accessTokens
+            let token = try AccessToken(name: "ana", scope: .agent, tokenHash: Self.hash("7"), createdAt: fixture.clock.now())
+            try await tokens.create(token)
+            #expect(try await tokens.revoke(id: token.id))
+            #expect(try await tokens.recordUse(id: token.id, at: fixture.clock.now().addingTimeInterval(5)))
+            let found = try #require(try await tokens.token(hash: Self.hash("7")))
+            #expect(found.revoked)
+            #expect(found.lastUsedAt == fixture.clock.now().addingTimeInterval(5))
         }
     }
 }

@@ -3,23 +3,30 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import Logging
 import Synchronization
 
 /// Finds the active token named by `Authorization: Bearer …` (hummingbird-auth's
 /// `AuthenticatorMiddleware`), and lends it to the operation handlers through `APICaller`.
 ///
 /// A token's record is kept for `cacheLifetime` so that a busy client does not cost a store read
-/// per request; a revoked or expired token is therefore refused within that time.
+/// per request; a revoked or expired token is therefore refused within that time. A request with
+/// an active token writes its last use, at most once a minute per token (`uses`); a failed
+/// write is logged and the request goes on.
 struct TokenAuthenticator: AuthenticatorMiddleware {
     typealias Context = APIRequestContext
 
     let tokens: any AccessTokenStore
     let cacheLifetime: Duration
+    let uses: TokenUseThrottle
+    let logger: Logger
     private let cache = TokenCache()
 
-    init(tokens: any AccessTokenStore, cacheLifetime: Duration = .seconds(2)) {
+    init(tokens: any AccessTokenStore, cacheLifetime: Duration = .seconds(2), uses: TokenUseThrottle, logger: Logger) {
         self.tokens = tokens
         self.cacheLifetime = cacheLifetime
+        self.uses = uses
+        self.logger = logger
     }
 
     func authenticate(request: Request, context: APIRequestContext) async throws -> AccessToken? {
@@ -38,7 +45,15 @@ struct TokenAuthenticator: AuthenticatorMiddleware {
                 cache[hash] = (token, now)
             }
         }
-        guard let token, token.isActive(at: Date()) else { return nil }
+        let wallNow = Date()
+        guard let token, token.isActive(at: wallNow) else { return nil }
+        if uses.shouldRecord(token.id, at: wallNow) {
+            do {
+                _ = try await tokens.recordUse(id: token.id, at: wallNow)
+            } catch {
+                logger.warning("cannot record a token's use", metadata: ["token": "\(token.id.rawValue)", "error": "\(error)"])
+            }
+        }
         return token
     }
 

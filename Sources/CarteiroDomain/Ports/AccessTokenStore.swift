@@ -1,3 +1,5 @@
+public import Foundation
+
 /// The agent and admin tokens, by the hash of their secret.
 public protocol AccessTokenStore: Sendable {
     /// Stores a new token; a hash already stored is a `duplicate`.
@@ -10,4 +12,7 @@ public protocol AccessTokenStore: Sendable {
     func revoke(id: AccessTokenID) async throws -> Bool
     /// Every token, oldest first.
     func list() async throws -> [AccessToken]
+    /// Records that the token was used at `at` (a later time only: an earlier one is ignored);
+    /// false when no token has this id. Callers write it at most once a minute per token.
+    func recordUse(id: AccessTokenID, at: Date) async throws -> Bool
 }

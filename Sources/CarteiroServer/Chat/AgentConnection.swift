@@ -13,6 +13,8 @@ struct AgentConnection {
     let agent: String
     let service: ConversationService
     let configuration: ChatConfiguration
+    /// Yields once if the token stops being valid while the connection is open.
+    let tokenEnding: AsyncStream<AgentTokenWatch.Ending>
     let logger: Logger
 
     /// The live subscriptions of one connection, by conversation.
@@ -46,6 +48,12 @@ struct AgentConnection {
             }
             group.addTask {
                 for await _ in lobby.entries { await sendWaiting(outbox) }
+            }
+            group.addTask {
+                for await ending in tokenEnding {
+                    await outbox.close(ChatRoutes.tokenRefused, reason: ending.rawValue)
+                    return
+                }
             }
             // An agent who reconnects gets its open conversations back.
             if let owned = try? await service.owned(by: agent) {

@@ -1,3 +1,6 @@
+import CarteiroConversations
+import CarteiroDomain
+import Foundation
 import HTTPTypes
 import NIOHTTP1
 
@@ -59,10 +62,40 @@ struct ChatAdmission: Sendable {
 
     /// Whether the target (`/agent?token=…`) or the `Authorization` header carries a token.
     static func hasToken(target: String, authorization: String?) -> Bool {
-        if let authorization, authorization.lowercased().hasPrefix("bearer "), authorization.count > "bearer ".count { return true }
-        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return false }
-        return query.split(separator: "&").contains { $0.hasPrefix("token=") && $0.count > "token=".count }
+        token(target: target, authorization: authorization) != nil
     }
+
+    /// The agent token of a request: `Authorization: Bearer …`, else the `token` query parameter.
+    static func token(target: String, authorization: String?) -> String? {
+        if let authorization, authorization.lowercased().hasPrefix("bearer ") {
+            let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+            if !token.isEmpty { return token }
+        }
+        guard let query = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        for parameter in query.split(separator: "&") where parameter.hasPrefix("token=") {
+            let value = String(parameter.dropFirst("token=".count))
+            let token = value.removingPercentEncoding ?? value
+            if !token.isEmpty { return token }
+        }
+        return nil
+    }
+
+    /// The refusal of an agent token that the authenticator did not accept.
+    static func refusal(for outcome: AgentAuthenticator.Outcome) -> Refusal? {
+        switch outcome {
+        case .accepted: nil
+        case .unauthorized: invalidToken
+        case .forbidden(let token):
+            Refusal(
+                status: .forbidden, code: "forbidden",
+                message: "a token of scope \(token.scope.rawValue) may not open /agent; it needs agent or admin")
+        }
+    }
+
+    static let invalidToken = Refusal(
+        status: .unauthorized, code: "invalid_token", message: "the agent token is unknown, revoked or expired (carteiro token create)")
+    static let tokenUnavailable = Refusal(
+        status: .serviceUnavailable, code: "unavailable", message: "tokens cannot be checked now; try again later")
 
     static func path(of target: String) -> String {
         String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")

@@ -11,14 +11,18 @@ import ServiceLifecycle
 /// The chat role's WebSocket routes: `GET /chat` (customers) and `GET /agent` (agents, with a
 /// token), and, for `carteiro bench chat` only, `GET /bench/echo`.
 ///
-/// Upgrades are checked before they happen: a disallowed `Origin`, a missing agent token or a
-/// full process are refused by `UpgradeGuard` with 403, 401 or 503 and a JSON body, and an
-/// admitted connection holds its place in the gate from then until its socket closes; a token
-/// that is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a
-/// bare 400.
+/// Upgrades are checked before they happen: a disallowed `Origin`, a missing, unknown, revoked
+/// or expired agent token (401), a token of another scope (403) or a full process (503) are
+/// refused by `UpgradeGuard` with a JSON body, and an admitted connection holds its place in the
+/// gate from then until its socket closes. The route checks the token again (a cache hit) as a
+/// backstop; hummingbird-websocket answers a refusal there with a bare 400.
+///
+/// An agent's session is watched by `AgentTokenWatch`: when its token is revoked or expires,
+/// the connection is closed with 4401 and the reason ("token revoked", "token expired").
 struct ChatRoutes {
     let service: ConversationService?
     let authenticator: AgentAuthenticator
+    let tokenWatch: AgentTokenWatch
     let configuration: ChatConfiguration
     let admission: ChatAdmission
     let quotas: ChatQuotas
@@ -47,18 +51,23 @@ struct ChatRoutes {
                 guard refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
                 return .upgrade([:])
             } onUpgrade: { inbound, outbound, context in
-                // The upgrade was allowed for this token; look it up again for its name.
+                // The upgrade was allowed for this token; look it up again (a cache hit) for its name.
                 guard let token = try? await agentToken(for: context.request) else {
-                    try? await outbound.close(.policyViolation, reason: "invalid token")
+                    try? await outbound.close(Self.tokenRefused, reason: "invalid token")
                     return
                 }
                 guard gate.ticket(for: context.requestContext.channel) != nil else {
                     try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
                     return
                 }
+                await authenticator.recordUse(of: token, logger: logger)
+                let watched = tokenWatch.watch(token)
+                defer { tokenWatch.unwatch(watched) }
                 let ended = await closingOnShutdown(outbound) {
-                    await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
-                        .run(inbound: inbound, outbound: outbound)
+                    await AgentConnection(
+                        agent: token.name, service: service, configuration: configuration, tokenEnding: watched.ending, logger: logger
+                    )
+                    .run(inbound: inbound, outbound: outbound)
                 }
                 if let ended { throw ended }
             }
@@ -84,9 +93,12 @@ struct ChatRoutes {
     }
 
     func agentToken(for request: Request) async throws -> AccessToken? {
-        guard let secret = Self.bearerToken(in: request) else { return nil }
-        return try await authenticator.authenticate(secret, scope: .agent)
+        try await authenticator.authenticate(Self.bearerToken(in: request), scope: .agent).token
     }
+
+    /// The close code of an agent connection whose token was revoked or expired (a private-use
+    /// code, 4000 + the HTTP status an upgrade would get): the client stops reconnecting.
+    static let tokenRefused = WebSocketErrorCode.unknown(4401)
 
     static func bearerToken(in request: Request) -> String? {
         if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {

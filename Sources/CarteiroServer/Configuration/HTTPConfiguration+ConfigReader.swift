@@ -26,8 +26,13 @@ extension HTTPConfiguration {
             "address or CIDR block (10.0.0.0/8, 2001:db8::/32) of a reverse proxy whose Forwarded or X-Forwarded-For client address the per-address chat limits count by; from any other peer those headers are ignored"
         )
 
+        public static let metricsAddress = Setting<String?>(
+            "http.metricsAddress", flag: "metrics-address", environment: "CARTEIRO_METRICS_ADDRESS", default: nil,
+            "HOST:PORT (127.0.0.1:9464) where /metrics is served instead of the main port, so that it need not be public; unset: /metrics is on the main port"
+        )
+
         public static let all: [any SettingDescription] = [
-            headTimeoutSeconds, idleTimeoutSeconds, maxHeaderBytes, maxHeaders, descriptorReserve, trustedProxies,
+            headTimeoutSeconds, idleTimeoutSeconds, maxHeaderBytes, maxHeaders, descriptorReserve, trustedProxies, metricsAddress,
         ]
     }
 
@@ -47,6 +52,12 @@ extension HTTPConfiguration {
                     key: Keys.trustedProxies.flag, message: "'\(text)' is not an IP address or a CIDR block such as 10.0.0.0/8")
             }
             return range
+        }
+        if let text = reader.string(forKey: Keys.metricsAddress.configKey) {
+            guard let address = MetricsAddress(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: Keys.metricsAddress.flag, message: "'\(text)' is not HOST:PORT, such as 127.0.0.1:9464")
+            }
+            metricsAddress = address
         }
         try validate()
     }

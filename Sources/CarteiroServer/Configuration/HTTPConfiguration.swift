@@ -15,6 +15,33 @@ public struct HTTPConfiguration: Sendable {
     public var descriptorReserve: Int = 64
     /// Peers whose `Forwarded`/`X-Forwarded-For` client address the per-address limits count by.
     public var trustedProxies: [AddressRange] = []
+    /// Where `/metrics` is served instead of the main port (a private interface, so that the
+    /// figures need not be public); nil: on the main port, with the other routes.
+    public var metricsAddress: MetricsAddress?
+
+    /// A listen address for the metrics server: a host (name, IPv4, or IPv6 in brackets) and a port.
+    public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `127.0.0.1:9464`, `[::1]:9464` or `metrics.internal:9464`; nil when it is not one.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                return nil
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty, !host.contains(where: \.isWhitespace) else { return nil }
+            self.init(host: host, port: port)
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
 
     public init() {}
 

@@ -23,6 +23,8 @@ struct HTTPRefusal: Sendable, Equatable {
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: "\(body.count)")
         headers.add(name: "connection", value: "close")
+        // RFC 6750 §3: a 401 names the scheme the client is to authenticate with.
+        if status == .unauthorized { headers.add(name: "www-authenticate", value: #"Bearer realm="carteiro""#) }
         let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
         context.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
         context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)

@@ -4,7 +4,7 @@ public import Hummingbird
 public import Prometheus
 
 /// `/health` (the process is up), `/ready` (the store answers and can be written), `/metrics`
-/// (Prometheus text).
+/// (Prometheus text; on a listen address of its own with `--metrics-address`).
 public struct HealthRoutes: Sendable {
     let store: any Store
     let registry: PrometheusCollectorRegistry
@@ -14,7 +14,8 @@ public struct HealthRoutes: Sendable {
         self.registry = registry
     }
 
-    public func register<Context: RequestContext>(on router: Router<Context>) {
+    /// `metrics: false` leaves `/metrics` out, for a process that serves it elsewhere.
+    public func register<Context: RequestContext>(on router: Router<Context>, metrics: Bool = true) {
         router.get("health") { _, _ in
             Response.json(["status": "ok"], status: .ok)
         }
@@ -24,6 +25,10 @@ public struct HealthRoutes: Sendable {
             case .failure(let reason): Response.json(["status": "unavailable", "reason": reason], status: .serviceUnavailable)
             }
         }
+        if metrics { registerMetrics(on: router) }
+    }
+
+    public func registerMetrics<Context: RequestContext>(on router: Router<Context>) {
         router.get("metrics") { _, _ in
             var buffer = [UInt8]()
             buffer.reserveCapacity(8192)

@@ -24,6 +24,12 @@ public struct CarteiroRuntime {
     public let logger: Logger
     /// The chat role's conversations (with their hub), when the process has the role and a bot.
     private let conversations: ConversationService?
+    /// Agent tokens as the chat role checks them (one cache and one use throttle per process).
+    private let agentAuthenticator: AgentAuthenticator
+    /// Ends agent sessions whose token was revoked or expired; runs with the chat role.
+    private let tokenWatch: AgentTokenWatch
+    /// Last uses written at most once a minute per token, whether the agent chat or the API saw it.
+    private let tokenUses: TokenUseThrottle
 
     /// `bot` is the trained bot of the `chat` role; without it the role serves no conversations.
     public init(configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, bot: Bot? = nil, logger: Logger) {
@@ -38,15 +44,19 @@ public struct CarteiroRuntime {
         } else {
             conversations = nil
         }
+        let tokenUses = TokenUseThrottle()
+        self.tokenUses = tokenUses
+        agentAuthenticator = AgentAuthenticator(tokens: store.accessTokens, uses: tokenUses)
+        tokenWatch = AgentTokenWatch(tokens: store.accessTokens, logger: logger)
     }
 
     /// The HTTP application, with the chat role's WebSocket routes. `onServerRunning` receives the
     /// bound port (useful with port 0).
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router()
-        HealthRoutes(store: store, registry: registry).register(on: router)
+        HealthRoutes(store: store, registry: registry).register(on: router, metrics: configuration.http.metricsAddress == nil)
         if configuration.roles.contains(.api) {
-            try AdminAPI(store: store, logger: logger).register(on: router)
+            try AdminAPI(store: store, tokenUses: tokenUses, logger: logger).register(on: router)
         }
         let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
@@ -55,15 +65,16 @@ public struct CarteiroRuntime {
         let admission = ChatAdmission(
             configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
         ChatRoutes(
-            service: conversations, authenticator: AgentAuthenticator(tokens: store.accessTokens), configuration: chat, admission: admission,
+            service: conversations, authenticator: agentAuthenticator, tokenWatch: tokenWatch, configuration: chat, admission: admission,
             quotas: ChatQuotas(
                 limits: .init(
                     conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
                     conversationBytesPerMinute: chat.conversationBytesPerMinute)),
             logger: logger
         ).register(on: webSocketRouter)
-        if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
+        if conversations != nil { ChatRefusalRoutes(admission: admission, authenticator: agentAuthenticator).register(on: router) }
         let webSocketResponder = webSocketRouter.buildResponder()
+        let agentAuthenticator = self.agentAuthenticator
         let http = configuration.http
         let reserve = DescriptorReserve(budget: DescriptorReserve.processBudget(reserve: http.descriptorReserve))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
@@ -81,10 +92,30 @@ public struct CarteiroRuntime {
                 GuardedWebSocketChannel(
                     base: HTTP1WebSocketUpgradeChannel(
                         responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
-                    admission: admission, headTimeout: http.headTimeout, reserve: reserve)
+                    admission: admission, authenticator: agentAuthenticator, headTimeout: http.headTimeout, reserve: reserve)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// `/metrics` alone on `--metrics-address`, when it is set: a second, small HTTP server, so that
+    /// the main port (public, behind a proxy) need not show the figures. `onServerRunning`
+    /// receives its bound port (useful with port 0).
+    public func makeMetricsApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
+        guard let address = configuration.http.metricsAddress else { return nil }
+        let router = Router()
+        HealthRoutes(store: store, registry: registry).registerMetrics(on: router)
+        let logger = logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "carteiro"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("metrics listening", metadata: ["url": "http://\(address.host):\(port)/metrics"])
+                await onServerRunning(port)
+            },
             logger: logger
         )
     }
@@ -100,9 +131,11 @@ public struct CarteiroRuntime {
         if let conversations {
             services.append(
                 ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
+            services.append(tokenWatch)
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         if configuration.roles.contains(.api) { services.append(CampaignClock(store: store, logger: logger)) }
+        if let metrics = makeMetricsApplication() { services.append(metrics) }
         services.append(try makeApplication(onServerRunning: onServerRunning))
         return services
     }

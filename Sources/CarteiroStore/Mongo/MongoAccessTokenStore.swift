@@ -2,20 +2,24 @@ import CarteiroDomain
 import Foundation
 import MongoKit
 
-/// Agent tokens as documents whose `_id` is the token id, with a unique index on `tokenHash`.
-/// `createdAt` is int64 epoch milliseconds, as everywhere the Mongo store keeps times itself.
+/// Access tokens (agent and admin API) as documents whose `_id` is the token id, with a unique
+/// index on `tokenHash`. `createdAt`, `expiresAt` and `lastUsedAt` (the last two absent when
+/// unset) are int64 epoch milliseconds, as everywhere the Mongo store keeps times itself.
 struct MongoAccessTokenStore: AccessTokenStore {
     let database: MongoDatabase
 
     private static let collection = MongoDatabase.accessTokensCollection
 
     func create(_ token: AccessToken) async throws {
-        let document: BSONDocument = [
+        var document: BSONDocument = [
             "_id": .string(token.id.rawValue), "name": .string(token.name), "scope": .string(token.scope.rawValue),
             "tokenHash": .string(token.tokenHash), "revoked": .bool(token.revoked), "createdAt": MongoEmailJobCoding.milliseconds(token.createdAt),
         ]
+        if let expiresAt = token.expiresAt { document["expiresAt"] = MongoEmailJobCoding.milliseconds(expiresAt) }
+        if let lastUsedAt = token.lastUsedAt { document["lastUsedAt"] = MongoEmailJobCoding.milliseconds(lastUsedAt) }
+        let inserted = document
         do {
-            _ = try await database.run { connection in try connection.insertOne(document, into: Self.collection) }
+            _ = try await database.run { connection in try connection.insertOne(inserted, into: Self.collection) }
         } catch let error as StoreError where error.isDuplicate {
             throw StoreError(.duplicate, "an agent token with this hash or id already exists", field: "tokenHash")
         }
@@ -50,6 +54,16 @@ struct MongoAccessTokenStore: AccessTokenStore {
         }
     }
 
+    func recordUse(id: AccessTokenID, at: Date) async throws -> Bool {
+        try await database.run { connection in
+            // `$max` sets a missing field and never moves it back: two processes recording at once
+            // leave the later time.
+            try connection.updateOne(
+                filter: ["_id": .string(id.rawValue)], update: ["$max": ["lastUsedAt": MongoEmailJobCoding.milliseconds(at)]], in: Self.collection
+            ).matched == 1
+        }
+    }
+
     /// nx-27017 deviation: a boolean written by `$set` reads back as another type (as `$set` dates
     /// read back as strings); MongoDB keeps it a boolean. Any true-ish value counts.
     private static func flag(_ value: BSON?) -> Bool {
@@ -67,7 +81,8 @@ struct MongoAccessTokenStore: AccessTokenStore {
         do {
             return try AccessToken(
                 id: AccessTokenID(rawValue: id), name: name, scope: scope, tokenHash: hash, revoked: Self.flag(document["revoked"]),
-                createdAt: createdAt)
+                createdAt: createdAt, expiresAt: MongoEmailJobCoding.date(document["expiresAt"]),
+                lastUsedAt: MongoEmailJobCoding.date(document["lastUsedAt"]))
         } catch {
             throw StoreError(.corrupt, "a stored agent token is invalid: \(error)")
         }

@@ -2,7 +2,7 @@ import CarteiroDomain
 import Foundation
 import GRDB
 
-/// Agent tokens as rows of `agent_tokens`; the unique index on the hash is the look-up path.
+/// Access tokens (agent and admin API) as rows of `agent_tokens`; the unique index on the hash is the look-up path.
 struct SQLiteAccessTokenStore: AccessTokenStore {
     let database: SQLiteDatabase
 
@@ -10,10 +10,14 @@ struct SQLiteAccessTokenStore: AccessTokenStore {
         try await database.write { db in
             do {
                 try db.execute(
-                    sql: "INSERT INTO agent_tokens (id, name, scope, token_hash, revoked, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                    sql: """
+                        INSERT INTO agent_tokens (id, name, scope, token_hash, revoked, created_at_ms, expires_at_ms, last_used_at_ms)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
                     arguments: [
                         token.id.rawValue, token.name, token.scope.rawValue, token.tokenHash, token.revoked,
-                        StoreCoding.milliseconds(token.createdAt),
+                        StoreCoding.milliseconds(token.createdAt), token.expiresAt.map(StoreCoding.milliseconds),
+                        token.lastUsedAt.map(StoreCoding.milliseconds),
                     ])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw StoreError(.duplicate, "an agent token with this hash or id already exists", field: "tokenHash")
@@ -47,6 +51,16 @@ struct SQLiteAccessTokenStore: AccessTokenStore {
         }
     }
 
+    func recordUse(id: AccessTokenID, at: Date) async throws -> Bool {
+        try await database.write { db in
+            let milliseconds = StoreCoding.milliseconds(at)
+            try db.execute(
+                sql: "UPDATE agent_tokens SET last_used_at_ms = max(coalesce(last_used_at_ms, ?), ?) WHERE id = ?",
+                arguments: [milliseconds, milliseconds, id.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
     private static func token(from row: Row) throws -> AccessToken {
         guard let scope = AccessToken.Scope(rawValue: row["scope"]) else {
             throw StoreError(.corrupt, "agent token \(row["id"] as String? ?? "?") has an unknown scope")
@@ -54,7 +68,9 @@ struct SQLiteAccessTokenStore: AccessTokenStore {
         do {
             return try AccessToken(
                 id: AccessTokenID(rawValue: row["id"]), name: row["name"], scope: scope, tokenHash: row["token_hash"], revoked: row["revoked"],
-                createdAt: StoreCoding.date(milliseconds: row["created_at_ms"]))
+                createdAt: StoreCoding.date(milliseconds: row["created_at_ms"]),
+                expiresAt: (row["expires_at_ms"] as Int64?).map(StoreCoding.date(milliseconds:)),
+                lastUsedAt: (row["last_used_at_ms"] as Int64?).map(StoreCoding.date(milliseconds:)))
         } catch {
             throw StoreError(.corrupt, "a stored agent token is invalid: \(error)")
         }

@@ -166,6 +166,11 @@ enum SQLiteSchema {
             // NULL: a job any worker may take (every job queued before routes existed).
             try db.execute(sql: "ALTER TABLE email_jobs ADD COLUMN route TEXT")
         }
+        migrator.registerMigration("v8: token expiry and last use") { db in
+            // NULL: a token that does not expire, or that was never used (every token made before).
+            try db.execute(sql: "ALTER TABLE agent_tokens ADD COLUMN expires_at_ms INTEGER")
+            try db.execute(sql: "ALTER TABLE agent_tokens ADD COLUMN last_used_at_ms INTEGER")
+        }
         migrator.registerMigration("v10: segments and template revisions") { db in
             for collection in [Segment.collection, TemplateRevision.collection] {
                 try createAggregateTable(collection, in: db)

@@ -15,6 +15,7 @@ struct ChatCommand: AsyncParsableCommand {
             Agent (--agent TOKEN or CARTEIRO_AGENT_TOKEN): /list, /claim N|ID, /history, /use ID, /return, /close, /quit;
             any other line is a reply in the current conversation.
             Piped input is a script: each line is sent once the answer to the one before has come.
+            A token the server refuses (unknown, revoked, expired or of another scope) ends the client with exit status 1.
             When standard input ends, the client waits for the answers still coming, then exits.
             """)
 
@@ -45,6 +46,15 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await chat()
+        } catch let error as ChatClientError {
+            // A refused token cannot get better by reconnecting: one line, exit 1.
+            throw CLIError.failed("\(error)")
+        }
+    }
+
+    private func chat() async throws {
         var logger = Logger(label: "carteiro.chat")
         logger.logLevel = .error
         let screen = ChatScreen(colors: !noColor && isatty(STDOUT_FILENO) == 1)
@@ -106,10 +116,11 @@ struct ChatCommand: AsyncParsableCommand {
     }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` passes.
+/// Polls `condition` every 50 ms until it holds, `timeout` passes or the task is cancelled (the
+/// session ended: a refused token must not wait out the linger).
 func waitUntil(timeout: Duration, _ condition: @Sendable () async -> Bool) async {
     let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline, !(await condition()) {
+    while ContinuousClock.now < deadline, !Task.isCancelled, !(await condition()) {
         try? await Task.sleep(for: .milliseconds(50))
     }
 }

@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(HTTPKeys.maxHeaders.flag), parsing: .unconditional, help: .init(HTTPKeys.maxHeaders.help)) var httpMaxHeaders: Int?
     @Option(name: .customLong(HTTPKeys.descriptorReserve.flag), parsing: .unconditional, help: .init(HTTPKeys.descriptorReserve.help)) var httpDescriptorReserve: Int?
     @Option(name: .customLong(HTTPKeys.trustedProxies.flag), help: .init(HTTPKeys.trustedProxies.help)) var trustedProxies: [String] = []
+    @Option(name: .customLong(HTTPKeys.metricsAddress.flag), help: .init(HTTPKeys.metricsAddress.help)) var metricsAddress: String?
     @OptionGroup var deliveryOptions: DeliveryOptions
     @Option(name: .customLong(ChatKeys.bot.flag), help: .init(ChatKeys.bot.help)) var bot: String?
     @Option(name: .customLong(ChatKeys.origins.flag), help: .init(ChatKeys.origins.help)) var chatOrigins: [String] = []
@@ -103,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(HTTPKeys.maxHeaders, httpMaxHeaders)
         sources.flag(HTTPKeys.descriptorReserve, httpDescriptorReserve)
         sources.flag(HTTPKeys.trustedProxies, trustedProxies)
+        sources.flag(HTTPKeys.metricsAddress, metricsAddress)
         deliveryOptions.addFlags(to: &sources)
         sources.flag(ChatKeys.bot, bot)
         sources.flag(ChatKeys.origins, chatOrigins)

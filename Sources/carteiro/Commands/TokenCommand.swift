@@ -5,12 +5,13 @@ import CarteiroServer
 import Foundation
 import Logging
 
-/// `carteiro token create|revoke`: agent and admin bearer tokens. Only their hash is stored.
+/// `carteiro token create|list|revoke`: bearer tokens for agents and the admin API. Only their
+/// hash is stored.
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Create or revoke agent (and admin) tokens.",
-        subcommands: [Create.self, Revoke.self]
+        abstract: "Create, list or revoke tokens for agents and the admin API.",
+        subcommands: [Create.self, List.self, Revoke.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -25,17 +26,52 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "admin, campaigns, contacts, reports or agent.")
         var scope: String = "agent"
 
+        @Option(
+            parsing: .unconditional,
+            help: "Refuse the token after this long: a number and s, m, h or d (90d, 12h, 30m, 45s). Default: it does not expire.")
+        var expiresIn: String?
+
         func run() async throws {
-            guard let scope = AccessToken.Scope(rawValue: scope) else { throw CLIError.badInput("invalid scope '\(scope)': \(AccessToken.Scope.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let scope = AccessToken.Scope(rawValue: scope) else {
+                throw CLIError.badInput("invalid scope '\(scope)': \(AccessToken.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let lifetime = try expiresIn.map { text in
+                guard let seconds = TokenCommand.seconds(in: text) else {
+                    throw CLIError.badInput("invalid --expires-in '\(text)': a positive number and s, m, h or d, as in 90d, 12h, 30m or 45s")
+                }
+                return seconds
+            }
             let secret = SecretToken.generate()
+            let now = Date()
             let token: AccessToken
             do {
-                token = try AccessToken(name: name, scope: scope, tokenHash: SecretToken.hash(secret), createdAt: Date())
+                token = try AccessToken(
+                    name: name, scope: scope, tokenHash: SecretToken.hash(secret), createdAt: now, expiresAt: lifetime.map(now.addingTimeInterval))
             } catch {
                 throw CLIError.badInput("invalid \(error.description)")
             }
             try await withStore(storeOptions) { store in try await store.accessTokens.create(token) }
             print(secret)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the tokens: id, name, scope, created, last used, expiry and status (never the secret or its hash).")
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() async throws {
+            let tokens = try await withStore(storeOptions) { store in try await store.accessTokens.list() }
+            let now = Date()
+            let rows = tokens.map { token in
+                [
+                    token.id.rawValue, token.name, token.scope.rawValue, TokenCommand.format(token.createdAt),
+                    token.lastUsedAt.map(TokenCommand.format) ?? "never", token.expiresAt.map(TokenCommand.format) ?? "never",
+                    token.revoked ? "revoked" : token.isActive(at: now) ? "active" : "expired",
+                ]
+            }
+            print(TokenCommand.table(header: ["ID", "NAME", "SCOPE", "CREATED", "LAST USED", "EXPIRES", "STATUS"], rows: rows), terminator: "")
         }
     }
 
@@ -59,6 +95,41 @@ struct TokenCommand: AsyncParsableCommand {
             guard revoked > 0 else { throw CLIError.failed("no active token \(name.map { "named \($0)" } ?? "with id \(id ?? "")")") }
             print("revoked \(revoked) token\(revoked == 1 ? "" : "s")")
         }
+    }
+}
+
+extension TokenCommand {
+    /// Seconds in `90d`, `12h`, `30m` or `45s`; nil for anything else, zero, or more than 100 years.
+    static func seconds(in text: String) -> TimeInterval? {
+        guard let unit = text.last, let count = Int(text.dropLast()), count > 0, text.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return nil
+        }
+        let multiplier: Int
+        switch unit {
+        case "s": multiplier = 1
+        case "m": multiplier = 60
+        case "h": multiplier = 3_600
+        case "d": multiplier = 86_400
+        default: return nil
+        }
+        guard count <= 36_500 * 86_400 / multiplier else { return nil }
+        return TimeInterval(count * multiplier)
+    }
+
+    /// UTC, to the second: `2026-12-07T18:54:31Z`.
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle())
+    }
+
+    /// Columns padded to their widest cell, two spaces apart; one line per row, the header first.
+    static func table(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.indices.map { column in
+                column == row.count - 1 ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.map { $0 + "\n" }.joined()
     }
 }
 

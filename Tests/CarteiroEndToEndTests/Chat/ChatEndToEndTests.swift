@@ -158,12 +158,52 @@ import Testing
         #expect(before.object("first")["type"] as? String == "waiting")
         let revoked = try await CarteiroProcess.run(["token", "revoke", "--name", "Ana", "--data-dir", folder.path])
         #expect(revoked.exitCode == 0, "\(revoked.standardError)")
-        let after = try await PythonChatClient.run("agent-status", [server.agentURL, token])
-        // Known only after a store look-up, inside hummingbird-websocket's upgrade: a bare 400 (see ChatRoutes).
-        #expect(after["status"] as? Int == 400)
+        // The record read at the first upgrade is kept up to 2 s; then the revocation is seen.
+        let after = try await agentStatus(server.agentURL, token, becomes: 401)
+        #expect(after["status"] as? Int == 401, "\(after)")
+        #expect((after["www_authenticate"] as? String)?.hasPrefix("Bearer") == true, "\(after)")
+        #expect(after.object("body").object("error")["code"] as? String == "invalid_token", "\(after)")
         let again = try await CarteiroProcess.run(["token", "revoke", "--name", "Ana", "--data-dir", folder.path])
         #expect(again.exitCode == 1)
         #expect(again.standardError.split(separator: "\n").count == 1)
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    @Test func unknownExpiredAndOtherScopeTokensAreRefusedAtTheUpgradeWithTheirStatusAndAJSONBody() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = ["--data-dir", folder.path]
+        let reports = try await createToken(name: "relatorios", scope: "reports", store: store)
+        let admin = try await createToken(name: "root", scope: "admin", store: store)
+        let expiring = try await createToken(name: "Ana", store: store, extra: ["--expires-in", "1s"])
+        let server = try await ChatServer.start(store: store)
+        let unknown = try await PythonChatClient.run("agent-status", [server.agentURL, "not-a-token-at-all"])
+        #expect(unknown["status"] as? Int == 401, "\(unknown)")
+        #expect((unknown["www_authenticate"] as? String)?.hasPrefix("Bearer") == true, "\(unknown)")
+        #expect(unknown.object("body").object("error")["message"] is String, "\(unknown)")
+        let otherScope = try await PythonChatClient.run("agent-status", [server.agentURL, reports])
+        #expect(otherScope["status"] as? Int == 403, "\(otherScope)")
+        #expect(otherScope["www_authenticate"] as? String == nil)
+        #expect(otherScope.object("body").object("error")["code"] as? String == "forbidden", "\(otherScope)")
+        #expect(try await PythonChatClient.run("agent-status", [server.agentURL, admin])["status"] as? Int == 101, "admin may do everything")
+        // Created with --expires-in 1s before the server started: expired by now, or within a second.
+        let expired = try await agentStatus(server.agentURL, expiring, becomes: 401)
+        #expect(expired["status"] as? Int == 401, "\(expired)")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    @Test func anOpenAgentSessionIsClosedWith4401WithinSecondsOfItsTokenBeingRevoked() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let token = try await createToken(name: "Ana", store: ["--data-dir", folder.path])
+        let server = try await ChatServer.start(store: ["--data-dir", folder.path])
+        let revoke = [try CarteiroProcess.executableURL().path, "token", "revoke", "--name", "Ana", "--data-dir", folder.path]
+        let result = try await PythonChatClient.run("agent-revoked", [server.agentURL, token] + revoke)
+        #expect(result.object("first")["type"] as? String == "waiting", "\(result)")
+        #expect(result["code"] as? Int == 4401, "\(result)")
+        #expect(result["reason"] as? String == "token revoked", "\(result)")
+        // The watch re-reads the tokens every 2 s.
+        #expect((result["seconds"] as? Double ?? .infinity) < 5, "\(result)")
         #expect(try await server.stop().exitCode == 0)
     }
 
@@ -192,9 +232,19 @@ import Testing
 
     // MARK: Helpers
 
-    private func createToken(name: String, store: [String]) async throws -> String {
+    /// `agent-status` until it answers `status`, or `within` passed (then the last answer).
+    private func agentStatus(_ url: String, _ token: String, becomes status: Int, within: Duration = .seconds(6)) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + within
+        while true {
+            let result = try await PythonChatClient.run("agent-status", [url, token])
+            if result["status"] as? Int == status || ContinuousClock.now > deadline { return result }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func createToken(name: String, scope: String = "agent", store: [String], extra: [String] = []) async throws -> String {
         let result = try await CarteiroProcess.run(
-            ["token", "create", "--name", name, "--scope", "agent"] + store, environment: nxEnvironment, timeout: .seconds(30))
+            ["token", "create", "--name", name, "--scope", scope] + store + extra, environment: nxEnvironment, timeout: .seconds(30))
         #expect(result.exitCode == 0, "\(result.standardError)")
         let token = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.count == 22 && !token.contains("\n"), "only the token is printed: \(result.standardOutput)")

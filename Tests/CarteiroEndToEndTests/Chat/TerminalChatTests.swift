@@ -67,4 +67,40 @@ struct TerminalChatTests {
         #expect(!lines.contains { $0.hasPrefix("system: Bia") || $0.hasPrefix("[abcd1234] bot:") || $0.hasPrefix("␛[32m") }, "\(output)")
         #expect(try await server.stop().exitCode == 0)
     }
+
+    @Test func anAgentClientWhoseTokenIsRefusedExitsOneSayingTokenRefusedInsteadOfReconnecting() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = ["--data-dir", folder.path]
+        let server = try await ChatServer.start(store: store)
+        let wrong = try await CarteiroProcess.run(["chat", server.agentURL, "--agent", "WRONG", "--no-color"], timeout: .seconds(30))
+        #expect(wrong.exitCode == 1, "\(wrong.standardError)")
+        #expect(wrong.standardError.contains("token refused"), "\(wrong.standardError)")
+        #expect(!wrong.standardError.contains("reconnecting"), "\(wrong.standardError)")
+
+        let created = try await CarteiroProcess.run(["token", "create", "--name", "relatorios", "--scope", "reports"] + store)
+        let reports = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let otherScope = try await CarteiroProcess.run(["chat", server.agentURL, "--agent", reports, "--no-color"], timeout: .seconds(30))
+        #expect(otherScope.exitCode == 1, "\(otherScope.standardError)")
+        #expect(otherScope.standardError.contains("token refused"), "\(otherScope.standardError)")
+        #expect(try await server.stop().exitCode == 0)
+    }
+
+    @Test func anAgentClientExitsOneSayingTokenRefusedWhenItsTokenIsRevokedMidSession() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = ["--data-dir", folder.path]
+        let server = try await ChatServer.start(store: store)
+        let created = try await CarteiroProcess.run(["token", "create", "--name", "bia", "--scope", "agent"] + store)
+        let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Standard input is empty: the client stays connected until it has been quiet for a minute.
+        let agent = try CarteiroProcess(["chat", server.agentURL, "--agent", token, "--no-color", "--linger-seconds", "60"])
+        try await agent.waitForStandardError(containing: "connected")
+        let revoked = try await CarteiroProcess.run(["token", "revoke", "--name", "bia"] + store)
+        #expect(revoked.exitCode == 0, "\(revoked.standardError)")
+        let ended = try await agent.waitForExit(timeout: .seconds(10))
+        #expect(ended.exitCode == 1, "\(ended.standardError)")
+        #expect(ended.standardError.contains("token refused: token revoked"), "\(ended.standardError)")
+        #expect(try await server.stop().exitCode == 0)
+    }
 }
