@@ -4,14 +4,16 @@ public import Hummingbird
 public import Prometheus
 
 /// `/health` (the process is up), `/ready` (the store answers and can be written), `/metrics`
-/// (Prometheus text).
+/// (Prometheus text, with the process's memory and descriptors read at each scrape).
 public struct HealthRoutes: Sendable {
     let store: any Store
     let registry: PrometheusCollectorRegistry
+    let process: ProcessGauges
 
     public init(store: any Store, registry: PrometheusCollectorRegistry) {
         self.store = store
         self.registry = registry
+        process = ProcessGauges(registry: registry)
     }
 
     public func register<Context: RequestContext>(on router: Router<Context>) {
@@ -25,6 +27,7 @@ public struct HealthRoutes: Sendable {
             }
         }
         router.get("metrics") { _, _ in
+            process.update()
             var buffer = [UInt8]()
             buffer.reserveCapacity(8192)
             registry.emit(into: &buffer)
