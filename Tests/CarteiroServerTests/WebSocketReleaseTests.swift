@@ -1,6 +1,8 @@
+import CarteiroChat
 import CarteiroServer
 import CarteiroStore
 import CarteiroTesting
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -12,19 +14,42 @@ import Testing
 /// upgrade handler it stored (about 0.75 KB a connection, never given back); the context holds
 /// the server's logger, so a log handler still alive after everything stopped is what leaked.
 @Suite(.timeLimit(.minutes(2))) struct WebSocketReleaseTests {
-    @Test func aClosedWebSocketConnectionKeepsNothingAliveAfterTheServerStops() async throws {
-        let log = try await serveAndRelease { port in
-            let connection = try LoopbackConnection(port: port)
-            try await connection.send(
-                "GET /bench/echo HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            let response = try await connection.readResponse()
-            #expect(response.hasPrefix("HTTP/1.1 101"))
-            // A masked close frame (1000); the server answers it and closes.
-            try await connection.send([0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xE8 ^ 2])
-            #expect(try await connection.waitUntilClosed(timeout: .seconds(10)))
-        }
+    @Test(arguments: ["/bench/echo", "/chat"])
+    func aClosedWebSocketConnectionKeepsNothingAliveAfterTheServerStops(path: String) async throws {
+        let log = try await serveAndRelease { port in try await openAndClose(path, port: port) }
         #expect(try await released(log))
+    }
+
+    @Test func aCustomerWhoSaidHelloKeepsNothingAliveAfterTheServerStops() async throws {
+        let log = try await serveAndRelease { port in try await openAndClose("/chat", port: port, saying: #"{"type":"hello"}"#) }
+        #expect(try await released(log))
+    }
+
+    /// Upgrades, sends `text` if any and reads until the server answered it, then closes (1000).
+    private func openAndClose(_ path: String, port: Int, saying text: String? = nil) async throws {
+        let connection = try LoopbackConnection(port: port)
+        try await connection.send(
+            "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        let response = try await connection.readResponse()
+        #expect(response.hasPrefix("HTTP/1.1 101"))
+        if let text {
+            try await connection.send(Self.maskedFrame(opcode: 0x1, Array(text.utf8)))
+            _ = try await connection.readResponse()
+            for _ in 0..<500 where !String(decoding: connection.received, as: UTF8.self).contains("welcome") {
+                try await Task.sleep(for: .milliseconds(10))
+                _ = try await connection.readResponse(timeout: .milliseconds(10))
+            }
+        }
+        // The server answers a close frame and closes.
+        try await connection.send(Self.maskedFrame(opcode: 0x8, [0x03, 0xE8]))
+        #expect(try await connection.waitUntilClosed(timeout: .seconds(10)))
+    }
+
+    /// A client frame (masked, as clients must) of fewer than 126 bytes.
+    private static func maskedFrame(opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let mask: [UInt8] = [1, 2, 3, 4]
+        return [0x80 | opcode, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
     }
 
     @Test func aPlainRequestKeepsNothingAliveAfterTheServerStops() async throws {
@@ -44,10 +69,12 @@ import Testing
         let store = try SQLiteStore(configuration: .inDirectory(folder.path))
         var configuration = try ServerConfiguration(port: 0, dataDirectory: folder.path)
         configuration.chat.benchEcho = true
+        let bot = try Bot.load(file: try repositoryRoot(startingAt: #filePath).appendingPathComponent("bots/support.yml").path)
         let log = CapturedLog()
         let weak = WeakLog(log)
         let runtime = CarteiroRuntime(
-            configuration: configuration, store: store, registry: PrometheusCollectorRegistry(), logger: Logger(label: "test") { _ in log })
+            configuration: configuration, store: store, registry: PrometheusCollectorRegistry(), bot: bot,
+            logger: Logger(label: "test") { _ in log })
         do {
             try await runtime.makeApplication().test(.live) { client in try await body(try #require(client.port)) }
         } catch {

@@ -3,12 +3,14 @@ import CarteiroDomain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
 
-/// The chat role's WebSocket routes: `GET /chat` (customers) and `GET /agent` (agents, with a
+/// The chat role's WebSocket endpoints: `GET /chat` (customers) and `GET /agent` (agents, with a
 /// token), and, for `carteiro bench chat` only, `GET /bench/echo`.
 ///
 /// Upgrades are checked before they happen: a disallowed `Origin`, a missing agent token or a
@@ -16,7 +18,15 @@ import ServiceLifecycle
 /// admitted connection holds its place in the gate from then until its socket closes; a token
 /// that is unknown or revoked is refused here, and hummingbird-websocket 2.8 answers that with a
 /// bare 400.
-struct ChatRoutes {
+///
+/// The upgrade is decided from the request head (`shouldUpgrade`), not through a router of
+/// WebSocket routes: hummingbird-websocket 2.8's router stores each upgraded connection's
+/// handler in its request context, and the context in the handler's box, a cycle that kept
+/// about 0.75 KB of every connection (its logger, request id and route state) alive for good.
+/// The handler returned here keeps only what its connection needs.
+struct ChatRoutes: Sendable {
+    typealias Handler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+
     let service: ConversationService?
     let authenticator: AgentAuthenticator
     let configuration: ChatConfiguration
@@ -24,76 +34,89 @@ struct ChatRoutes {
     let quotas: ChatQuotas
     let logger: Logger
 
+    static let benchEchoPath = "/bench/echo"
+
     private var gate: ConnectionGate { admission.gate }
 
-    func register(on router: Router<ChatRequestContext>) {
-        if let service {
-            router.ws("chat") { request, _ in
-                refusal(for: request, agent: false) == nil ? .upgrade([:]) : .dontUpgrade
-            } onUpgrade: { inbound, outbound, context in
-                guard let ticket = gate.ticket(for: context.requestContext.channel) else {
-                    try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
-                    return
-                }
-                let ended = await closingOnShutdown(outbound) {
-                    await CustomerConnection(
-                        service: service, configuration: configuration, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
-                        .run(inbound: inbound, outbound: outbound)
-                }
-                // Thrown back, the error closes the connection with its code (1007, 1009…).
-                if let ended { throw ended }
+    /// Whether the upgrade request `head` on `channel` is upgraded, and the handler that runs its
+    /// connection if it is.
+    func shouldUpgrade(_ head: HTTPRequest, channel: any Channel) async -> ShouldUpgradeResult<Handler> {
+        guard head.method == .get else { return .dontUpgrade }
+        let target = head.path ?? ""
+        let path = ChatAdmission.path(of: target)
+        let token = Self.bearerToken(target: target, authorization: head.headerFields[.authorization])
+        switch path {
+        case ChatAdmission.customerPath:
+            guard let service, refusal(path: path, head: head, hasToken: token != nil) == nil else { return .dontUpgrade }
+            let channel = ObjectIdentifier(channel)
+            return .upgrade([:]) { inbound, outbound, _ in try await runCustomer(on: channel, service: service, inbound, outbound) }
+        case ChatAdmission.agentPath:
+            guard let service, refusal(path: path, head: head, hasToken: token != nil) == nil, let token,
+                // A store that cannot be read refuses the upgrade as an unknown token does.
+                let agent = (try? await authenticator.authenticate(token, scope: .agent)) ?? nil
+            else { return .dontUpgrade }
+            let channel = ObjectIdentifier(channel)
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await runAgent(agent.name, on: channel, service: service, inbound, outbound)
             }
-            router.ws("agent") { request, _ in
-                guard refusal(for: request, agent: true) == nil, try await agentToken(for: request) != nil else { return .dontUpgrade }
-                return .upgrade([:])
-            } onUpgrade: { inbound, outbound, context in
-                // The upgrade was allowed for this token; look it up again for its name.
-                guard let token = try? await agentToken(for: context.request) else {
-                    try? await outbound.close(.policyViolation, reason: "invalid token")
-                    return
-                }
-                guard gate.ticket(for: context.requestContext.channel) != nil else {
-                    try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
-                    return
-                }
-                let ended = await closingOnShutdown(outbound) {
-                    await AgentConnection(agent: token.name, service: service, configuration: configuration, logger: logger)
-                        .run(inbound: inbound, outbound: outbound)
-                }
-                if let ended { throw ended }
-            }
-        }
-        if configuration.benchEcho {
-            router.ws("bench/echo") { inbound, outbound, _ in
+        case Self.benchEchoPath where configuration.benchEcho:
+            let maximumFrameBytes = configuration.maximumFrameBytes
+            return .upgrade([:]) { inbound, outbound, _ in
                 do {
-                    for try await message in inbound.messages(maxSize: configuration.maximumFrameBytes) {
+                    for try await message in inbound.messages(maxSize: maximumFrameBytes) {
                         if case .text(let text) = message { try await outbound.write(.text(text)) }
                     }
                 } catch {}
             }
+        default:
+            return .dontUpgrade
         }
+    }
+
+    private func runCustomer(
+        on channel: ObjectIdentifier, service: ConversationService, _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter
+    ) async throws {
+        guard let ticket = gate.ticket(for: channel) else {
+            try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
+            return
+        }
+        let ended = await closingOnShutdown(outbound) {
+            await CustomerConnection(service: service, configuration: configuration, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
+                .run(inbound: inbound, outbound: outbound)
+        }
+        // Thrown back, the error closes the connection with its code (1007, 1009…).
+        if let ended { throw ended }
+    }
+
+    private func runAgent(
+        _ agent: String, on channel: ObjectIdentifier, service: ConversationService, _ inbound: WebSocketInboundStream,
+        _ outbound: WebSocketOutboundWriter
+    ) async throws {
+        guard gate.ticket(for: channel) != nil else {
+            try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
+            return
+        }
+        let ended = await closingOnShutdown(outbound) {
+            await AgentConnection(agent: agent, service: service, configuration: configuration, logger: logger)
+                .run(inbound: inbound, outbound: outbound)
+        }
+        if let ended { throw ended }
     }
 
     /// Why a connection to `/chat` or `/agent` is refused before any token lookup, if it is.
     /// (`UpgradeGuard` refuses these with their status before the upgrade; this is the backstop.
     /// The place in the gate is not checked again: the guard took it.)
-    func refusal(for request: Request, agent: Bool) -> ChatAdmission.Refusal? {
-        admission.refusal(
-            path: agent ? ChatAdmission.agentPath : ChatAdmission.customerPath, origin: request.headers[.origin],
-            hasToken: Self.bearerToken(in: request) != nil)
+    func refusal(path: String, head: HTTPRequest, hasToken: Bool) -> ChatAdmission.Refusal? {
+        admission.refusal(path: path, origin: head.headerFields[.origin], hasToken: hasToken)
     }
 
-    func agentToken(for request: Request) async throws -> AgentToken? {
-        guard let secret = Self.bearerToken(in: request) else { return nil }
-        return try await authenticator.authenticate(secret, scope: .agent)
-    }
-
-    static func bearerToken(in request: Request) -> String? {
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+    /// The agent token of a request: `Authorization: Bearer …`, else `?token=`.
+    static func bearerToken(target: String, authorization: String?) -> String? {
+        if let authorization, authorization.lowercased().hasPrefix("bearer ") {
+            let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
             return token.isEmpty ? nil : token
         }
-        if let token = request.uri.queryParameters.get("token"), !token.isEmpty { return token }
+        if let token = URI(target).queryParameters.get("token"), !token.isEmpty { return token }
         return nil
     }
 

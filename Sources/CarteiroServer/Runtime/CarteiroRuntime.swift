@@ -45,22 +45,19 @@ public struct CarteiroRuntime {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router)
         RelayRoutes(board: store.relayStates).register(on: router)
-        let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
         let gate = ConnectionGate(
             limits: .init(maximum: chat.maximumConnections, perAddress: chat.maximumConnectionsPerAddress, evictableAfter: chat.helloTimeout / 5))
         let admission = ChatAdmission(
             configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
-        ChatRoutes(
+        let chatRoutes = ChatRoutes(
             service: conversations, authenticator: AgentAuthenticator(tokens: store.agentTokens), configuration: chat, admission: admission,
             quotas: ChatQuotas(
                 limits: .init(
                     conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
                     conversationBytesPerMinute: chat.conversationBytesPerMinute)),
-            logger: logger
-        ).register(on: webSocketRouter)
+            logger: logger)
         if conversations != nil { ChatRefusalRoutes(admission: admission).register(on: router) }
-        let webSocketResponder = webSocketRouter.buildResponder()
         let http = configuration.http
         let reserve = DescriptorReserve(budget: DescriptorReserve.processBudget(reserve: http.descriptorReserve))
         let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
@@ -77,7 +74,8 @@ public struct CarteiroRuntime {
             server: HTTPServerBuilder { responder in
                 GuardedWebSocketChannel(
                     base: HTTP1WebSocketUpgradeChannel(
-                        responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                        responder: responder, configuration: channelConfiguration,
+                        shouldUpgrade: { head, channel, _ in await chatRoutes.shouldUpgrade(head, channel: channel) }),
                     admission: admission, headTimeout: http.headTimeout, reserve: reserve)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
