@@ -97,6 +97,7 @@ public struct CarteiroRuntime {
                 ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
+        services.append(MemoryReleaseService())
         services.append(makeApplication(onServerRunning: onServerRunning))
         return services
     }
