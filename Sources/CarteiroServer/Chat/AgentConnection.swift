@@ -13,6 +13,8 @@ struct AgentConnection {
     let agent: String
     let service: ConversationService
     let configuration: ChatConfiguration
+    /// The connection's event loop, for its timeouts.
+    let timer: EventLoopTimer
     let logger: Logger
 
     /// The live subscriptions of one connection, by conversation.
@@ -35,7 +37,7 @@ struct AgentConnection {
     /// close with its code (1007, 1009, 1002); nil when it ended otherwise.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async -> (any Error)? {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: true, logger: logger)
-        let limits = ConnectionLimits(configuration: configuration)
+        let limits = ConnectionLimits(configuration: configuration, timer: timer)
         let subscriptions = Subscriptions()
         let lobby = await service.hub.subscribeToLobby()
         async let written: Void = outbox.writeFrames()

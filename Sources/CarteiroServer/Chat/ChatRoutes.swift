@@ -48,16 +48,16 @@ struct ChatRoutes: Sendable {
         switch path {
         case ChatAdmission.customerPath:
             guard let service, refusal(path: path, head: head, hasToken: token != nil) == nil else { return .dontUpgrade }
-            let channel = ObjectIdentifier(channel)
-            return .upgrade([:]) { inbound, outbound, _ in try await runCustomer(on: channel, service: service, inbound, outbound) }
+            let (id, timer) = (ObjectIdentifier(channel), EventLoopTimer(eventLoop: channel.eventLoop))
+            return .upgrade([:]) { inbound, outbound, _ in try await runCustomer(on: id, timer: timer, service: service, inbound, outbound) }
         case ChatAdmission.agentPath:
             guard let service, refusal(path: path, head: head, hasToken: token != nil) == nil, let token,
                 // A store that cannot be read refuses the upgrade as an unknown token does.
                 let agent = (try? await authenticator.authenticate(token, scope: .agent)) ?? nil
             else { return .dontUpgrade }
-            let channel = ObjectIdentifier(channel)
+            let (id, timer) = (ObjectIdentifier(channel), EventLoopTimer(eventLoop: channel.eventLoop))
             return .upgrade([:]) { inbound, outbound, _ in
-                try await runAgent(agent.name, on: channel, service: service, inbound, outbound)
+                try await runAgent(agent.name, on: id, timer: timer, service: service, inbound, outbound)
             }
         case Self.benchEchoPath where configuration.benchEcho:
             let maximumFrameBytes = configuration.maximumFrameBytes
@@ -74,14 +74,15 @@ struct ChatRoutes: Sendable {
     }
 
     private func runCustomer(
-        on channel: ObjectIdentifier, service: ConversationService, _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter
+        on channel: ObjectIdentifier, timer: EventLoopTimer, service: ConversationService, _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter
     ) async throws {
         guard let ticket = gate.ticket(for: channel) else {
             try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
             return
         }
         let ended = await closingOnShutdown(outbound) {
-            await CustomerConnection(service: service, configuration: configuration, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
+            await CustomerConnection(
+                service: service, configuration: configuration, timer: timer, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
                 .run(inbound: inbound, outbound: outbound)
         }
         // Thrown back, the error closes the connection with its code (1007, 1009…).
@@ -89,7 +90,7 @@ struct ChatRoutes: Sendable {
     }
 
     private func runAgent(
-        _ agent: String, on channel: ObjectIdentifier, service: ConversationService, _ inbound: WebSocketInboundStream,
+        _ agent: String, on channel: ObjectIdentifier, timer: EventLoopTimer, service: ConversationService, _ inbound: WebSocketInboundStream,
         _ outbound: WebSocketOutboundWriter
     ) async throws {
         guard gate.ticket(for: channel) != nil else {
@@ -97,7 +98,7 @@ struct ChatRoutes: Sendable {
             return
         }
         let ended = await closingOnShutdown(outbound) {
-            await AgentConnection(agent: agent, service: service, configuration: configuration, logger: logger)
+            await AgentConnection(agent: agent, service: service, configuration: configuration, timer: timer, logger: logger)
                 .run(inbound: inbound, outbound: outbound)
         }
         if let ended { throw ended }
