@@ -197,7 +197,8 @@ struct RoundTripLoad: Sendable {
         let latencies = outcomes.flatMap(\.latencies).sorted()
         return Result(
             roundTrips: latencies.count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            latencies: latencies, failedConnections: outcomes.filter { $0.failure != nil }.count, errorFrames: outcomes.reduce(0) { $0 + $1.errorFrames },
+            latencies: latencies, failedConnections: outcomes.filter { $0.failure != nil }.count,
+            errorFrames: outcomes.reduce(0) { $0 + $1.errorFrames },
             firstFailure: outcomes.lazy.compactMap(\.failure).first)
     }
 

@@ -30,8 +30,10 @@ struct ConnectionsBench: AsyncParsableCommand {
     @Option(help: "Connections held open at once to measure the memory per idle connection (0: skip).")
     var idle = 2_000
 
-    @Option(name: .customLong("settle-seconds"), help: "Time the server is given after each round before it is measured.")
-    var settleSeconds = 5.0
+    @Option(
+        name: .customLong("settle-seconds"),
+        help: "Time the server is given after each round before it is measured (past hummingbird-websocket's 30 s auto-ping sleeps).")
+    var settleSeconds = 35.0
 
     @Option(help: "The bot file the server loads.")
     var bot = "bots/support.yml"
@@ -44,7 +46,8 @@ struct ConnectionsBench: AsyncParsableCommand {
 
     func validate() throws {
         guard rounds > 0, connections > 0, concurrency > 0, helloEvery >= 0, idle >= 0, settleSeconds >= 0 else {
-            throw ValidationError("--rounds, --connections and --concurrency must be positive; --hello-every, --idle and --settle-seconds not negative")
+            throw ValidationError(
+                "--rounds, --connections and --concurrency must be positive; --hello-every, --idle and --settle-seconds not negative")
         }
         guard FileManager.default.fileExists(atPath: bot) else { throw ValidationError("no bot file at \(bot) (run from the project root)") }
     }
@@ -53,7 +56,8 @@ struct ConnectionsBench: AsyncParsableCommand {
         // A customer that never says hello is closed after the hello timeout: long enough here
         // for the idle ones to be measured.
         let server = try ChatBenchServer.start(
-            name: "connections", bot: bot, arguments: ["--chat-hello-seconds", "600", "--chat-max-connections", "\(max(10_000, idle + 1_000))"] + serverArguments)
+            name: "connections", bot: bot,
+            arguments: ["--chat-hello-seconds", "600", "--chat-max-connections", "\(max(10_000, idle + 1_000))"] + serverArguments)
         var logger = Logger(label: "carteiro.bench.connections")
         logger.logLevel = .critical
         do {

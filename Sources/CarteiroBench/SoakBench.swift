@@ -9,7 +9,8 @@ import Synchronization
 /// `--settle-seconds`). The goal: back within 10 % of where it started.
 struct SoakBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "soak", abstract: "Soak the chat with connections opened and closed; the server's memory and descriptors before, during and after.")
+        commandName: "soak",
+        abstract: "Soak the chat with connections opened and closed; the server's memory and descriptors before, during and after.")
 
     @Option(help: "Connections opened and closed in all.")
     var connections = 100_000
@@ -24,7 +25,7 @@ struct SoakBench: AsyncParsableCommand {
     var helloEvery = 2
 
     @Option(name: .customLong("settle-seconds"), help: "Time the server is given after the last connection closed before it is measured.")
-    var settleSeconds = 20.0
+    var settleSeconds = 35.0
 
     @Option(help: "The bot file the server loads.")
     var bot = "bots/support.yml"

@@ -74,7 +74,8 @@ struct ChatRoutes: Sendable {
     }
 
     private func runCustomer(
-        on channel: ObjectIdentifier, timer: EventLoopTimer, service: ConversationService, _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter
+        on channel: ObjectIdentifier, timer: EventLoopTimer, service: ConversationService, _ inbound: WebSocketInboundStream,
+        _ outbound: WebSocketOutboundWriter
     ) async throws {
         guard let ticket = gate.ticket(for: channel) else {
             try? await outbound.close(.unexpectedServerError, reason: "no place was taken for this connection")
@@ -82,8 +83,9 @@ struct ChatRoutes: Sendable {
         }
         let ended = await closingOnShutdown(outbound) {
             await CustomerConnection(
-                service: service, configuration: configuration, timer: timer, gate: gate, ticket: ticket, quotas: quotas, logger: logger)
-                .run(inbound: inbound, outbound: outbound)
+                service: service, configuration: configuration, timer: timer, gate: gate, ticket: ticket, quotas: quotas, logger: logger
+            )
+            .run(inbound: inbound, outbound: outbound)
         }
         // Thrown back, the error closes the connection with its code (1007, 1009…).
         if let ended { throw ended }

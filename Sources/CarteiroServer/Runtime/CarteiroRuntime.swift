@@ -1,11 +1,10 @@
 public import CarteiroChat
 import CarteiroConversations
-public import CarteiroDomain
 import CarteiroDelivery
+public import CarteiroDomain
 public import CarteiroEvents
 import CarteiroMail
 import Foundation
-import UnixSignals
 public import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -13,6 +12,7 @@ public import Logging
 import NIOCore
 public import Prometheus
 public import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: builds the services a process runs for its roles, in start order
 /// (store, event bus, workers, HTTP last), and runs them in one ServiceGroup.
