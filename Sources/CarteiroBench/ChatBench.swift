@@ -55,36 +55,20 @@ struct ChatBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        raiseOpenFileLimit()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("carteiro-chat-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer {
-            if keep { emit("kept: \(folder.path)") } else { try? FileManager.default.removeItem(at: folder) }
-        }
-        let carteiro = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let port = try BenchNetwork.freePort()
-        let log = folder.appendingPathComponent("serve.log").path
-        let server = try BenchProcess(
-            carteiro,
-            [
-                "serve", "--roles", "chat", "--port", "\(port)", "--data-dir", folder.appendingPathComponent("data").path, "--bot", bot,
-                "--bench-echo", "--log-level", "warning",
-                // Every connection comes from this one loopback address, as no real customers do.
-                "--chat-max-connections-per-address", "0", "--chat-conversations-per-minute", "0", "--chat-address-bytes-per-minute", "0",
-                "--chat-conversation-bytes-per-minute", "0",
-            ] + serverArguments,
-            output: log, errors: log)
+        let server = try ChatBenchServer.start(name: "chat", bot: bot, arguments: serverArguments)
         var logger = Logger(label: "carteiro.bench.chat")
         logger.logLevel = .critical
         do {
-            try await waitForServer(port: port, server: server, logger: logger)
-            emit("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; server: carteiro serve --roles chat on 127.0.0.1:\(port), embedded SQLite, bot \(bot)")
-            try await measure(port: port, server: server, logger: logger)
+            try await server.waitUntilReady(logger: logger)
+            emit(
+                "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; server: carteiro serve --roles chat on 127.0.0.1:\(server.port), embedded SQLite, bot \(bot)"
+            )
+            try await measure(port: server.port, server: server.process, logger: logger)
         } catch {
-            await server.stop()
-            throw BenchError("\(error); server log: \(String((try? String(contentsOfFile: log, encoding: .utf8))?.suffix(2_000) ?? ""))")
+            await server.stop(keep: keep)
+            throw BenchError("\(error); \(server.logTail())")
         }
-        let exit = await server.stop()
+        let exit = await server.stop(keep: keep)
         emit("server: peak RSS \(exit.peakRSSBytes / 1_048_576) MB, CPU \(String(format: "%.1f", exit.cpuSeconds)) s")
     }
 
@@ -143,31 +127,6 @@ struct ChatBench: AsyncParsableCommand {
         let result = try await load()
         return (result, ((BenchProcess.cpuSeconds(of: server.pid) ?? 0) - serverStart, Meter.processCPU() - generatorStart))
     }
-
-    private func waitForServer(port: Int, server: BenchProcess, logger: Logger) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            guard server.isRunning else { throw BenchError("the server exited before listening") }
-            do {
-                try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/bench/echo", logger: logger) { _, outbound, _ in
-                    try await outbound.close(.normalClosure, reason: nil)
-                }
-                return
-            } catch {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        throw BenchError("the server did not answer on /bench/echo within 60 s")
-    }
-}
-
-/// Lets as many file descriptors be open as the hard limit allows (two per connection, client
-/// and server side); the server started afterwards inherits it.
-private func raiseOpenFileLimit() {
-    var limit = rlimit()
-    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-    limit.rlim_cur = limit.rlim_max
-    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 /// N connections, each sending `messages` messages and waiting for the answer to each.
@@ -238,7 +197,8 @@ struct RoundTripLoad: Sendable {
         let latencies = outcomes.flatMap(\.latencies).sorted()
         return Result(
             roundTrips: latencies.count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            latencies: latencies, failedConnections: outcomes.filter { $0.failure != nil }.count, errorFrames: outcomes.reduce(0) { $0 + $1.errorFrames },
+            latencies: latencies, failedConnections: outcomes.filter { $0.failure != nil }.count,
+            errorFrames: outcomes.reduce(0) { $0 + $1.errorFrames },
             firstFailure: outcomes.lazy.compactMap(\.failure).first)
     }
 

@@ -15,6 +15,8 @@ struct AgentConnection {
     let configuration: ChatConfiguration
     /// Yields once if the token stops being valid while the connection is open.
     let tokenEnding: AsyncStream<AgentTokenWatch.Ending>
+    /// The connection's event loop, for its timeouts.
+    let timer: EventLoopTimer
     let logger: Logger
 
     /// The live subscriptions of one connection, by conversation.
@@ -37,7 +39,7 @@ struct AgentConnection {
     /// close with its code (1007, 1009, 1002); nil when it ended otherwise.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async -> (any Error)? {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: true, logger: logger)
-        let limits = ConnectionLimits(configuration: configuration)
+        let limits = ConnectionLimits(configuration: configuration, timer: timer)
         let subscriptions = Subscriptions()
         let lobby = await service.hub.subscribeToLobby()
         async let written: Void = outbox.writeFrames()

@@ -9,8 +9,9 @@ final class ConnectionLimits: Sendable {
     private let limiter: Mutex<FrameRateLimiter>
     private let lastFrame: Mutex<ContinuousClock.Instant>
     private let idleTimeout: Duration
+    private let timer: EventLoopTimer
 
-    init(configuration: ChatConfiguration) {
+    init(configuration: ChatConfiguration, timer: EventLoopTimer) {
         let now = ContinuousClock.now
         limiter = Mutex(
             FrameRateLimiter(
@@ -18,6 +19,7 @@ final class ConnectionLimits: Sendable {
                 abuseWindow: configuration.abuseWindow, now: now))
         lastFrame = Mutex(now)
         idleTimeout = configuration.idleTimeout
+        self.timer = timer
     }
 
     /// Records a frame from the client and judges it.
@@ -32,7 +34,7 @@ final class ConnectionLimits: Sendable {
         while !Task.isCancelled {
             let deadline = lastFrame.withLock { $0 } + idleTimeout
             if ContinuousClock.now >= deadline { return }
-            try? await Task.sleep(until: deadline)
+            try? await timer.sleep(until: deadline)
         }
     }
 }

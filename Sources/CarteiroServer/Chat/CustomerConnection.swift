@@ -15,6 +15,8 @@ import WSCore
 struct CustomerConnection {
     let service: ConversationService
     let configuration: ChatConfiguration
+    /// The connection's event loop, for its timeouts.
+    let timer: EventLoopTimer
     let gate: ConnectionGate
     let ticket: ConnectionGate.Ticket
     let quotas: ChatQuotas
@@ -25,7 +27,7 @@ struct CustomerConnection {
     /// close with its code (1007, 1009, 1002); nil when it ended otherwise.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async -> (any Error)? {
         let outbox = EntryOutbox(outbound: outbound, service: service, forAgent: false, logger: logger)
-        let limits = ConnectionLimits(configuration: configuration)
+        let limits = ConnectionLimits(configuration: configuration, timer: timer)
         async let written: Void = outbox.writeFrames()
         ticket.onEviction {
             Task { await outbox.close(.unknown(1013), reason: "too many connections waiting for hello; try again") }
@@ -35,8 +37,8 @@ struct CustomerConnection {
                 await limits.waitUntilIdle()
                 if !Task.isCancelled { await outbox.close(.goingAway, reason: "idle timeout") }
             }
-            group.addTask { [gate, ticket, configuration] in
-                try? await Task.sleep(for: configuration.helloTimeout)
+            group.addTask { [gate, ticket, configuration, timer] in
+                try? await timer.sleep(for: configuration.helloTimeout)
                 if !Task.isCancelled, gate.isWaiting(ticket) { await outbox.close(.policyViolation, reason: "no hello in time") }
             }
             var conversation: ConversationID?

@@ -4,14 +4,17 @@ public import Hummingbird
 public import Prometheus
 
 /// `/health` (the process is up), `/ready` (the store answers and can be written), `/metrics`
-/// (Prometheus text; on a listen address of its own with `--metrics-address`).
+/// (Prometheus text, with the process's memory and descriptors read at each scrape; on a listen
+/// address of its own with `--metrics-address`).
 public struct HealthRoutes: Sendable {
     let store: any Store
     let registry: PrometheusCollectorRegistry
+    let process: ProcessGauges
 
     public init(store: any Store, registry: PrometheusCollectorRegistry) {
         self.store = store
         self.registry = registry
+        process = ProcessGauges(registry: registry)
     }
 
     /// `metrics: false` leaves `/metrics` out, for a process that serves it elsewhere.
@@ -30,6 +33,7 @@ public struct HealthRoutes: Sendable {
 
     public func registerMetrics<Context: RequestContext>(on router: Router<Context>) {
         router.get("metrics") { _, _ in
+            process.update()
             var buffer = [UInt8]()
             buffer.reserveCapacity(8192)
             registry.emit(into: &buffer)

@@ -6,7 +6,6 @@ import CarteiroDelivery
 public import CarteiroEvents
 import CarteiroMail
 import Foundation
-import UnixSignals
 public import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -14,6 +13,7 @@ public import Logging
 import NIOCore
 public import Prometheus
 public import ServiceLifecycle
+import UnixSignals
 
 /// The composition root: builds the services a process runs for its roles, in start order
 /// (store, event bus, workers, HTTP last), and runs them in one ServiceGroup.
@@ -58,22 +58,19 @@ public struct CarteiroRuntime {
         if configuration.roles.contains(.api) {
             try AdminAPI(store: store, tokenUses: tokenUses, logger: logger).register(on: router)
         }
-        let webSocketRouter = Router(context: ChatRequestContext.self)
         let chat = configuration.chat
         let gate = ConnectionGate(
             limits: .init(maximum: chat.maximumConnections, perAddress: chat.maximumConnectionsPerAddress, evictableAfter: chat.helloTimeout / 5))
         let admission = ChatAdmission(
             configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
-        ChatRoutes(
+        let chatRoutes = ChatRoutes(
             service: conversations, authenticator: agentAuthenticator, tokenWatch: tokenWatch, configuration: chat, admission: admission,
             quotas: ChatQuotas(
                 limits: .init(
                     conversationsPerMinute: chat.conversationsPerMinute, addressBytesPerMinute: chat.addressBytesPerMinute,
                     conversationBytesPerMinute: chat.conversationBytesPerMinute)),
-            logger: logger
-        ).register(on: webSocketRouter)
+            logger: logger)
         if conversations != nil { ChatRefusalRoutes(admission: admission, authenticator: agentAuthenticator).register(on: router) }
-        let webSocketResponder = webSocketRouter.buildResponder()
         let agentAuthenticator = self.agentAuthenticator
         let http = configuration.http
         let reserve = DescriptorReserve(budget: DescriptorReserve.processBudget(reserve: http.descriptorReserve))
@@ -91,7 +88,8 @@ public struct CarteiroRuntime {
             server: HTTPServerBuilder { responder in
                 GuardedWebSocketChannel(
                     base: HTTP1WebSocketUpgradeChannel(
-                        responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                        responder: responder, configuration: channelConfiguration,
+                        shouldUpgrade: { head, channel, _ in await chatRoutes.shouldUpgrade(head, channel: channel) }),
                     admission: admission, authenticator: agentAuthenticator, headTimeout: http.headTimeout, reserve: reserve)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
@@ -136,6 +134,7 @@ public struct CarteiroRuntime {
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         if configuration.roles.contains(.api) { services.append(CampaignClock(store: store, logger: logger)) }
         if let metrics = makeMetricsApplication() { services.append(metrics) }
+        services.append(MemoryReleaseService())
         services.append(try makeApplication(onServerRunning: onServerRunning))
         return services
     }

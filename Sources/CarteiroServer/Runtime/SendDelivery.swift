@@ -1,7 +1,6 @@
 public import CarteiroDelivery
 public import CarteiroDomain
 public import CarteiroMail
-import CMallocShim
 import CurlKit
 import Foundation
 public import Logging
@@ -235,18 +234,4 @@ final class BreakerEventLog: Sendable {
     private let events = Mutex<[String]>([])
     func add(_ event: String) { events.withLock { $0.append(event) } }
     func all() -> [String] { events.withLock { $0 } }
-}
-
-/// glibc malloc settings for a bulk send: a send of a million recipients must stay within 64 MB.
-public enum MallocTuning {
-    /// One arena instead of one per thread: each arena keeps the memory its threads freed.
-    /// Threads that allocate at the same time are few here (two cores' worth), so sharing costs no
-    /// measurable speed. A thread's first allocation picks its arena, so `main` calls this before
-    /// anything for `carteiro send`; `SendCommand.run` calls it again for in-process sends.
-    public static func shareOneArena() { _ = carteiro_malloc_limit_arenas(1) }
-
-    /// Hands the free pages inside the heap back to the system (malloc_trim), so that memory
-    /// freed between batches in the middle of the heap does not stay resident. Cheap enough to
-    /// call every few seconds.
-    public static func releaseFreeMemory() { _ = carteiro_malloc_release_free_memory() }
 }
