@@ -272,10 +272,14 @@ let package = Package(
             name: "CarteiroBench",
             dependencies: [
                 "CarteiroDomain", "CarteiroDelivery", "CarteiroEvents", "CarteiroMail", "CarteiroMIME", "CarteiroServer", "CarteiroStore",
-                "CarteiroUseCases", "CarteiroChatProtocol",
+                "CarteiroUseCases", "CarteiroChatProtocol", "CarteiroAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
