@@ -37,7 +37,8 @@ let package = Package(
         // Models, IDs, status machines, events, and the ports (store, event bus, clock) every service meets on.
         .target(
             name: "CarteiroDomain",
-            dependencies: [],
+            // Crypto for one thing: the SHA-256 an erased contact keeps of its address.
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The event bus: delivers the durable event log to subscribers, in order, at least once.
@@ -414,6 +415,18 @@ let package = Package(
         .testTarget(
             name: "CarteiroUseCasesTests",
             dependencies: ["CarteiroUseCases", "CarteiroDomain", "CarteiroMIME", "CarteiroMail", "CarteiroStore", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroAPITests",
+            dependencies: [
+                "CarteiroAPI", "CarteiroDomain", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

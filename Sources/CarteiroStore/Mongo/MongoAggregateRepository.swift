@@ -73,6 +73,42 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         return try await self.page(filter: filter, limit: page.limit)
     }
 
+    func find(_ field: String, anyOf values: [String]) async throws -> [Root] {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        let distinct = Array(Set(values))
+        guard !distinct.isEmpty else { return [] }
+        return try await database.run { connection in
+            var found: [String: Root] = [:]
+            // Bounded commands (MongoDB's 16 MB limit), whatever the number of values.
+            for start in stride(from: 0, to: distinct.count, by: 1000) {
+                let chunk = distinct[start..<min(start + 1000, distinct.count)]
+                let filter: BSONDocument = ["_idx.\(field)": ["$in": .array(chunk.map(BSON.string))]]
+                for document in try connection.find(filter, in: Root.collection) {
+                    let aggregate = try Self.aggregate(from: document)
+                    found[aggregate.id.rawValue] = aggregate
+                }
+            }
+            return found.values.sorted { $0.id < $1.id }
+        }
+    }
+
+    func count(_ field: String, equals value: String) async throws -> Int {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        return try await database.run { connection in
+            try connection.countDocuments(filter: ["_idx.\(field)": .string(value)], in: Root.collection)
+        }
+    }
+
+    func delete(_ id: Root.ID) async throws -> Bool {
+        try await database.run { connection in
+            try connection.deleteMany(filter: ["_id": .string(id.rawValue)], in: Root.collection) == 1
+        }
+    }
+
     func list(page: PageRequest) async throws -> Page<Root> {
         var query: BSONDocument = [:]
         if let cursor = page.cursor { query["_id"] = ["$gt": .string(cursor)] }
