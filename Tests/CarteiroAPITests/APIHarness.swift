@@ -9,12 +9,12 @@ import Logging
 import NIOCore
 
 /// The admin API in-process on a fresh store, with an `admin` token, for route tests.
-struct APIHarness {
+struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let fixture: StoreFixture
     static let secret = "route-tests-admin-secret"
 
-    static func with(_ backend: Backend = .sqlite, _ body: (APIHarness) async throws -> Void) async throws {
+    static func with(_ backend: Backend = .sqlite, _ body: @Sendable (APIHarness) async throws -> Void) async throws {
         try await StoreFixture.with(backend) { fixture in
             let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
             try await fixture.store.accessTokens.create(AccessToken(name: "route-tests", scope: .admin, tokenHash: hash, createdAt: Date()))
@@ -26,7 +26,7 @@ struct APIHarness {
         }
     }
 
-    struct Reply {
+    struct Reply: Sendable {
         let status: HTTPResponse.Status
         let text: String
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }

@@ -89,7 +89,7 @@ public enum AttributeValue: Hashable, Sendable, Codable, CustomStringConvertible
         }
         let keyed = try decoder.container(keyedBy: DateKey.self)
         let text = try keyed.decode(String.self, forKey: .date)
-        do {
+        do throws(ValidationError) {
             self = try Self.date(checking: text)
         } catch {
             throw DecodingError.dataCorruptedError(forKey: .date, in: keyed, debugDescription: error.reason)

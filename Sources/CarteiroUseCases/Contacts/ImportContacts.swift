@@ -13,7 +13,7 @@ public struct ImportContacts: Sendable {
         case skipExisting = "skip_existing"
     }
 
-    public struct RowError: Sendable, Hashable {
+    public struct RowError: Error, Sendable, Hashable {
         /// The line in the file (the header is line 1).
         public let row: Int
         public let column: String?
