@@ -3,6 +3,7 @@ import CarteiroDomain
 import CarteiroStoreTesting
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging

@@ -1,4 +1,6 @@
 import CarteiroDomain
+import CarteiroStoreTesting
+import HTTPTypes
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import CarteiroDomain
 import CarteiroUseCases
 import Foundation
+import HTTPTypes
 import OpenAPIRuntime
 
 extension APIHandlers {
@@ -33,7 +34,7 @@ extension APIHandlers {
     }
 
     func importContacts(_ input: Operations.ImportContacts.Input) async throws -> Operations.ImportContacts.Output {
-        guard case .textCsv(let body) = input.body else { throw APIError.badRequest("expected text/csv") }
+        guard case .csv(let body) = input.body else { throw APIError.badRequest("expected text/csv") }
         // The body limit middleware has bounded it (50 MB).
         let bytes = try await [UInt8](collecting: body, upTo: .max)
         let mode: ImportContacts.Mode = input.query.mode == .skipExisting ? .skipExisting : .upsert
@@ -62,7 +63,7 @@ extension APIHandlers {
             filter.listID = ContactListID(rawValue: listID)
         }
         let chunks = ExportContacts(store: store, filter: filter)
-        return .ok(.init(body: .textCsv(HTTPBody(chunks, length: .unknown, iterationBehavior: .single))))
+        return .ok(.init(body: .csv(HTTPBody(chunks, length: .unknown, iterationBehavior: .single))))
     }
 
     func getContact(_ input: Operations.GetContact.Input) async throws -> Operations.GetContact.Output {

@@ -3,7 +3,7 @@
 /// Stored as JSON/BSON the way the API writes it — a string, a number, a boolean, or
 /// `{"date": "YYYY-MM-DD"}` — so attributes stored before they were typed (plain strings) read
 /// back unchanged as `.string`.
-public enum AttributeValue: Hashable, Sendable, Codable, CustomStringConvertible {
+public enum AttributeValue: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     case string(String)
     case number(Double)
     case boolean(Bool)
@@ -14,6 +14,8 @@ public enum AttributeValue: Hashable, Sendable, Codable, CustomStringConvertible
     public enum Kind: String, Hashable, Sendable, CaseIterable {
         case string, number, boolean, date
     }
+
+    public init(stringLiteral value: String) { self = .string(value) }
 
     public var kind: Kind {
         switch self {
