@@ -18,7 +18,9 @@ struct AggregateLookupContractTests {
             try await fixture.store.contacts.insertMany(contacts)
             let wanted = (0..<1_200).filter { $0 % 3 == 0 }.map { "batch\($0)@example.com" } + ["nobody@example.com"]
             let found = try await fixture.store.contacts.find("email", anyOf: wanted.reversed())
-            #expect(found.map(\.email.canonical) == (0..<1_200).filter { $0 % 3 == 0 }.map { "batch\($0)@example.com" })
+            #expect(Set(found.map(\.email.canonical)) == Set((0..<1_200).filter { $0 % 3 == 0 }.map { "batch\($0)@example.com" }))
+            #expect(found.count == 400)
+            #expect(found.map(\.id) == found.map(\.id).sorted(), "in identifier order")
             let byTag = try await fixture.store.contacts.find("tag", anyOf: ["even", "all"])
             #expect(byTag.count == 1_200, "a contact holding two of the values comes once")
             #expect(try await fixture.store.contacts.find("email", anyOf: []).isEmpty)
