@@ -85,6 +85,10 @@ extension Contact {
 
 extension StringProtocol {
     func trimmingWhitespace() -> String {
+        // Nearly every CSV cell arrives trimmed: no scalar-by-scalar copy then.
+        if let first = unicodeScalars.first, let last = unicodeScalars.last, !first.properties.isWhitespace, !last.properties.isWhitespace {
+            return String(self)
+        }
         var scalars = Substring(self).unicodeScalars
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
