@@ -38,7 +38,8 @@ let package = Package(
         // Models, IDs, status machines, events, and the ports (store, event bus, clock) every service meets on.
         .target(
             name: "CarteiroDomain",
-            dependencies: [],
+            // Crypto for one thing: the SHA-256 an erased contact keeps of its address.
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The event bus: delivers the durable event log to subscribers, in order, at least once.
@@ -434,6 +435,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

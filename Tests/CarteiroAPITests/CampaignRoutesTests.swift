@@ -17,7 +17,7 @@ import Testing
                 email: try EmailAddress("cliente\(index)@example.com"), name: "Cliente \(index)", status: index == 0 ? .pending : .confirmed,
                 consent: index == 0 ? nil : .init(at: Date(), method: .api, evidence: "test"), createdAt: Date())
             contact.tags = [list.membershipTag]
-            contact.attributes = ["plano": "Fibra \(index)"]
+            contact.attributes = ["plano": .string("Fibra \(index)")]
             if index == 0 { try contact.move(to: .unsubscribed, at: Date()) }
             _ = try await store.contacts.insert(contact)
         }

@@ -14,7 +14,7 @@ import Testing
                 consent: index.isMultiple(of: 2) ? .init(at: Date(), method: .api, evidence: "test") : nil, createdAt: Date())
             contact.tags = index.isMultiple(of: 3) ? ["vip"] : []
             if index < 5 { contact.tags.insert(ContactList.membershipTag(of: list)) }
-            contact.attributes = ["idade": "\(20 + index)", "plano": index < 3 ? "fibra" : "movel"]
+            contact.attributes = ["idade": .number(Double(20 + index)), "plano": .string(index < 3 ? "fibra" : "movel")]
             _ = try await api.fixture.store.contacts.insert(contact)
         }
     }

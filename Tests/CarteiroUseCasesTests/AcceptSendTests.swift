@@ -73,6 +73,21 @@ import Testing
         #expect(jobs.first { $0.recipient.value == "bia@x.example" }?.variables["plano"] == "radio")
         await store.close()
     }
+
+    @Test func anErasedContactsAddressIsSuppressedThoughOnlyItsHashIsStored() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try SQLiteStore(configuration: .inDirectory(folder.path))
+        var erased = try await store.contacts.insert(try Contact(email: try EmailAddress("Erased@x.example"), createdAt: Date()))
+        try erased.erase(at: Date())
+        _ = try await store.contacts.update(erased)
+        let plan = try AcceptSend.validate(try request(try csv("email,name\nerased@X.example,E\nkept@x.example,K\n", in: folder)))
+        let send = try await AcceptSend(store: store).accept(plan)
+        #expect(send.suppressed == 1)
+        let jobs = try await store.emailJobs.jobs(sendID: send.id, page: try PageRequest(limit: 10, cursor: nil)).items
+        #expect(jobs.map(\.recipient.value) == ["kept@x.example"])
+        await store.close()
+    }
 }
 
 /// What composing would refuse is refused before anything is stored (issue 14: a CR/LF in the

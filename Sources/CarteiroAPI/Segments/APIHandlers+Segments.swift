@@ -58,23 +58,13 @@ extension APIHandlers {
 
     private func preview(_ filter: SegmentFilter) async throws -> Components.Schemas.SegmentPreview {
         let preview = try await SegmentAudience(contacts: store.contacts).preview(filter)
-        return .init(count: preview.count, sample: preview.sample.map(segmentSampleContact))
+        return .init(count: preview.count, sample: preview.sample.map(Self.contact))
     }
 
     private func segment(_ id: String) async throws -> Segment {
         guard let segment = try await store.segments.get(SegmentID(rawValue: id)) else { throw APIError.notFound("segment", id) }
         return segment
     }
-}
-
-/// A contact of a segment's sample, as the API shows contacts.
-private func segmentSampleContact(_ contact: Contact) -> Components.Schemas.Contact {
-    .init(
-        id: contact.id.rawValue, email: contact.email.value, name: contact.name, locale: contact.locale, timezone: contact.timezone,
-        status: .init(rawValue: contact.status.rawValue) ?? .pending, tags: contact.tags.filter { !$0.hasPrefix("list:") }.sorted(),
-        attributes: .init(additionalProperties: contact.attributes.mapValues { .case1($0) }),
-        listIds: contact.tags.filter { $0.hasPrefix("list:") }.map { String($0.dropFirst(5)) }.sorted(), consent: nil,
-        createdAt: contact.createdAt, updatedAt: contact.updatedAt, version: contact.version)
 }
 
 extension SegmentFilter {

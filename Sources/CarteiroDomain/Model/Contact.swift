@@ -3,9 +3,12 @@ public import Foundation
 public typealias ContactID = Identifier<Contact>
 
 /// A person Carteiro may write to. The email is unique case-insensitively across contacts.
-public struct Contact: Aggregate {
+public struct Contact: Aggregate, Hashable {
     public enum Status: String, StatusMachine, CaseIterable {
         case pending, confirmed, unsubscribed, bounced, complained
+        /// The personal data is gone; only a hash of the address stays, so it is never mailed
+        /// again. Final.
+        case erased
 
         public static let entityName = "contact"
 
@@ -15,12 +18,14 @@ public struct Contact: Aggregate {
             case (.confirmed, .unsubscribed), (.confirmed, .bounced), (.confirmed, .complained): true
             // A contact who left, or whose address bounced, may sign up again: a new double opt-in.
             case (.unsubscribed, .pending), (.bounced, .pending): true
+            case (.erased, _): false
+            case (_, .erased): true
             default: false
             }
         }
 
         /// Statuses that must never receive mail.
-        public var isSuppressed: Bool { self == .unsubscribed || self == .bounced || self == .complained }
+        public var isSuppressed: Bool { self == .unsubscribed || self == .bounced || self == .complained || self == .erased }
     }
 
     /// How and when a contact gave consent, with evidence an auditor can check.
@@ -48,8 +53,10 @@ public struct Contact: Aggregate {
     public var timezone: String
     public private(set) var status: Status
     public var tags: Set<String>
-    public var attributes: [String: String]
+    public var attributes: [String: AttributeValue]
     public private(set) var consent: Consent?
+    /// For an erased contact, `EmailAddress.erasureHash` of the address it had.
+    public private(set) var erasedAddressHash: String?
     public let createdAt: Date
     public var updatedAt: Date
 
@@ -61,7 +68,7 @@ public struct Contact: Aggregate {
         timezone: String = "America/Sao_Paulo",
         status: Status = .pending,
         tags: Set<String> = [],
-        attributes: [String: String] = [:],
+        attributes: [String: AttributeValue] = [:],
         consent: Consent? = nil,
         createdAt: Date
     ) throws(ValidationError) {
@@ -95,10 +102,32 @@ public struct Contact: Aggregate {
 
     public mutating func move(to next: Status, at date: Date) throws(TransitionError) {
         precondition(next != .confirmed, "use confirm(_:) so that consent is recorded")
+        precondition(next != .erased, "use erase(at:) so that the personal data goes")
         status = try status.moving(to: next)
         if next == .pending { consent = nil }
         updatedAt = date
     }
+
+    /// Removes the personal data for good (the right to erasure): address, name, tags (lists
+    /// included), attributes and consent. The id, creation date and anything counted elsewhere
+    /// stay; a hash of the address stays too, so that it remains suppressed.
+    public mutating func erase(at date: Date) throws(TransitionError) {
+        status = try status.moving(to: .erased)
+        erasedAddressHash = email.erasureHash
+        email = Self.erasedAddress
+        name = nil
+        tags = []
+        attributes = [:]
+        consent = nil
+        updatedAt = date
+    }
+
+    /// What an erased contact holds in place of its address: the reserved `.invalid` domain
+    /// (RFC 2606) can never be delivered to, and the store indexes no address for it.
+    public static let erasedAddress = EmailAddress(storedValue: "erased@erased.invalid")
+
+    /// The attributes as text, the way templates and CSV files see them.
+    public var attributeTexts: [String: String] { attributes.mapValues(\.csvText) }
 
     public mutating func changeEmail(to email: EmailAddress, at date: Date) {
         self.email = email

@@ -104,6 +104,7 @@ public struct SegmentFilter: Hashable, Sendable, Codable {
     /// Whether `contact` is in the segment at `now`. `recorded` is what the store recorded of the
     /// contact's sends, opens and clicks (nil: nothing recorded).
     public func matches(_ contact: Contact, attribute: (String) -> String?, recorded: ContactEngagement?, now: Date) -> Bool {
+        guard contact.status != .erased else { return false }
         if !statuses.isEmpty, !statuses.contains(contact.status) { return false }
         if !listIDs.isEmpty, !listIDs.contains(where: { contact.tags.contains(ContactList.membershipTag(of: $0)) }) { return false }
         if !tagsAll.isSubset(of: contact.tags) { return false }

@@ -13,9 +13,15 @@ public protocol AggregateRepository<Root>: Sendable {
     func update(_ aggregate: Root, events: [DomainEvent]) async throws -> Root
     /// Aggregates whose indexed `field` holds `value`, in identifier order.
     func find(_ field: String, equals value: String, page: PageRequest) async throws -> Page<Root>
+    /// Aggregates whose indexed `field` holds any of `values`, each once, in identifier order:
+    /// one look-up for a batch (an import's addresses) instead of one per value. Any number of
+    /// values; the backends split long lists.
+    func find(_ field: String, anyOf values: [String]) async throws -> [Root]
     /// All aggregates in identifier order.
     func list(page: PageRequest) async throws -> Page<Root>
     func count() async throws -> Int
+    /// How many aggregates hold `value` in their indexed `field` (a list's members), from the index.
+    func count(_ field: String, equals value: String) async throws -> Int
     /// Removes the aggregate, its index entries and nothing else, appending `events` in the same
     /// write; false when there was none.
     func delete(_ id: Root.ID, events: [DomainEvent]) async throws -> Bool

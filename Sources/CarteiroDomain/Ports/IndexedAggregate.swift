@@ -35,9 +35,11 @@ public protocol StoredAggregate: Aggregate {
 extension Contact: StoredAggregate {
     public static let collection = "contacts"
     public static let indexedFields: [IndexedField<Contact>] = [
-        .single("email", unique: true) { $0.email.canonical },
+        // An erased contact has no address to index; its hash is indexed instead.
+        .single("email", unique: true) { $0.status == .erased ? nil : $0.email.canonical },
         .single("status") { $0.status.rawValue },
         .multiple("tag") { $0.tags.sorted() },
+        .single("erased") { $0.erasedAddressHash },
     ]
 }
 

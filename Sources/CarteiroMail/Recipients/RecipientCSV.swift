@@ -106,10 +106,11 @@ public struct RecipientCSVReader {
 /// RFC 4180 records from UTF-8 bytes read a chunk at a time: quoted fields may hold commas,
 /// quotes (doubled) and line breaks, and may span chunks. Bytes, not characters, are scanned:
 /// the delimiters are ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII.
-struct CSVRecordReader {
-    struct Record {
-        let line: Int
-        let fields: [String]
+public struct CSVRecordReader {
+    public struct Record: Sendable {
+        /// The line the record starts on (the first line is 1).
+        public let line: Int
+        public let fields: [String]
     }
 
     enum Source {
@@ -131,16 +132,49 @@ struct CSVRecordReader {
     private var quotePending = false
     private var fieldWasQuoted = false
 
+    /// The last byte consumed: after an error, whether the bad record's line end was read.
+    private var lastByte = UInt8(ascii: "\n")
+
     init(source: Source) { self.source = source }
 
-    mutating func next() throws(RecipientListError) -> Record? {
+    /// Reads UTF-8 CSV held in memory (an uploaded file).
+    public init(bytes: [UInt8]) { self.init(source: .bytes(bytes)) }
+
+    /// The next record; nil at the end. A record that cannot be read (a stray quote, text after a
+    /// closing quote, bytes that are not UTF-8) throws; `skipRestOfRecord()` then lets the
+    /// reader go on with the next line, so one bad line costs one record.
+    public mutating func next() throws(RecipientListError) -> Record? {
         while true {
             if position == chunk.count {
                 guard try refill() else { return try finish() }
             }
             let byte = chunk[position]
             position += 1
+            lastByte = byte
             if let record = try consume(byte) { return record }
+        }
+    }
+
+    /// After `next()` threw, drops what was read of the bad record and the rest of its line.
+    public mutating func skipRestOfRecord() {
+        fields = []
+        field.removeAll(keepingCapacity: true)
+        inQuotes = false
+        quotePending = false
+        fieldWasQuoted = false
+        guard lastByte != UInt8(ascii: "\n") else { return }
+        while true {
+            if position == chunk.count {
+                guard (try? refill()) == true else { return }
+            }
+            let byte = chunk[position]
+            position += 1
+            lastByte = byte
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                recordLine = line
+                return
+            }
         }
     }
 
@@ -208,10 +242,12 @@ struct CSVRecordReader {
         case UInt8(ascii: "\r"):
             break
         case UInt8(ascii: "\n"):
-            let record = try endRecord()
-            line += 1
-            recordLine = line
-            return record
+            // Counted even when the record is refused, so that the next one has its own line.
+            defer {
+                line += 1
+                recordLine = line
+            }
+            return try endRecord()
         default:
             if fieldWasQuoted { throw RecipientListError(line: line, message: "text after a closing quote") }
             field.append(byte)

@@ -192,7 +192,7 @@ public struct TemplateValues: Sendable {
 
     public init(contact: Contact, unsubscribeURL: String? = nil) {
         self.init(
-            email: contact.email.value, name: contact.name, locale: contact.locale, timezone: contact.timezone, attributes: contact.attributes,
+            email: contact.email.value, name: contact.name, locale: contact.locale, timezone: contact.timezone, attributes: contact.attributeTexts,
             unsubscribeURL: unsubscribeURL)
     }
 

@@ -67,14 +67,40 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         guard Root.indexedFields.contains(where: { $0.name == field }) else {
             throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
         }
-        // A multi-valued field is an array: `{$in: [value]}` matches an element, as equality does
-        // in MongoDB (whose planner rewrites a one-element $in to equality on the same multikey
-        // index). nx-27017, the test server, finds nothing by equality on an indexed array.
-        let multiValued = Root.indexedFields.contains { $0.name == field && $0.multiValued }
-        var query: BSONDocument = ["_idx.\(field)": multiValued ? ["$in": [.string(value)]] : .string(value)]
+        var query = Self.equality(field, value)
         if let cursor = page.cursor { query["_id"] = ["$gt": .string(cursor)] }
         let filter = query
         return try await self.page(filter: filter, limit: page.limit)
+    }
+
+    func find(_ field: String, anyOf values: [String]) async throws -> [Root] {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        let distinct = Array(Set(values))
+        guard !distinct.isEmpty else { return [] }
+        return try await database.run { connection in
+            var found: [String: Root] = [:]
+            // Bounded commands (MongoDB's 16 MB limit), whatever the number of values.
+            for start in stride(from: 0, to: distinct.count, by: 1000) {
+                let chunk = distinct[start..<min(start + 1000, distinct.count)]
+                let filter: BSONDocument = ["_idx.\(field)": ["$in": .array(chunk.map(BSON.string))]]
+                for document in try connection.find(filter, in: Root.collection) {
+                    let aggregate = try Self.aggregate(from: document)
+                    found[aggregate.id.rawValue] = aggregate
+                }
+            }
+            return found.values.sorted { $0.id < $1.id }
+        }
+    }
+
+    func count(_ field: String, equals value: String) async throws -> Int {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        return try await database.run { connection in
+            try connection.countDocuments(filter: Self.equality(field, value), in: Root.collection)
+        }
     }
 
     func list(page: PageRequest) async throws -> Page<Root> {
@@ -125,6 +151,15 @@ struct MongoAggregateRepository<Root: StoredAggregate>: AggregateRepository {
             throw StoreError(
                 .conflict, "\(Root.collection) \(id) is at version \(current["version"]?.int64Value ?? -1), not \(expected): someone else updated it")
         }
+    }
+
+    /// The filter "indexed `field` holds `value`". A multi-valued field is an array: `{$in: [value]}`
+    /// matches an element, as equality does in MongoDB (whose planner rewrites a one-element $in
+    /// to equality on the same multikey index); nx-27017, the test server, finds nothing by
+    /// equality on an indexed array.
+    static func equality(_ field: String, _ value: String) -> BSONDocument {
+        let multiValued = Root.indexedFields.contains { $0.name == field && $0.multiValued }
+        return ["_idx.\(field)": multiValued ? ["$in": [.string(value)]] : .string(value)]
     }
 
     static func document(for aggregate: Root) throws -> BSONDocument {

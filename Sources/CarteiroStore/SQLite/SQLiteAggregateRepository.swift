@@ -137,6 +137,45 @@ struct SQLiteAggregateRepository<Root: StoredAggregate>: AggregateRepository {
         }
     }
 
+    func find(_ field: String, anyOf values: [String]) async throws -> [Root] {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        let distinct = Array(Set(values))
+        guard !distinct.isEmpty else { return [] }
+        return try await database.read { db in
+            let decoder = StoreCoding.makeDecoder()
+            var found: [String: Root] = [:]
+            // Well under SQLite's limit of bound parameters per statement.
+            for start in stride(from: 0, to: distinct.count, by: 500) {
+                let chunk = distinct[start..<min(start + 500, distinct.count)]
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT DISTINCT a.id, a.version, a.body FROM index_entries e JOIN \(Root.collection) a ON a.id = e.id
+                            WHERE e.collection = ? AND e.field = ? AND e.value IN (\(placeholders))
+                            """), arguments: StatementArguments([Root.collection, field] + chunk))
+                for row in rows {
+                    let id: String = row["id"]
+                    if found[id] == nil { found[id] = try Self.decode(row, decoder: decoder) }
+                }
+            }
+            return found.values.sorted { $0.id < $1.id }
+        }
+    }
+
+    func count(_ field: String, equals value: String) async throws -> Int {
+        guard Root.indexedFields.contains(where: { $0.name == field }) else {
+            throw StoreError(.invalidConfiguration, "\(Root.collection) has no index on \(field)")
+        }
+        return try await database.read { db in
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM index_entries WHERE collection = ? AND field = ? AND value = ?"),
+                arguments: [Root.collection, field, value]) ?? 0
+        }
+    }
+
     func list(page: PageRequest) async throws -> Page<Root> {
         try await database.read { db in
             let rows = try Row.fetchAll(

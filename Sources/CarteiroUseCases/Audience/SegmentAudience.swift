@@ -32,7 +32,7 @@ public struct SegmentAudience: Sendable {
             let page =
                 if let index { try await contacts.find(index.field, equals: index.value, page: request) } else { try await contacts.list(page: request) }
             let matching = page.items.filter { contact in
-                filter.matches(contact, attribute: { contact.attributes[$0] }, recorded: nil, now: now)
+                filter.matches(contact, attribute: { contact.attributes[$0]?.csvText }, recorded: nil, now: now)
             }
             if !matching.isEmpty { try await body(matching) }
             cursor = page.nextCursor

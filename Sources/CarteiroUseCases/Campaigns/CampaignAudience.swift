@@ -41,6 +41,6 @@ public struct CampaignAudience: Sendable {
     static func recipient(_ contact: Contact) -> ContactRecipient {
         // A line break in a name would make a header the composer refuses; the name is shown, not parsed.
         let name = contact.name.map { $0.split(whereSeparator: \.isNewline).joined(separator: " ") }
-        return ContactRecipient(contactID: contact.id, email: contact.email, name: name, variables: contact.attributes)
+        return ContactRecipient(contactID: contact.id, email: contact.email, name: name, variables: contact.attributes.mapValues(\.csvText))
     }
 }
