@@ -273,7 +273,7 @@ let package = Package(
             name: "CarteiroBench",
             dependencies: [
                 "CarteiroDomain", "CarteiroDelivery", "CarteiroEvents", "CarteiroMail", "CarteiroMIME", "CarteiroServer", "CarteiroStore",
-                "CarteiroUseCases", "CarteiroChatProtocol", "CarteiroAPI",
+                "CarteiroUseCases", "CarteiroChatProtocol", "CarteiroAPI", "CarteiroConversations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -282,6 +282,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
