@@ -95,10 +95,10 @@ struct ImportExportRoutesTests {
         }
     }
 
-    @Test func headerWithoutEmailIs400() async throws {
+    @Test func headerWithoutEmailIs422() async throws {
         try await APIHarness.with { api in
             let reply = try await api.send(.post, "/api/v1/contacts/import", csv: "name\nAna\n")
-            #expect(reply.status == .badRequest)
+            #expect(reply.status == .unprocessableContent)
         }
     }
 

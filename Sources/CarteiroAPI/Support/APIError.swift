@@ -53,9 +53,10 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
 }
 
 extension APIError {
-    /// A value a domain type refused.
+    /// A value of the document's form that a domain type refused (an address that cannot exist,
+    /// an unknown time zone): 422, where a value the document refuses is 400.
     public init(_ error: ValidationError) {
-        self.init(.badRequest, code: "invalid_field", error.reason, field: error.field)
+        self.init(.unprocessableContent, code: "invalid_value", error.reason, field: error.field)
     }
 
     /// A status change the resource's state does not allow.

@@ -114,7 +114,7 @@ extension APIHandlers {
 extension APIError {
     /// A template part that does not compile, with where.
     init(_ error: TemplateError) {
-        self.init(.badRequest, code: "invalid_template", "line \(error.line), column \(error.column): \(error.message)", field: error.part)
+        self.init(.unprocessableContent, code: "invalid_template", "line \(error.line), column \(error.column): \(error.message)", field: error.part)
     }
 }
 

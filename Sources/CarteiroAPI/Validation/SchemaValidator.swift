@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Checks JSON values against the schemas of `openapi.yaml`, for what the generated types do
 /// not check (lengths, patterns, bounds, item counts, formats, `oneOf`/`anyOf`): the document
@@ -7,6 +8,8 @@ import Foundation
 struct SchemaValidator: Sendable {
     /// `components.schemas` of the document.
     let schemas: [String: Schema]
+    /// Each pattern compiled once, not once per value checked.
+    private let expressions = ExpressionCache()
 
     /// A schema as parsed from the document (YAML maps and lists).
     final class Schema: @unchecked Sendable {
@@ -59,7 +62,7 @@ struct SchemaValidator: Sendable {
         let length = text.unicodeScalars.count
         if let minimum = schema["minLength"] as? Int, length < minimum { return Violation(path: path, message: "must be at least \(minimum) characters") }
         if let maximum = schema["maxLength"] as? Int, length > maximum { return Violation(path: path, message: "must be at most \(maximum) characters") }
-        if let pattern = schema["pattern"] as? String, text.range(of: pattern, options: .regularExpression) == nil {
+        if let pattern = schema["pattern"] as? String, !expressions.matches(pattern, text) {
             return Violation(path: path, message: "does not have the expected form (\(pattern))")
         }
         switch schema["format"] as? String {
@@ -134,4 +137,22 @@ struct SchemaValidator: Sendable {
     }
 
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+}
+
+/// Compiled regular expressions by pattern, shared by every request.
+final class ExpressionCache: Sendable {
+    private let compiled = Mutex<[String: NSRegularExpression]>([:])
+
+    /// Whether `pattern` finds a match in `text` (JSON Schema patterns are not anchored).
+    func matches(_ pattern: String, _ text: String) -> Bool {
+        let expression = compiled.withLock { cache -> NSRegularExpression? in
+            if let known = cache[pattern] { return known }
+            let made = try? NSRegularExpression(pattern: pattern)
+            cache[pattern] = made
+            return made
+        }
+        // A pattern that does not compile checks nothing, as an unknown keyword would not.
+        guard let expression else { return true }
+        return expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
 }

@@ -33,7 +33,7 @@ struct CampaignStoryTests {
             let parts = line.split(separator: " ", maxSplits: 3)
             if parts.count == 4 { records[String(parts[0])] = parts[3].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         }
-        let created = try await CarteiroProcess.run(["token", "create", "--name", "story", "--scope", "campaigns"] + store)
+        let created = try await CarteiroProcess.run(["token", "create", "--name", "story", "--scope", "admin"] + store)
         #expect(created.exitCode == 0, "\(created.standardError)")
         let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let port = try freeLoopbackPort()
