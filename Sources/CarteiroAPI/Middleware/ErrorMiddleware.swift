@@ -32,7 +32,10 @@ struct ErrorMiddleware: ServerMiddleware {
         case let error as TransitionError: return APIError(error)
         case let error as StoreError:
             if let mapped = APIError(error) { return mapped }
-            if error.isTransient { return APIError(.serviceUnavailable, code: "unavailable", "the store does not answer; try again") }
+            if error.isTransient {
+                logger.warning("store unavailable in \(operationID): \(error)")
+                return APIError(.serviceUnavailable, code: "unavailable", "the store does not answer; try again")
+            }
             return internalError(error, operationID: operationID)
         case let error as DecodingError: return Self.badRequest(error)
         default:
