@@ -49,7 +49,8 @@ public struct AdminAPI: Sendable {
             .add(middleware: BodyLimitMiddleware(limit: configuration.maximumBodyBytes, importLimit: configuration.maximumImportBytes))
             .add(middleware: TokenAuthenticator(tokens: handlers.store.accessTokens, uses: tokenUses, logger: logger))
         try handlers.registerHandlers(
-            on: group, configuration: .init(dateTranscoder: FlexibleDateTranscoder()),
+            // Compact JSON: pretty printing costs every answer for the rare human reading it raw.
+            on: group, configuration: .init(dateTranscoder: FlexibleDateTranscoder(), jsonEncodingOptions: [.withoutEscapingSlashes]),
             middlewares: [ErrorMiddleware(logger: logger), ScopeMiddleware(), validation])
         // A method the document does not declare on a path it has: 405 naming the ones it does.
         for (path, methods) in declaredMethods {

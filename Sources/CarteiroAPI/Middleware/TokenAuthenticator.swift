@@ -31,7 +31,7 @@ struct TokenAuthenticator: AuthenticatorMiddleware {
 
     func authenticate(request: Request, context: APIRequestContext) async throws -> AccessToken? {
         guard let secret = request.headers.bearer?.token, !secret.isEmpty, secret.utf8.count <= 256 else { return nil }
-        let hash = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hash = Self.hex(SHA256.hash(data: Data(secret.utf8)))
         let now = ContinuousClock.now
         let cached = cache.entries.withLock { cache in cache[hash].flatMap { now - $0.fetched < cacheLifetime ? $0 : nil } }
         let token: AccessToken?
@@ -55,6 +55,18 @@ struct TokenAuthenticator: AuthenticatorMiddleware {
             }
         }
         return token
+    }
+
+    /// Lowercase hex, without a formatter per byte (this runs on every request).
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws
