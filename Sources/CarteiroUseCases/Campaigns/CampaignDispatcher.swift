@@ -102,28 +102,28 @@ public struct CampaignDispatcher: Sendable {
 
     /// No worker claims the campaign's waiting jobs any more; jobs already claimed finish.
     public func pause(_ campaign: Campaign, now: Date = Date()) async throws -> Campaign {
-        var paused = campaign
-        try paused.move(to: .paused, at: now)
-        paused = try await store.campaigns.update(paused)
-        if let sendID = paused.sendID { _ = try await store.emailJobs.hold(sendID: sendID, at: now) }
-        return paused
+        try await move(campaign, to: .paused, now: now) { queue, sendID in try await queue.hold(sendID: sendID, at: now) }
     }
 
     /// The held jobs go back to the workers; a job already sent is never sent again.
     public func resume(_ campaign: Campaign, now: Date = Date()) async throws -> Campaign {
-        var resumed = campaign
-        try resumed.move(to: .sending, at: now)
-        resumed = try await store.campaigns.update(resumed)
-        if let sendID = resumed.sendID { _ = try await store.emailJobs.release(sendID: sendID, at: now) }
-        return resumed
+        try await move(campaign, to: .sending, now: now) { queue, sendID in try await queue.release(sendID: sendID, at: now) }
     }
 
+    /// The jobs no worker holds are never sent.
     public func cancel(_ campaign: Campaign, now: Date = Date()) async throws -> Campaign {
-        var cancelled = campaign
-        try cancelled.move(to: .cancelled, at: now)
-        cancelled = try await store.campaigns.update(cancelled)
-        if let sendID = cancelled.sendID { _ = try await store.emailJobs.cancel(sendID: sendID, at: now) }
-        return cancelled
+        try await move(campaign, to: .cancelled, now: now) { queue, sendID in try await queue.cancel(sendID: sendID, at: now) }
+    }
+
+    /// Stores the campaign's new status, then applies it to its send's jobs (when it has a send).
+    private func move(
+        _ campaign: Campaign, to status: Campaign.Status, now: Date, jobs: (any EmailJobQueue, SendID) async throws -> Int
+    ) async throws -> Campaign {
+        var moved = campaign
+        try moved.move(to: status, at: now)
+        moved = try await store.campaigns.update(moved)
+        if let sendID = moved.sendID { _ = try await jobs(store.emailJobs, sendID) }
+        return moved
     }
 
     /// Sends the campaign's message to `addresses`, subject marked `[TEST]`, as a send of its own
