@@ -153,7 +153,7 @@ final class SQLiteDatabase: Sendable {
             }
         }
         do {
-            pool = try DatabasePool(path: configuration.path, configuration: grdb)
+            pool = try Self.openPool(path: configuration.path, configuration: grdb)
             try Self.migrate(pool)
             checkpointer = try SQLiteCheckpointer(
                 path: configuration.path, writer: pool, readOnly: configuration.readOnly, interval: configuration.checkpointInterval,
@@ -163,6 +163,21 @@ final class SQLiteDatabase: Sendable {
         }
         let notifier = notifier
         groupCommit = SQLiteGroupCommit(pool: pool) { notifier.signal() }
+    }
+
+    /// Opening a fresh file switches it to WAL, which needs the file to itself for a moment: a
+    /// process that opens it while another does may be told "database is locked" at once, without
+    /// waiting (SQLite does not wait where waiting could deadlock). Trying again briefly opens it.
+    private static func openPool(path: String, configuration: GRDB.Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where attempt < 40 && [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) {
+                attempt += 1
+                usleep(25_000)
+            }
+        }
     }
 
     /// Two processes that start on a fresh folder at once migrate it at once: the migrator reads
