@@ -30,6 +30,22 @@ public struct ImportContacts: Sendable {
         public var failed = 0
         /// The first `listedErrors` refused rows.
         public var errors: [RowError] = []
+
+        mutating func record(_ error: RowError) {
+            failed += 1
+            if errors.count < ImportContacts.listedErrors { errors.append(error) }
+        }
+
+        /// Both reports' counts; the first `listedErrors` of both lists, in line order.
+        func merged(with other: Report) -> Report {
+            var merged = self
+            merged.created += other.created
+            merged.updated += other.updated
+            merged.skipped += other.skipped
+            merged.failed += other.failed
+            merged.errors = Array((errors + other.errors).sorted { $0.row < $1.row }.prefix(ImportContacts.listedErrors))
+            return merged
+        }
     }
 
     public static let listedErrors = 1_000
@@ -52,8 +68,6 @@ public struct ImportContacts: Sendable {
         if let listID, try await lists.get(listID) == nil {
             throw ContactError(.notFound, field: "listId", "no list \(listID)")
         }
-        var importer = Importer(
-            contacts: contacts, mode: mode, membership: listID.map { "\(ContactFields.listTagPrefix)\($0.rawValue)" }, evidence: evidence, now: now)
         var records = CSVRecordReader(bytes: csv)
         let header: CSVRecordReader.Record
         do {
@@ -65,35 +79,51 @@ public struct ImportContacts: Sendable {
             throw ValidationError(field: "header", reason: "line \(error.line): \(error.message)")
         }
         let layout = try ContactCSVLayout(header: header.fields)
-        importer.anyErased = try await contacts.count("status", equals: Contact.Status.erased.rawValue) > 0
-        while true {
-            let record: CSVRecordReader.Record
-            do throws(RecipientListError) {
-                guard let next = try records.next() else { break }
-                record = next
-            } catch {
-                importer.report.rows += 1
-                importer.fail(RowError(row: error.line, column: nil, reason: error.message))
-                records.skipRestOfRecord()
-                continue
+        let anyErased = try await contacts.count("status", equals: Contact.Status.erased.rawValue) > 0
+        let membership = listID.map { "\(ContactFields.listTagPrefix)\($0.rawValue)" }
+        // Reading and checking rows (this task) goes on while the batches already cut are looked
+        // up, encoded and written (the child task): the two take about as long as each other.
+        let (batches, batchSink) = AsyncStream.makeStream(of: [Row].self)
+        return try await withThrowingTaskGroup(of: ImportContacts.Report.self) { group in
+            group.addTask { [contacts] in
+                var importer = Importer(contacts: contacts, mode: mode, evidence: evidence, now: now)
+                importer.anyErased = anyErased
+                for await batch in batches { try await importer.flush(batch) }
+                return importer.report
             }
-            if record.fields.count == 1, record.fields[0].trimmingWhitespace().isEmpty { continue }
-            importer.report.rows += 1
-            guard record.fields.count == layout.columns.count else {
-                importer.fail(
-                    RowError(row: record.line, column: nil, reason: "has \(record.fields.count) fields, the header has \(layout.columns.count)"))
-                continue
+            var reading = Reading(membership: membership)
+            defer { batchSink.finish() }
+            while true {
+                let record: CSVRecordReader.Record
+                do throws(RecipientListError) {
+                    guard let next = try records.next() else { break }
+                    record = next
+                } catch {
+                    reading.report.rows += 1
+                    reading.fail(RowError(row: error.line, column: nil, reason: error.message))
+                    records.skipRestOfRecord()
+                    continue
+                }
+                if record.fields.count == 1, record.fields[0].trimmingWhitespace().isEmpty { continue }
+                reading.report.rows += 1
+                guard record.fields.count == layout.columns.count else {
+                    reading.fail(
+                        RowError(row: record.line, column: nil, reason: "has \(record.fields.count) fields, the header has \(layout.columns.count)"))
+                    continue
+                }
+                switch Self.parse(record, layout: layout) {
+                case .failure(let error): reading.fail(error)
+                case .success(let row): if let batch = reading.add(row) { batchSink.yield(batch) }
+                }
             }
-            switch Self.parse(record, layout: layout) {
-            case .failure(let error): importer.fail(error)
-            case .success(let row): try await importer.add(row)
-            }
+            if let batch = reading.cut() { batchSink.yield(batch) }
+            batchSink.finish()
+            let written = try await group.next() ?? ImportContacts.Report()
+            return reading.report.merged(with: written)
         }
-        try await importer.flush()
-        return importer.report
     }
 
-    struct Row {
+    struct Row: Sendable {
         let line: Int
         let address: ContactAddress
         var name: String?
@@ -151,54 +181,71 @@ public struct ImportContacts: Sendable {
     }
 }
 
-/// The state of one import: the batch being gathered and the report so far.
-private struct Importer {
-    let contacts: any AggregateRepository<Contact>
-    let mode: ImportContacts.Mode
+/// The rows of one import as they are read: checks that need no store, and the cut into batches.
+private struct Reading {
     let membership: String?
-    let evidence: String
-    let now: Date
-    var anyErased = false
     var report = ImportContacts.Report()
     private var batch: [ImportContacts.Row] = []
     private var batchAddresses = Set<String>()
     /// Time zone names already checked: `TimeZone(identifier:)` costs more than the rest of a row.
     private var knownTimeZones: Set<String> = ["America/Sao_Paulo"]
 
-    init(contacts: any AggregateRepository<Contact>, mode: ImportContacts.Mode, membership: String?, evidence: String, now: Date) {
-        self.contacts = contacts
-        self.mode = mode
-        self.membership = membership
-        self.evidence = evidence
-        self.now = now
-    }
+    init(membership: String?) { self.membership = membership }
 
-    mutating func fail(_ error: ImportContacts.RowError) {
-        report.failed += 1
-        if report.errors.count < ImportContacts.listedErrors { report.errors.append(error) }
-    }
+    mutating func fail(_ error: ImportContacts.RowError) { report.record(error) }
 
-    mutating func add(_ row: ImportContacts.Row) async throws {
+    /// Adds a checked row; returns a batch to write when one is complete.
+    mutating func add(_ row: ImportContacts.Row) -> [ImportContacts.Row]? {
         var row = row
         if let timezone = row.timezone, !knownTimeZones.contains(timezone) {
             guard TimeZone(identifier: timezone) != nil else {
-                return fail(.init(row: row.line, column: "timezone", reason: "'\(timezone)' is not an IANA time zone"))
+                fail(.init(row: row.line, column: "timezone", reason: "'\(timezone)' is not an IANA time zone"))
+                return nil
             }
             knownTimeZones.insert(timezone)
         }
         if let membership { row.tags.insert(membership) }
-        // The second row for an address sees the first one stored.
-        if batchAddresses.contains(row.address.email.canonical) { try await flush() }
+        // The second row for an address goes in the next batch, so that it sees the first one stored.
+        var complete: [ImportContacts.Row]?
+        if batchAddresses.contains(row.address.email.canonical) { complete = cut() }
         batch.append(row)
         batchAddresses.insert(row.address.email.canonical)
-        if batch.count >= ImportContacts.batchSize { try await flush() }
+        if complete == nil, batch.count >= ImportContacts.batchSize { complete = cut() }
+        return complete
     }
 
-    mutating func flush() async throws {
-        guard !batch.isEmpty else { return }
-        let rows = batch
-        batch.removeAll(keepingCapacity: true)
-        batchAddresses.removeAll(keepingCapacity: true)
+    /// The rows gathered so far, if any; the next batch starts empty.
+    mutating func cut() -> [ImportContacts.Row]? {
+        guard !batch.isEmpty else { return nil }
+        defer {
+            batch.removeAll(keepingCapacity: true)
+            batchAddresses.removeAll(keepingCapacity: true)
+        }
+        return batch
+    }
+}
+
+/// The writing side of one import: each batch's addresses looked up at once, then new contacts
+/// inserted together and existing ones updated, and the report of what was written.
+private struct Importer {
+    let contacts: any AggregateRepository<Contact>
+    let mode: ImportContacts.Mode
+    let evidence: String
+    let now: Date
+    var anyErased = false
+    var report = ImportContacts.Report()
+
+    init(contacts: any AggregateRepository<Contact>, mode: ImportContacts.Mode, evidence: String, now: Date) {
+        self.contacts = contacts
+        self.mode = mode
+        self.evidence = evidence
+        self.now = now
+    }
+
+    mutating func fail(_ error: ImportContacts.RowError) { report.record(error) }
+
+    mutating func flush(_ rows: [ImportContacts.Row]) async throws {
+        guard !rows.isEmpty else { return }
         var erased = Set<String>()
         if anyErased {
             let hashes = rows.map(\.address.email.erasureHash)
