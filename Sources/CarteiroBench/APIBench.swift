@@ -26,23 +26,9 @@ struct APIBench: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "carteiro.bench")
         logger.logLevel = .warning
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("carteiro-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: temporary) }
-        let location: StoreLocation
-        do {
-            location = try StoreLocation.resolve(store: store, dataDirectory: temporary.path)
-        } catch {
-            throw BenchError(error.description)
-        }
-        let store = try await StoreFactory.open(location, logger: logger)
-        emit("store: \(location)")
-        do {
+        try await withBenchStore(store, logger: logger) { store in
             for section in sections { try await section(store) }
-        } catch {
-            await store.close()
-            throw error
         }
-        await store.close()
     }
 
     @Option(help: "Rounds of the request figure; the ratio printed is the median of the rounds' ratios.")

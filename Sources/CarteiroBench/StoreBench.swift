@@ -32,23 +32,7 @@ struct StoreBench: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "carteiro.bench")
         logger.logLevel = .warning
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("carteiro-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: temporary) }
-        let location: StoreLocation
-        do {
-            location = try StoreLocation.resolve(store: store, dataDirectory: temporary.path)
-        } catch {
-            throw BenchError(error.description)
-        }
-        let store = try await StoreFactory.open(location, logger: logger)
-        emit("store: \(location)")
-        do {
-            try await measure(store, logger: logger)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        try await withBenchStore(store, logger: logger) { store in try await measure(store, logger: logger) }
     }
 
     private func measure(_ store: any Store, logger: Logger) async throws {
