@@ -8,6 +8,7 @@ public struct DomainEvent: Hashable, Sendable, Codable, Identifiable {
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         case contactSignedUp = "contact.signed_up"
         case contactConfirmed = "contact.confirmed"
+        case contactDeclined = "contact.declined"
         case contactUnsubscribed = "contact.unsubscribed"
         case emailSent = "email.sent"
         case emailFailed = "email.failed"

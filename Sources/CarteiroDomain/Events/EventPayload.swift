@@ -4,6 +4,8 @@ import Foundation
 public enum EventPayload: Hashable, Sendable {
     case contactSignedUp(ContactSignedUp)
     case contactConfirmed(ContactConfirmed)
+    /// The person answered a sign-up's confirmation with a no.
+    case contactDeclined(ContactConfirmed)
     case contactUnsubscribed(ContactUnsubscribed)
     case emailSent(EmailSent)
     case emailFailed(EmailFailed)
@@ -21,7 +23,7 @@ public enum EventPayload: Hashable, Sendable {
         public var contactID: ContactID
         public var email: EmailAddress
         public var locale: String
-        /// Where the sign-up came from: `chat`, `api`, `import`.
+        /// Where the sign-up came from: `chat`, `form`, `email`, `api`, `import`.
         public var source: String
         public var conversationID: ConversationID?
         public init(contactID: ContactID, email: EmailAddress, locale: String, source: String, conversationID: ConversationID? = nil) {
@@ -33,6 +35,8 @@ public enum EventPayload: Hashable, Sendable {
         }
     }
 
+    /// A sign-up's answer, `contact.confirmed` or `contact.declined`: the evidence is the reply's
+    /// Message-ID, or what else proves it (the confirm link).
     public struct ContactConfirmed: Hashable, Sendable, Codable {
         public var contactID: ContactID
         public var email: EmailAddress
@@ -193,6 +197,7 @@ public enum EventPayload: Hashable, Sendable {
         switch self {
         case .contactSignedUp: .contactSignedUp
         case .contactConfirmed: .contactConfirmed
+        case .contactDeclined: .contactDeclined
         case .contactUnsubscribed: .contactUnsubscribed
         case .emailSent: .emailSent
         case .emailFailed: .emailFailed
@@ -211,7 +216,7 @@ public enum EventPayload: Hashable, Sendable {
     public var subject: String {
         switch self {
         case .contactSignedUp(let p): p.contactID.rawValue
-        case .contactConfirmed(let p): p.contactID.rawValue
+        case .contactConfirmed(let p), .contactDeclined(let p): p.contactID.rawValue
         case .contactUnsubscribed(let p): p.contactID.rawValue
         case .emailSent(let p): p.jobID.rawValue
         case .emailFailed(let p): p.jobID.rawValue
@@ -236,6 +241,7 @@ extension EventPayload: Codable {
         switch kind {
         case .contactSignedUp: self = .contactSignedUp(try container.decode(ContactSignedUp.self, forKey: .data))
         case .contactConfirmed: self = .contactConfirmed(try container.decode(ContactConfirmed.self, forKey: .data))
+        case .contactDeclined: self = .contactDeclined(try container.decode(ContactConfirmed.self, forKey: .data))
         case .contactUnsubscribed: self = .contactUnsubscribed(try container.decode(ContactUnsubscribed.self, forKey: .data))
         case .emailSent: self = .emailSent(try container.decode(EmailSent.self, forKey: .data))
         case .emailFailed: self = .emailFailed(try container.decode(EmailFailed.self, forKey: .data))
@@ -256,7 +262,7 @@ extension EventPayload: Codable {
         try container.encode(kind, forKey: .kind)
         switch self {
         case .contactSignedUp(let p): try container.encode(p, forKey: .data)
-        case .contactConfirmed(let p): try container.encode(p, forKey: .data)
+        case .contactConfirmed(let p), .contactDeclined(let p): try container.encode(p, forKey: .data)
         case .contactUnsubscribed(let p): try container.encode(p, forKey: .data)
         case .emailSent(let p): try container.encode(p, forKey: .data)
         case .emailFailed(let p): try container.encode(p, forKey: .data)

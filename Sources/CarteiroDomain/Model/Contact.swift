@@ -6,6 +6,8 @@ public typealias ContactID = Identifier<Contact>
 public struct Contact: Aggregate, Hashable {
     public enum Status: String, StatusMachine, CaseIterable {
         case pending, confirmed, unsubscribed, bounced, complained
+        /// The person answered the confirmation with a no. Never mailed; may sign up again.
+        case declined
         /// The personal data is gone; only a hash of the address stays, so it is never mailed
         /// again. Final.
         case erased
@@ -14,10 +16,11 @@ public struct Contact: Aggregate, Hashable {
 
         public func canMove(to next: Status) -> Bool {
             switch (self, next) {
-            case (.pending, .confirmed), (.pending, .unsubscribed), (.pending, .bounced), (.pending, .complained): true
+            case (.pending, .confirmed), (.pending, .declined), (.pending, .unsubscribed), (.pending, .bounced), (.pending, .complained): true
             case (.confirmed, .unsubscribed), (.confirmed, .bounced), (.confirmed, .complained): true
-            // A contact who left, or whose address bounced, may sign up again: a new double opt-in.
-            case (.unsubscribed, .pending), (.bounced, .pending): true
+            // A contact who left, declined, or whose address bounced, may sign up again: a new
+            // double opt-in.
+            case (.unsubscribed, .pending), (.bounced, .pending), (.declined, .pending): true
             case (.erased, _): false
             case (_, .erased): true
             default: false
@@ -25,23 +28,28 @@ public struct Contact: Aggregate, Hashable {
         }
 
         /// Statuses that must never receive mail.
-        public var isSuppressed: Bool { self == .unsubscribed || self == .bounced || self == .complained || self == .erased }
+        public var isSuppressed: Bool {
+            self == .unsubscribed || self == .bounced || self == .complained || self == .declined || self == .erased
+        }
     }
 
     /// How and when a contact gave consent, with evidence an auditor can check.
     public struct Consent: Hashable, Sendable, Codable {
         public enum Method: String, Hashable, Sendable, Codable {
-            case emailReply = "email_reply", chat, api, `import`
+            case emailReply = "email_reply", link, chat, api, `import`
         }
         public var at: Date
         public var method: Method
         /// For an email reply, the reply's Message-ID; otherwise whatever proves the consent.
         public var evidence: String
+        /// What the person wrote, for an email reply: the text they typed, without the quote.
+        public var text: String?
 
-        public init(at: Date, method: Method, evidence: String) {
+        public init(at: Date, method: Method, evidence: String, text: String? = nil) {
             self.at = at
             self.method = method
             self.evidence = evidence
+            self.text = text
         }
     }
 

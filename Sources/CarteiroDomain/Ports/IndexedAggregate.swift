@@ -87,3 +87,28 @@ extension Send: StoredAggregate {
     public static let collection = "sends"
     public static let indexedFields: [IndexedField<Send>] = [.single("status") { $0.status.rawValue }]
 }
+
+extension SignUp: StoredAggregate {
+    public static let collection = "sign_ups"
+    public static let indexedFields: [IndexedField<SignUp>] = [
+        .single("token", unique: true) { $0.token },
+        .single("message", unique: true) { $0.confirmationMessageID },
+        // Pending sign-ups only: a reply from an address is matched to the one awaiting it.
+        .single("pending_email") { $0.status == .pending ? $0.email.canonical : nil },
+        .single("contact") { $0.contactID.rawValue },
+    ]
+}
+
+extension InboxMessage: StoredAggregate {
+    public static let collection = "inbox_messages"
+    public static let indexedFields: [IndexedField<InboxMessage>] = [
+        .single("key", unique: true) { $0.key },
+        .single("kind") { $0.kind.rawValue },
+        .single("contact") { $0.contactID?.rawValue },
+    ]
+}
+
+extension MailboxCursor: StoredAggregate {
+    public static let collection = "mailbox_cursors"
+    public static let indexedFields: [IndexedField<MailboxCursor>] = [.single("mailbox", unique: true) { $0.mailbox }]
+}

@@ -18,6 +18,12 @@ public protocol Store: Sendable {
     var relayStates: any RelayStateBoard { get }
     /// Per-recipient-domain rate limits shared by the worker processes.
     var throttle: any DeliveryThrottle { get }
+    /// Sign-ups waiting for, or given, their answer by reply or link.
+    var signUps: any AggregateRepository<SignUp> { get }
+    /// What the inbox watcher read and did, one record per mailbox message.
+    var inboxMessages: any AggregateRepository<InboxMessage> { get }
+    /// Per mailbox, how far the inbox watcher has read and who holds its lease.
+    var mailboxCursors: any AggregateRepository<MailboxCursor> { get }
     /// Agent and admin tokens (hashes only).
     var accessTokens: any AccessTokenStore { get }
 

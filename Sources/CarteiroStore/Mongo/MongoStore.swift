@@ -49,6 +49,9 @@ public final class MongoStore: Store {
     public let templates: any AggregateRepository<Template>
     public let templateRevisions: any AggregateRepository<TemplateRevision>
     public let segments: any AggregateRepository<Segment>
+    public let signUps: any AggregateRepository<SignUp>
+    public let inboxMessages: any AggregateRepository<InboxMessage>
+    public let mailboxCursors: any AggregateRepository<MailboxCursor>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let chatMessages: any ChatMessageLog
@@ -71,6 +74,9 @@ public final class MongoStore: Store {
         templates = MongoAggregateRepository<Template>(database: database)
         templateRevisions = MongoAggregateRepository<TemplateRevision>(database: database)
         segments = MongoAggregateRepository<Segment>(database: database)
+        signUps = MongoAggregateRepository<SignUp>(database: database)
+        inboxMessages = MongoAggregateRepository<InboxMessage>(database: database)
+        mailboxCursors = MongoAggregateRepository<MailboxCursor>(database: database)
         campaigns = MongoAggregateRepository<Campaign>(database: database)
         conversations = MongoAggregateRepository<Conversation>(database: database)
         chatMessages = MongoChatMessageLog(database: database)
@@ -239,6 +245,9 @@ final class MongoDatabase: Sendable {
         (Conversation.collection, Conversation.indexedFields.map { ($0.name, $0.unique) }),
         (Automation.collection, Automation.indexedFields.map { ($0.name, $0.unique) }),
         (Send.collection, Send.indexedFields.map { ($0.name, $0.unique) }),
+        (SignUp.collection, SignUp.indexedFields.map { ($0.name, $0.unique) }),
+        (InboxMessage.collection, InboxMessage.indexedFields.map { ($0.name, $0.unique) }),
+        (MailboxCursor.collection, MailboxCursor.indexedFields.map { ($0.name, $0.unique) }),
     ]
 }
 

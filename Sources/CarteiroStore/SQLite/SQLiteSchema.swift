@@ -176,6 +176,11 @@ enum SQLiteSchema {
                 try createAggregateTable(collection, in: db)
             }
         }
+        migrator.registerMigration("v11: sign-ups, inbox messages, mailbox cursors") { db in
+            for collection in [SignUp.collection, InboxMessage.collection, MailboxCursor.collection] {
+                try createAggregateTable(collection, in: db)
+            }
+        }
         return migrator
     }
 

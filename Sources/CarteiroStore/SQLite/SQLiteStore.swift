@@ -62,6 +62,9 @@ public final class SQLiteStore: Store {
     public let templates: any AggregateRepository<Template>
     public let templateRevisions: any AggregateRepository<TemplateRevision>
     public let segments: any AggregateRepository<Segment>
+    public let signUps: any AggregateRepository<SignUp>
+    public let inboxMessages: any AggregateRepository<InboxMessage>
+    public let mailboxCursors: any AggregateRepository<MailboxCursor>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let chatMessages: any ChatMessageLog
@@ -86,6 +89,9 @@ public final class SQLiteStore: Store {
         templates = SQLiteAggregateRepository<Template>(database: database)
         templateRevisions = SQLiteAggregateRepository<TemplateRevision>(database: database)
         segments = SQLiteAggregateRepository<Segment>(database: database)
+        signUps = SQLiteAggregateRepository<SignUp>(database: database)
+        inboxMessages = SQLiteAggregateRepository<InboxMessage>(database: database)
+        mailboxCursors = SQLiteAggregateRepository<MailboxCursor>(database: database)
         campaigns = SQLiteAggregateRepository<Campaign>(database: database)
         conversations = SQLiteAggregateRepository<Conversation>(database: database)
         chatMessages = SQLiteChatMessageLog(database: database)

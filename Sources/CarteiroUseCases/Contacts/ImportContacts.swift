@@ -155,7 +155,7 @@ public struct ImportContacts: Sendable {
             case .status:
                 guard !text.isEmpty else { continue }
                 guard let status = Contact.Status(rawValue: text.lowercased()), status != .erased else {
-                    return failure("unknown status '\(text)' (pending, confirmed, unsubscribed, bounced or complained)")
+                    return failure("unknown status '\(text)' (pending, confirmed, declined, unsubscribed, bounced or complained)")
                 }
                 row.status = status
             case .tags:
@@ -317,7 +317,7 @@ private struct Importer {
             do throws(TransitionError) {
                 switch status {
                 case .confirmed where contact.status == .pending: try contact.confirm(consent(line: row.line))
-                case .unsubscribed, .bounced, .complained: try contact.move(to: status, at: now)
+                case .unsubscribed, .bounced, .complained, .declined: try contact.move(to: status, at: now)
                 default: break
                 }
             } catch {
