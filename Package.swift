@@ -161,6 +161,8 @@ let package = Package(
                 "CarteiroJSON",
                 "MongoKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_memory_used, for /metrics.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

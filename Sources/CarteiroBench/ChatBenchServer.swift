@@ -24,9 +24,14 @@ struct ChatBenchServer: Sendable {
         /// malloc's bytes in use and free inside its arenas, from `/metrics` (nil if not served).
         var heapAllocatedBytes: Int?
         var heapFreeBytes: Int?
+        /// The part of the heap in use that SQLite holds: page caches, filling up to their bounds.
+        var sqliteBytes: Int?
 
         var residentMegabytes: Double { Double(residentBytes) / 1_048_576 }
         var heapAllocatedMegabytes: Double? { heapAllocatedBytes.map { Double($0) / 1_048_576 } }
+        var sqliteMegabytes: Double? { sqliteBytes.map { Double($0) / 1_048_576 } }
+        /// The heap in use besides SQLite's caches: what connections and conversations left.
+        var heapOutsideSQLiteBytes: Int? { heapAllocatedBytes.map { $0 - (sqliteBytes ?? 0) } }
     }
 
     static func start(name: String, bot: String, arguments: [String]) throws -> ChatBenchServer {
@@ -74,7 +79,8 @@ struct ChatBenchServer: Sendable {
         return Sample(
             residentBytes: BenchProcess.residentBytes(of: process.pid) ?? 0, descriptors: BenchProcess.openDescriptors(of: process.pid) ?? 0,
             heapAllocatedBytes: Self.gauge("process_heap_allocated_bytes", in: metrics),
-            heapFreeBytes: Self.gauge("process_heap_free_bytes", in: metrics))
+            heapFreeBytes: Self.gauge("process_heap_free_bytes", in: metrics),
+            sqliteBytes: Self.gauge("process_sqlite_memory_bytes", in: metrics))
     }
 
     static func gauge(_ name: String, in metrics: String) -> Int? {

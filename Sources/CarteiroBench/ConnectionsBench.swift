@@ -114,16 +114,25 @@ struct ConnectionsBench: AsyncParsableCommand {
             if let lastHeap = last.heapAllocatedMegabytes, let firstHeap = first.heapAllocatedMegabytes {
                 emit(String(format: "heap_growth_after_round_1_mb %.2f", lastHeap - firstHeap))
             }
+            if let lastSQLite = last.sqliteMegabytes, let firstSQLite = first.sqliteMegabytes {
+                // The embedded store's page caches fill as conversations are stored, up to their bounds.
+                emit(String(format: "sqlite_cache_growth_after_round_1_mb %.2f", lastSQLite - firstSQLite))
+            }
             emit(String(format: "rss_growth_after_round_1_mb %.1f", last.residentMegabytes - first.residentMegabytes))
             emit(
                 String(
                     format: "heap_bytes_left_per_connection_after_round_1 %.0f",
                     Double((last.heapAllocatedBytes ?? 0) - (first.heapAllocatedBytes ?? 0)) / Double(connections * (rounds - 1))))
+            emit(
+                String(
+                    format: "heap_outside_sqlite_bytes_left_per_connection_after_round_1 %.0f",
+                    Double((last.heapOutsideSQLiteBytes ?? 0) - (first.heapOutsideSQLiteBytes ?? 0)) / Double(connections * (rounds - 1))))
         }
     }
 
     private func report(_ sample: ChatBenchServer.Sample, as suffix: String) {
         if let heap = sample.heapAllocatedMegabytes { emit(String(format: "heap_%@_mb %.2f", suffix, heap)) }
+        if let sqlite = sample.sqliteMegabytes { emit(String(format: "sqlite_%@_mb %.2f", suffix, sqlite)) }
         emit(String(format: "rss_%@_mb %.1f", suffix, sample.residentMegabytes))
         emit("fds_\(suffix) \(sample.descriptors)")
     }

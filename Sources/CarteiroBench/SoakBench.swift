@@ -109,6 +109,16 @@ struct SoakBench: AsyncParsableCommand {
             emit(String(format: "heap_before_mb %.2f", heapBefore))
             emit(String(format: "heap_after_mb %.2f", heapAfter))
         }
+        if let sqliteBefore = before.sqliteMegabytes, let sqliteAfter = after.sqliteMegabytes {
+            // The store's page caches, filled by the conversations stored (bounded by
+            // --sqlite-cache-mb and 2 MB per reader): resident by design.
+            emit(String(format: "sqlite_cache_before_mb %.2f", sqliteBefore))
+            emit(String(format: "sqlite_cache_after_mb %.2f", sqliteAfter))
+            emit(
+                String(
+                    format: "rss_after_less_sqlite_cache_growth_over_before %.2f",
+                    (after.residentMegabytes - (sqliteAfter - sqliteBefore)) / before.residentMegabytes))
+        }
     }
 }
 

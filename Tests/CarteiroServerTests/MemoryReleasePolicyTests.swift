@@ -28,4 +28,17 @@ import Testing
     @Test func eachFloodThatEndsIsTrimmedAgain() {
         #expect(decisions([(100, 1), (10, 90), (80, 20), (10, 90)]) == [false, true, false, true])
     }
+
+    /// Connections still closing after the first release free more: released again each time the
+    /// heap has fallen by a quarter of the threshold since, then left alone once it is steady.
+    @Test func releasesAgainWhileTheFloodIsStillEnding() {
+        #expect(
+            decisions([(10, 1), (120, 2), (14, 100), (6, 108), (6, 108), (5, 109), (3, 111)])
+                == [false, false, true, true, false, false, true])
+    }
+
+    /// After a release, a heap that grows again and falls back to where it was is not a new fall.
+    @Test func aRiseAndFallBelowTheThresholdAfterAReleaseIsNotTrimmed() {
+        #expect(decisions([(100, 1), (10, 90), (14, 86), (10, 90)]) == [false, true, false, false])
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import CarteiroStore
 import Prometheus
 
 /// The process's own figures on `/metrics`, read when scraped: resident memory and open
@@ -9,6 +10,7 @@ struct ProcessGauges: Sendable {
     private let descriptors: Gauge
     private let heapAllocated: Gauge
     private let heapFree: Gauge
+    private let sqliteMemory: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
         func gauge(_ name: String, _ unit: String, _ help: String) -> Gauge {
@@ -18,6 +20,8 @@ struct ProcessGauges: Sendable {
         descriptors = gauge("open", "fds", "Number of open file descriptors.")
         heapAllocated = gauge("heap_allocated", "bytes", "Bytes malloc has handed out and not had back (glibc mallinfo2).")
         heapFree = gauge("heap_free", "bytes", "Bytes freed but kept by malloc inside its arenas (glibc mallinfo2).")
+        sqliteMemory = gauge(
+            "sqlite_memory", "bytes", "Bytes of the heap SQLite holds: mostly the embedded store's page caches, which fill up to their bounds and stay.")
     }
 
     func update() {
@@ -27,6 +31,7 @@ struct ProcessGauges: Sendable {
             heapAllocated.set(Int64(usage.allocated))
             heapFree.set(Int64(usage.free))
         }
+        sqliteMemory.set(Int64(SQLiteStore.memoryInUse))
     }
 
     /// VmRSS from /proc/self/status (nil where there is no /proc).

@@ -1,4 +1,5 @@
 public import CarteiroDomain
+import GRDBSQLite
 import Foundation
 import GRDB
 
@@ -275,4 +276,11 @@ final class SQLiteDatabase: Sendable {
     private static func oneLine(_ error: DatabaseError) -> String {
         "\(error)".split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
+}
+
+extension SQLiteStore {
+    /// Bytes SQLite holds in this process, all its connections together: mostly page caches,
+    /// which fill up to their bounds (the writer's `writerCacheKiB`, each reader's) as the store
+    /// is used, and stay: memory in use that is not a leak.
+    public static var memoryInUse: Int { Int(sqlite3_memory_used()) }
 }
