@@ -427,7 +427,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroUseCasesTests",
-            dependencies: ["CarteiroUseCases", "CarteiroDomain", "CarteiroMIME", "CarteiroMail", "CarteiroStore", "CarteiroTesting"],
+            dependencies: ["CarteiroUseCases", "CarteiroDomain", "CarteiroMIME", "CarteiroMail", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
