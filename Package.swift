@@ -183,6 +183,8 @@ let package = Package(
                 "CarteiroChat",
                 "CarteiroChatProtocol",
                 "CarteiroConversations",
+                "CarteiroMIME",
+                "CarteiroUseCases",
                 "CMallocShim",
                 "CurlKit",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -447,6 +449,7 @@ let package = Package(
             name: "CarteiroServerTests",
             dependencies: [
                 "CarteiroChat", "CarteiroConversations", "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
+                "CarteiroStoreTesting", "CarteiroUseCases", "CarteiroMIME",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

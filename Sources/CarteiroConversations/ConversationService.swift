@@ -17,16 +17,20 @@ public struct ConversationService: Sendable {
         public var bot: Bot
         public var hub: ConversationHub
         public var clock: any WallClock
+        /// Carries out the bot's sign-ups (a pending contact and its confirmation email); nil when
+        /// the process sends no mail (no sign-up address or From configured).
+        public var signUps: (any ChatSignUps)?
 
         public init(
             conversations: any AggregateRepository<Conversation>, messages: any ChatMessageLog, bot: Bot, hub: ConversationHub,
-            clock: any WallClock = SystemWallClock()
+            clock: any WallClock = SystemWallClock(), signUps: (any ChatSignUps)? = nil
         ) {
             self.conversations = conversations
             self.messages = messages
             self.bot = bot
             self.hub = hub
             self.clock = clock
+            self.signUps = signUps
         }
     }
 
@@ -138,7 +142,11 @@ public struct ConversationService: Sendable {
                 let posted = try await postCustomerMessage(to: conversation, clientID: clientID, text: text, deliveredTo: subscription)
                 return Exchange(message: posted.message, isNew: posted.isNew, replies: [], conversation: nil)
             }
-            let turn = try botTurn(answering: text, clientID: clientID, in: conversation, after: max(conversation.lastSequence, storedAfter))
+            let state = DialogueStateCoding.decode(conversation.botState) ?? DialogueState()
+            let answer = await carryOutActions(
+                of: dependencies.bot.respond(to: text, state: state, customerName: conversation.customerName), in: conversation)
+            let turn = try botTurn(
+                answering: text, clientID: clientID, with: answer, in: conversation, after: max(conversation.lastSequence, storedAfter))
             do {
                 switch try await dependencies.messages.appendTurn(turn) {
                 case .stored(let entries, let updated):
@@ -174,15 +182,13 @@ public struct ConversationService: Sendable {
 
     /// The customer message at `sequence + 1`, the bot's answer right after it, and the
     /// conversation as they leave it.
-    private func botTurn(answering text: String, clientID: String, in conversation: Conversation, after sequence: Int)
+    private func botTurn(answering text: String, clientID: String, with answer: BotTurn, in conversation: Conversation, after sequence: Int)
         throws(ConversationError) -> ChatTurn
     {
         let conversationID = conversation.id
         let now = Self.storedTime(dependencies.clock.now())
         let customer = try Self.makeMessage(
             conversationID: conversationID, sequence: sequence + 1, author: .customer, text: text, clientID: clientID, at: now)
-        let state = DialogueStateCoding.decode(conversation.botState) ?? DialogueState()
-        let answer = dependencies.bot.respond(to: text, state: state, customerName: conversation.customerName)
         var entries = [customer]
         for reply in answer.replies {
             entries.append(
@@ -207,6 +213,37 @@ public struct ConversationService: Sendable {
         }
         updated.lastSequence = sequence + entries.count
         return ChatTurn(messages: entries, previous: conversation, conversation: updated, events: entries.map(Self.posted) + events)
+    }
+
+    /// Carries out what the bot's answer promises before it is stored, so that the bot never
+    /// says it did what failed: a sign-up's confirmation is accepted for sending first, and when
+    /// it cannot be, the bot's replies say so instead. (A turn that loses a race is answered
+    /// again; the sign-up sends one confirmation per address a minute, so it is not sent twice.)
+    private func carryOutActions(of answer: BotTurn, in conversation: Conversation) async -> BotTurn {
+        var answer = answer
+        for case .contactSignedUp(let email, let locale, let name) in answer.actions {
+            let result: ChatSignUpResult
+            if let signUps = dependencies.signUps {
+                do {
+                    result = try await signUps.signUp(
+                        email: email, name: name ?? conversation.customerName, locale: locale, conversationID: conversation.id)
+                } catch {
+                    let occurrence = failures.record("chat sign-up: \(error)")
+                    if occurrence.shouldLog {
+                        logger.error(
+                            "a chat sign-up failed",
+                            metadata: ["conversation": "\(conversation.id)", "error": "\(error)", "incident": "\(occurrence.incident)"])
+                    }
+                    result = .failed
+                }
+            } else {
+                result = .failed
+            }
+            if let text = ChatSignUpResult.reply(to: result, email: email, locale: locale) {
+                answer.replies = [BotReply(text: text)]
+            }
+        }
+        return answer
     }
 
     /// Stores a customer message (once per client id) without asking the bot, and publishes it:

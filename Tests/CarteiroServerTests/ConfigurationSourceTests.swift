@@ -1,6 +1,8 @@
 import CarteiroDelivery
 import CarteiroServer
 import CarteiroTesting
+import CarteiroMIME
+import CarteiroUseCases
 import Configuration
 import Foundation
 import Testing
@@ -95,6 +97,44 @@ import Testing
             flags: { $0.flag(ServerConfiguration.Keys.port, 7003) }, environment: ["CARTEIRO_PORT": "7002"], file: file)
         #expect(fromFlag.port == 7003)
         #expect(fromFlag.delivery.batchSize == 50)
+    }
+
+    @Test func signUpMailAndInboxesAreReadAndCheckedWithTheirKeysNamed() async throws {
+        typealias Keys = SignUpConfiguration.Keys
+        let configured = try await read(
+            flags: {
+                $0.flag(Keys.signUpAddress, "Loja Exemplo <cadastro@loja.example>")
+                $0.flag(Keys.inboxes, ["imap://cadastro:s%40gredo@127.0.0.1:1143/INBOX", "imaps://suporte:x@mail.loja.example/INBOX"])
+            },
+            environment: ["CARTEIRO_PUBLIC_URL": "https://loja.example/", "CARTEIRO_INBOX_INTERVAL": "2m"])
+        let mail = try #require(configured.signUps.mail)
+        #expect(mail.signUpAddress.address == "cadastro@loja.example")
+        #expect(mail.mailFrom.address == "cadastro@loja.example", "From defaults to the sign-up address")
+        #expect(try mail.replyAddress(for: String(repeating: "a", count: 32)).address == "cadastro+\(String(repeating: "a", count: 32))@loja.example")
+        #expect(mail.confirmLink(for: "tok") == "https://loja.example/confirm/tok")
+        #expect(configured.signUps.inboxes.count == 2)
+        #expect(configured.signUps.inboxInterval == .seconds(120))
+        #expect(try await read().signUps.mail == nil, "no sign-up address: no sign-up mail")
+
+        for (flags, key): ((inout ConfigurationSources) -> Void, String) in [
+            ({ $0.flag(Keys.signUpAddress, "not an address") }, Keys.signUpAddress.flag),
+            ({ $0.flag(Keys.mailFrom, "Loja <contato@loja.example>") }, Keys.signUpAddress.flag),
+            ({ $0.flag(Keys.inboxes, ["pop3://a:b@host/INBOX"]) }, Keys.inboxes.flag),
+            ({ $0.flag(Keys.inboxes, ["imap://host/INBOX"]) }, Keys.inboxes.flag),
+            ({ $0.flag(Keys.inboxInterval, "soon") }, Keys.inboxInterval.flag),
+            ({ $0.flag(Keys.inboxInterval, "0s") }, Keys.inboxInterval.flag),
+            ({
+                $0.flag(Keys.signUpAddress, "cadastro@loja.example")
+                $0.flag(Keys.publicURL, "ftp://loja.example")
+            }, Keys.publicURL.flag),
+        ] {
+            let error = await #expect(throws: ConfigurationError.self) { try await read(flags: flags) }
+            #expect(error?.key == key)
+        }
+        let refused = await #expect(throws: ConfigurationError.self) {
+            try await read(flags: { $0.flag(Keys.inboxes, ["imaps://user:hunter2@"]) })
+        }
+        #expect(refused?.message.contains("hunter2") == false, "the password is not repeated: \(refused?.message ?? "")")
     }
 
     @Test func aJSONFileIsReadLikeAYAMLOne() async throws {

@@ -32,8 +32,9 @@ public enum HandoffReason: Hashable, Sendable, Codable, CustomStringConvertible 
 
 /// An action a bot file declares (`action: {event: …}`).
 public enum BotAction: Hashable, Sendable, Codable {
-    /// `contact.signed_up`: start the double opt-in sign-up of this address.
-    case contactSignedUp(email: String, locale: String)
+    /// `contact.signed_up`: start the double opt-in sign-up of this address (with the flow's
+    /// `name` slot, when it has one).
+    case contactSignedUp(email: String, locale: String, name: String? = nil)
     /// Any other event name, with the flow's slots or the message's entities.
     case custom(event: String, values: [String: String])
 

@@ -153,7 +153,7 @@ public struct DialogueEngine: Sendable {
         turn.effects.append(.flowCompleted(name: flow.name, slots: slotValues))
         if let event = flow.action {
             if event == BotAction.contactSignedUpEvent, let email = slotValues["email"] {
-                turn.effects.append(.action(.contactSignedUp(email: email, locale: turn.locale)))
+                turn.effects.append(.action(.contactSignedUp(email: email, locale: turn.locale, name: slotValues["name"])))
             } else {
                 turn.effects.append(.action(.custom(event: event, values: slotValues)))
             }

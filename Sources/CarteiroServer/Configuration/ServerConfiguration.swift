@@ -25,6 +25,7 @@ public struct ServerConfiguration: Sendable {
     /// Every key `serve` reads, in the order `serve --help` and the README list them.
     public static let settings: [any SettingDescription] =
         StoreConfiguration.Keys.all + Keys.all + HTTPConfiguration.Keys.all + DeliveryConfiguration.Keys.all + ChatConfiguration.Keys.all
+        + SignUpConfiguration.Keys.all
 
     public var host: String
     public var port: Int
@@ -40,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var delivery = DeliveryConfiguration()
     /// The chat role: bot file, allowed origins, connection limits, bench echo route.
     public var chat = ChatConfiguration()
+    /// Sign-ups by reply: the sign-up address, the From of Carteiro's own mail, confirm links, inboxes.
+    public var signUps = SignUpConfiguration()
 
     public var dataDirectory: String { storage.dataDirectory }
     public var store: StoreLocation { storage.location }
@@ -82,6 +85,7 @@ public struct ServerConfiguration: Sendable {
         http = try HTTPConfiguration(reader: reader)
         delivery = try DeliveryConfiguration(reader: reader)
         chat = try ChatConfiguration(reader: reader)
+        signUps = try SignUpConfiguration(reader: reader)
         try validateRelays()
     }
 }

@@ -39,7 +39,9 @@ public struct CarteiroRuntime {
         self.logger = logger
         if configuration.roles.contains(.chat), let bot {
             conversations = ConversationService(
-                dependencies: .init(conversations: store.conversations, messages: store.chatMessages, bot: bot, hub: ConversationHub()),
+                dependencies: .init(
+                    conversations: store.conversations, messages: store.chatMessages, bot: bot, hub: ConversationHub(),
+                    signUps: configuration.signUps.mail.map { ChatSignUpRequests(store: store, settings: $0) }),
                 logger: logger)
         } else {
             conversations = nil

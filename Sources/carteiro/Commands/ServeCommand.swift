@@ -20,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     typealias Keys = ServerConfiguration.Keys
     typealias HTTPKeys = HTTPConfiguration.Keys
     typealias ChatKeys = ChatConfiguration.Keys
+    typealias SignUpKeys = SignUpConfiguration.Keys
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong(Keys.host.flag), help: .init(Keys.host.help)) var host: String?
@@ -55,6 +56,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(ChatKeys.idleSeconds.flag), parsing: .unconditional, help: .init(ChatKeys.idleSeconds.help)) var chatIdleSeconds:
         Double?
     @Flag(name: .customLong(ChatKeys.benchEcho.flag), help: .init(ChatKeys.benchEcho.help)) var benchEcho = false
+    @Option(name: .customLong(SignUpKeys.signUpAddress.flag), help: .init(SignUpKeys.signUpAddress.help)) var signUpAddress: String?
+    @Option(name: .customLong(SignUpKeys.mailFrom.flag), help: .init(SignUpKeys.mailFrom.help)) var mailFrom: String?
+    @Option(name: .customLong(SignUpKeys.publicURL.flag), help: .init(SignUpKeys.publicURL.help)) var publicURL: String?
+    @Option(name: .customLong(SignUpKeys.inboxes.flag), help: .init(SignUpKeys.inboxes.help)) var inboxes: [String] = []
+    @Option(name: .customLong(SignUpKeys.inboxInterval.flag), help: .init(SignUpKeys.inboxInterval.help)) var inboxInterval: String?
 
     func run() async throws {
         let configuration = try await makeConfiguration()
@@ -118,6 +124,11 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(ChatKeys.burst, chatBurst)
         sources.flag(ChatKeys.idleSeconds, chatIdleSeconds)
         sources.flag(ChatKeys.benchEcho, benchEcho)
+        sources.flag(SignUpKeys.signUpAddress, signUpAddress)
+        sources.flag(SignUpKeys.mailFrom, mailFrom)
+        sources.flag(SignUpKeys.publicURL, publicURL)
+        sources.flag(SignUpKeys.inboxes, inboxes)
+        sources.flag(SignUpKeys.inboxInterval, inboxInterval)
         return try await StoreOptions.read(sources) { reader throws(ConfigurationError) in try ServerConfiguration(reader: reader) }
     }
 }
