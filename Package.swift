@@ -435,7 +435,7 @@ let package = Package(
         .testTarget(
             name: "CarteiroAPITests",
             dependencies: [
-                "CarteiroAPI", "CarteiroDomain", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting",
+                "CarteiroAPI", "CarteiroDomain", "CarteiroMIME", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting", "CarteiroUseCases",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

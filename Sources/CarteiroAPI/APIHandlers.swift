@@ -7,12 +7,15 @@ import Logging
 /// it holds no state of its own.
 struct APIHandlers: APIProtocol {
     let store: any Store
+    /// The public sign-up form's settings and limits; nil when no sign-up address is configured.
+    let signUps: SignUpDesk?
     let logger: Logger
     /// The document as JSON, converted once from the YAML compiled into the binary.
     let documentJSON: Data
 
-    init(store: any Store, logger: Logger) throws {
+    init(store: any Store, signUps: SignUpDesk? = nil, logger: Logger) throws {
         self.store = store
+        self.signUps = signUps
         self.logger = logger
         self.documentJSON = try OpenAPIDocument.json()
     }

@@ -1,4 +1,5 @@
 public import CarteiroDomain
+public import CarteiroUseCases
 public import Hummingbird
 import Foundation
 import HTTPTypes
@@ -15,10 +16,19 @@ public struct AdminAPI: Sendable {
         public var maximumBodyBytes: Int
         /// The limit for `POST /api/v1/contacts/import`.
         public var maximumImportBytes: Int
+        /// The sign-up address, From and confirm links of `POST /api/v1/signups`; nil: it answers 503.
+        public var signUps: SignUpMailSettings?
+        /// Sign-ups one client address may ask for per minute.
+        public var signUpsPerClientPerMinute: Int
 
-        public init(maximumBodyBytes: Int = 1 << 20, maximumImportBytes: Int = 50 << 20) {
+        public init(
+            maximumBodyBytes: Int = 1 << 20, maximumImportBytes: Int = 50 << 20, signUps: SignUpMailSettings? = nil,
+            signUpsPerClientPerMinute: Int = 10
+        ) {
             self.maximumBodyBytes = maximumBodyBytes
             self.maximumImportBytes = maximumImportBytes
+            self.signUps = signUps
+            self.signUpsPerClientPerMinute = signUpsPerClientPerMinute
         }
     }
 
@@ -32,7 +42,9 @@ public struct AdminAPI: Sendable {
 
     /// `tokenUses` decides which requests write their token's last use; share the process's one.
     public init(store: any Store, configuration: Configuration = .init(), tokenUses: TokenUseThrottle = TokenUseThrottle(), logger: Logger) throws {
-        self.handlers = try APIHandlers(store: store, logger: logger)
+        self.handlers = try APIHandlers(
+            store: store, signUps: configuration.signUps.map { SignUpDesk(settings: $0, perClientPerMinute: configuration.signUpsPerClientPerMinute) },
+            logger: logger)
         self.configuration = configuration
         self.tokenUses = tokenUses
         self.logger = logger

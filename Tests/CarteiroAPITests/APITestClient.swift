@@ -18,7 +18,9 @@ struct APITestClient {
     /// The secret of an active token of each scope.
     let secrets: [AccessToken.Scope: String]
 
-    static func with(_ backend: Backend = .sqlite, _ body: @escaping @Sendable (APITestClient) async throws -> Void) async throws {
+    static func with(
+        _ backend: Backend = .sqlite, configuration: AdminAPI.Configuration = .init(), _ body: @escaping @Sendable (APITestClient) async throws -> Void
+    ) async throws {
         try await StoreFixture.with(backend) { fixture in
             var secrets: [AccessToken.Scope: String] = [:]
             for scope in AccessToken.Scope.allCases {
@@ -30,7 +32,7 @@ struct APITestClient {
             }
             let tokens = secrets
             let router = Router()
-            try AdminAPI(store: fixture.store, logger: Logger(label: "test.api")).register(on: router)
+            try AdminAPI(store: fixture.store, configuration: configuration, logger: Logger(label: "test.api")).register(on: router)
             try await Application(router: router).test(.router) { client in
                 try await body(APITestClient(client: client, fixture: fixture, secrets: tokens))
             }

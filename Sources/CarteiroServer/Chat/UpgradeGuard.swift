@@ -1,3 +1,4 @@
+import CarteiroAPI
 import CarteiroConversations
 import CarteiroDomain
 import HTTPTypes
@@ -15,13 +16,19 @@ import NIOHTTP1
 /// 503 when full) and a JSON body, the `UpgradeGuard` decides before the upgrade handler sees the
 /// request, and answers a refusal itself.
 struct GuardedWebSocketChannel: ServerChildChannel {
-    typealias Value = HTTP1WebSocketUpgradeChannel.Value
+    struct Value: ServerChildChannelValue {
+        let base: HTTP1WebSocketUpgradeChannel.Value
+        /// The peer's address, for the API's public operations' limits.
+        let peer: IPAddress?
+        var channel: any Channel { base.channel }
+    }
 
     let base: HTTP1WebSocketUpgradeChannel
     let admission: ChatAdmission
     let authenticator: AgentAuthenticator
     let headTimeout: Duration
     let reserve: DescriptorReserve
+    let addresses: ClientAddressResolver
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let admission = self.admission
@@ -36,12 +43,17 @@ struct GuardedWebSocketChannel: ServerChildChannel {
             try pipeline.addHandler(
                 HTTPConnectionGuard(headTimeout: headTimeout, reserve: reserve, healthOnly: !mayWork, logger: logger), position: .before(upgrader))
             try pipeline.addHandler(UpgradeGuard(admission: admission, authenticator: authenticator), position: .before(upgrader))
-            return value
+            return Value(base: value, peer: channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) })
         }
     }
 
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        let (addresses, peer) = (self.addresses, value.peer)
+        await APIClientAddress.$resolver.withValue({ forwarded, xForwardedFor in
+            addresses.client(peer: peer, forwarded: forwarded, xForwardedFor: xForwardedFor).map { "\($0)" }
+        }) {
+            await base.handle(value: value.base, logger: logger)
+        }
     }
 }
 

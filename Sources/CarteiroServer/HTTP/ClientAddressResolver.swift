@@ -9,8 +9,13 @@ struct ClientAddressResolver: Sendable {
     let trustedProxies: [AddressRange]
 
     func client(peer: IPAddress?, headers: HTTPHeaders) -> IPAddress? {
+        client(peer: peer, forwarded: headers["forwarded"], xForwardedFor: headers["x-forwarded-for"])
+    }
+
+    /// The same, from the values of the `Forwarded` and `X-Forwarded-For` fields.
+    func client(peer: IPAddress?, forwarded: [String], xForwardedFor: [String]) -> IPAddress? {
         guard var client = peer, isTrusted(client) else { return peer }
-        for hop in Self.forwardedChain(headers).reversed() {
+        for hop in Self.forwardedChain(forwarded: forwarded, xForwardedFor: xForwardedFor).reversed() {
             // A hop written as "unknown" or obfuscated: the proxy that wrote it is as far back as can be seen.
             guard let address = hop else { return client }
             client = address
@@ -24,15 +29,14 @@ struct ClientAddressResolver: Sendable {
     }
 
     /// The forwarded addresses, the original client first; nil for a hop that is no address.
-    static func forwardedChain(_ headers: HTTPHeaders) -> [IPAddress?] {
-        let forwarded = headers["forwarded"]
+    static func forwardedChain(forwarded: [String], xForwardedFor: [String]) -> [IPAddress?] {
         if !forwarded.isEmpty {
             return forwarded.flatMap { $0.split(separator: ",") }.map { element in
                 let pair = element.split(separator: ";").first { $0.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("for=") }
                 return pair.flatMap { hopAddress($0.trimmingCharacters(in: .whitespaces).dropFirst("for=".count)) }
             }
         }
-        return headers["x-forwarded-for"].flatMap { $0.split(separator: ",") }.map { hopAddress($0) }
+        return xForwardedFor.flatMap { $0.split(separator: ",") }.map { hopAddress($0) }
     }
 
     /// `192.0.2.1`, `192.0.2.1:4711`, `"[2001:db8::1]:4711"`, `2001:db8::1`.

@@ -58,13 +58,14 @@ public struct CarteiroRuntime {
         let router = Router()
         HealthRoutes(store: store, registry: registry).register(on: router, metrics: configuration.http.metricsAddress == nil)
         if configuration.roles.contains(.api) {
-            try AdminAPI(store: store, tokenUses: tokenUses, logger: logger).register(on: router)
+            try AdminAPI(store: store, configuration: .init(signUps: configuration.signUps.mail), tokenUses: tokenUses, logger: logger)
+                .register(on: router)
         }
         let chat = configuration.chat
         let gate = ConnectionGate(
             limits: .init(maximum: chat.maximumConnections, perAddress: chat.maximumConnectionsPerAddress, evictableAfter: chat.helloTimeout / 5))
-        let admission = ChatAdmission(
-            configuration: chat, gate: gate, addresses: ClientAddressResolver(trustedProxies: configuration.http.trustedProxies))
+        let addresses = ClientAddressResolver(trustedProxies: configuration.http.trustedProxies)
+        let admission = ChatAdmission(configuration: chat, gate: gate, addresses: addresses)
         let chatRoutes = ChatRoutes(
             service: conversations, authenticator: agentAuthenticator, tokenWatch: tokenWatch, configuration: chat, admission: admission,
             quotas: ChatQuotas(
@@ -92,7 +93,8 @@ public struct CarteiroRuntime {
                     base: HTTP1WebSocketUpgradeChannel(
                         responder: responder, configuration: channelConfiguration,
                         shouldUpgrade: { head, channel, _ in await chatRoutes.shouldUpgrade(head, channel: channel) }),
-                    admission: admission, authenticator: agentAuthenticator, headTimeout: http.headTimeout, reserve: reserve)
+                    admission: admission, authenticator: agentAuthenticator, headTimeout: http.headTimeout, reserve: reserve,
+                    addresses: addresses)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "carteiro"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
