@@ -1,0 +1,313 @@
+public import Foundation
+import Synchronization
+
+/// A Dovecot IMAP server (Debian's `dovecot-imapd`) for one test: its own folder under the
+/// system's temporary directory holding dovecot.conf, the runtime and state folders, the log, a
+/// passwd-file with the test's users and their Maildir mail; plaintext login on a free loopback
+/// port, no TLS. Stop it with `stop()` (also done when released), which removes the folder.
+///
+/// The binaries are `$CARTEIRO_DOVECOT` / `$CARTEIRO_DOVEADM` if set, else `/usr/sbin/dovecot` and
+/// `/usr/bin/doveadm` (installed by `scripts/setup.sh`). A missing binary is an error, so tests
+/// that need the server fail rather than skip.
+///
+/// `doveadm` (with the same configuration) looks at and changes the mail behind the server's
+/// back: what a test checks must not depend only on the IMAP client under test.
+public final class Dovecot: Sendable {
+    public struct LaunchError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public struct CommandError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let port: Int
+    public let folder: URL
+    private let process: Mutex<Process?>
+    private let configFile: URL
+    private let logFile: URL
+    private let doveadm: String
+
+    private init(process: Process, port: Int, folder: URL, doveadm: String) {
+        self.process = Mutex(process)
+        self.port = port
+        self.folder = folder
+        self.doveadm = doveadm
+        configFile = folder.appendingPathComponent("dovecot.conf")
+        logFile = folder.appendingPathComponent("dovecot.log")
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// `imap://user:password@127.0.0.1:PORT/mailbox`, user, password and mailbox percent-encoded.
+    public func url(user: String, password: String, mailbox: String = "INBOX") -> String {
+        "imap://\(Self.encoded(user)):\(Self.encoded(password))@127.0.0.1:\(port)/\(Self.encoded(mailbox))"
+    }
+
+    /// Starts Dovecot with these users (name → password) and waits, at most `startTimeout`, for its
+    /// `* OK` greeting. `capabilities`, when given, replaces the capability list Dovecot advertises
+    /// after login (`imap_capability`), e.g. to hide MOVE; the commands still work.
+    public static func start(
+        users: [String: String] = ["alice": "secret"], capabilities: String? = nil, startTimeout: Duration = .seconds(20)
+    ) async throws -> Dovecot {
+        let dovecot = ProcessInfo.processInfo.environment["CARTEIRO_DOVECOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/sbin/dovecot"
+        let doveadm = ProcessInfo.processInfo.environment["CARTEIRO_DOVEADM"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/bin/doveadm"
+        for binary in [dovecot, doveadm] where !FileManager.default.isExecutableFile(atPath: binary) {
+            throw LaunchError(
+                description: "\(binary) not found; install Debian's dovecot-imapd (scripts/setup.sh) or set CARTEIRO_DOVECOT / CARTEIRO_DOVEADM")
+        }
+        var lastError: (any Error)?
+        // A port found free can be taken by someone else before Dovecot binds it; try again then.
+        for _ in 0..<3 {
+            do {
+                return try await launch(
+                    dovecot: dovecot, doveadm: doveadm, users: users, capabilities: capabilities, startTimeout: startTimeout)
+            } catch let error as LaunchError where error.description.contains("exited") {
+                lastError = error
+            }
+        }
+        throw lastError ?? LaunchError(description: "Dovecot did not start")
+    }
+
+    /// Terminates Dovecot, waits for it, and removes its folder.
+    public func stop() {
+        guard
+            let process = process.withLock({ stored -> Process? in
+                defer { stored = nil }
+                return stored
+            })
+        else { return }
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    // MARK: Mail behind the server's back (doveadm)
+
+    /// The mailbox's UIDVALIDITY, UIDNEXT and message count, as Dovecot keeps them.
+    public func status(user: String, mailbox: String = "INBOX") throws -> (uidValidity: UInt32, uidNext: UInt32, messages: Int) {
+        let output = try runDoveadm(["mailbox", "status", "-u", user, "uidvalidity uidnext messages", mailbox])
+        var fields: [String: String] = [:]
+        for pair in output.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        guard let uidValidity = fields["uidvalidity"].flatMap({ UInt32($0) }), let uidNext = fields["uidnext"].flatMap({ UInt32($0) }),
+            let messages = fields["messages"].flatMap({ Int($0) })
+        else { throw CommandError(description: "doveadm mailbox status said: \(output)") }
+        return (uidValidity, uidNext, messages)
+    }
+
+    /// The UIDs in the mailbox, ascending.
+    public func uids(user: String, mailbox: String = "INBOX") throws -> [UInt32] {
+        let output = try runDoveadm(["search", "-u", user, "mailbox", mailbox, "all"])
+        // Each line: mailbox GUID, space, UID.
+        return output.split(separator: "\n").compactMap { $0.split(separator: " ").last.flatMap { UInt32($0) } }.sorted()
+    }
+
+    /// The message's flags (`\Seen`, `\Deleted`, …), or nil when the mailbox has no such UID.
+    public func flags(user: String, mailbox: String = "INBOX", uid: UInt32) throws -> [String]? {
+        let output = try runDoveadm(["fetch", "-u", user, "flags", "mailbox", mailbox, "uid", String(uid)])
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }) else { return nil }
+        return line.dropFirst("flags:".count).split(separator: " ").map(String.init)
+    }
+
+    /// The message's bytes as Dovecot stores them.
+    public func message(user: String, mailbox: String = "INBOX", uid: UInt32) throws -> [UInt8] {
+        Array(try runDoveadm(["fetch", "-u", user, "text", "mailbox", mailbox, "uid", String(uid)]).utf8)
+    }
+
+    /// Delivers a message into the mailbox without IMAP (`doveadm save`), unread.
+    public func deliver(_ message: [UInt8], user: String, mailbox: String = "INBOX") throws {
+        _ = try runDoveadm(["save", "-u", user, "-m", mailbox], input: message)
+    }
+
+    public func createMailbox(_ mailbox: String, user: String) throws {
+        _ = try runDoveadm(["mailbox", "create", "-u", user, mailbox])
+    }
+
+    /// Deletes the mailbox with its messages and creates it again, empty: it gets a new
+    /// UIDVALIDITY and its UIDs start over. Not for INBOX, which cannot be deleted (see `setUIDValidity`).
+    public func recreateMailbox(_ mailbox: String, user: String) throws {
+        _ = try runDoveadm(["mailbox", "delete", "-u", user, mailbox])
+        _ = try runDoveadm(["mailbox", "create", "-u", user, mailbox])
+    }
+
+    /// Gives the mailbox (INBOX too) a new UIDVALIDITY, as a server does when it renumbers.
+    public func setUIDValidity(_ uidValidity: UInt32, mailbox: String = "INBOX", user: String) throws {
+        _ = try runDoveadm(["mailbox", "update", "-u", user, "--uid-validity", String(uidValidity), mailbox])
+    }
+
+    /// How many IMAP logins Dovecot has accepted so far (one per connection a client opened).
+    public func loginCount() -> Int {
+        let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").filter { $0.contains("imap-login: Info: Login: ") }.count
+    }
+
+    /// The end of Dovecot's log, for test failure messages.
+    public func logTail(lines: Int = 30) -> String {
+        Self.tail(of: [logFile, folder.appendingPathComponent("output.log")], lines: lines)
+    }
+
+    @discardableResult
+    private func runDoveadm(_ arguments: [String], input: [UInt8]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: doveadm)
+        process.arguments = ["-c", configFile.path] + arguments
+        let output = Pipe()
+        let errors = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        try process.run()
+        if let input {
+            try stdin.fileHandleForWriting.write(contentsOf: Data(input))
+            try stdin.fileHandleForWriting.close()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: outputData, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw CommandError(
+                description: "doveadm \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
+                    + String(decoding: errorData, as: UTF8.self) + text)
+        }
+        return text
+    }
+
+    // MARK: Launch
+
+    private static func launch(
+        dovecot: String, doveadm: String, users: [String: String], capabilities: String?, startTimeout: Duration
+    ) async throws -> Dovecot {
+        let port = try freeLoopbackPort()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dovecot-\(UUID().uuidString)")
+        let mailFolder = folder.appendingPathComponent("mail")
+        for subfolder in ["run", "state", "mail"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(subfolder), withIntermediateDirectories: true)
+        }
+        // The mail processes and doveadm open the mail as the mail user, the login processes
+        // traverse the folder as dovenull: the folder must be open to them.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        let runningAsRoot = getuid() == 0
+        let mailOwner: String
+        let mailGroup: String
+        if runningAsRoot {
+            mailOwner = "nobody"
+            mailGroup = "nogroup"
+            guard let nobody = getpwnam("nobody"), let nogroup = getgrnam("nogroup") else {
+                throw LaunchError(description: "Dovecot's mail user nobody:nogroup does not exist")
+            }
+            guard chown(mailFolder.path, nobody.pointee.pw_uid, nogroup.pointee.gr_gid) == 0 else {
+                throw LaunchError(description: "could not give \(mailFolder.path) to nobody: errno \(errno)")
+            }
+        } else {
+            mailOwner = String(cString: getpwuid(getuid()).pointee.pw_name)
+            mailGroup = String(cString: getgrgid(getgid()).pointee.gr_name)
+        }
+        let usersFile = folder.appendingPathComponent("users")
+        let userLines = users.sorted { $0.key < $1.key }.map { "\($0.key):{PLAIN}\($0.value)::::::\n" }.joined()
+        try Data(userLines.utf8).write(to: usersFile)
+
+        var configuration = """
+            protocols = imap
+            listen = 127.0.0.1
+            base_dir = \(folder.path)/run
+            state_dir = \(folder.path)/state
+            log_path = \(folder.path)/dovecot.log
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            mail_location = maildir:\(mailFolder.path)/%u
+            first_valid_uid = 0
+            first_valid_gid = 0
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN \(usersFile.path)
+            }
+            userdb {
+              driver = static
+              args = uid=\(mailOwner) gid=\(mailGroup) home=\(mailFolder.path)/%u
+            }
+            service imap-login {
+              chroot =
+              inet_listener imap {
+                address = 127.0.0.1
+                port = \(port)
+              }
+              inet_listener imaps {
+                port = 0
+              }
+            }
+            service anvil {
+              chroot =
+            }
+
+            """
+        if runningAsRoot {
+            configuration += "default_login_user = dovenull\ndefault_internal_user = dovecot\n"
+        } else {
+            // Without root Dovecot cannot change users: every process runs as the test's user.
+            configuration += "default_login_user = \(mailOwner)\ndefault_internal_user = \(mailOwner)\n"
+        }
+        if let capabilities {
+            configuration += "imap_capability = \(capabilities)\n"
+        }
+        let configFile = folder.appendingPathComponent("dovecot.conf")
+        try Data(configuration.utf8).write(to: configFile)
+
+        let outputFile = folder.appendingPathComponent("output.log")
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dovecot)
+        process.arguments = ["-F", "-c", configFile.path]
+        let output = try FileHandle(forWritingTo: outputFile)
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? output.close()
+        let server = Dovecot(process: process, port: port, folder: folder, doveadm: doveadm)
+
+        let deadline = ContinuousClock.now + startTimeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                let tail = server.logTail()
+                server.stop()
+                throw LaunchError(description: "Dovecot exited with status \(process.terminationStatus) before greeting:\n\(tail)")
+            }
+            if await greets(port: port) { return server }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let tail = server.logTail()
+        server.stop()
+        throw LaunchError(description: "Dovecot did not greet on port \(port) within \(startTimeout):\n\(tail)")
+    }
+
+    /// Whether something on 127.0.0.1:`port` answers with an IMAP `* OK` greeting.
+    private static func greets(port: Int) async -> Bool {
+        guard let connection = try? LoopbackConnection(port: port) else { return false }
+        return (try? await connection.readLine(timeout: .seconds(1)))?.hasPrefix("* OK") ?? false
+    }
+
+    private static func encoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+
+    private static func tail(of files: [URL], lines: Int) -> String {
+        files.compactMap { try? String(contentsOf: $0, encoding: .utf8) }
+            .joined(separator: "\n")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .suffix(lines)
+            .joined(separator: "\n")
+    }
+}
