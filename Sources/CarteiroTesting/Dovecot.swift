@@ -23,12 +23,12 @@ public final class Dovecot: Sendable {
 
     public let port: Int
     public let folder: URL
-    private let process: Mutex<Process?>
+    private let process: Mutex<ChildProcess?>
     private let configFile: URL
     private let logFile: URL
     private let doveadm: String
 
-    private init(process: Process, port: Int, folder: URL, doveadm: String) {
+    private init(process: ChildProcess, port: Int, folder: URL, doveadm: String) {
         self.process = Mutex(process)
         self.port = port
         self.folder = folder
@@ -71,21 +71,16 @@ public final class Dovecot: Sendable {
         throw lastError ?? LaunchError(description: "Dovecot did not start")
     }
 
-    /// Terminates Dovecot, waits for it, and removes its folder.
+    /// Terminates Dovecot (its master stops every process it started), waits for it, and
+    /// removes its folder.
     public func stop() {
         guard
-            let process = process.withLock({ stored -> Process? in
+            let process = process.withLock({ stored -> ChildProcess? in
                 defer { stored = nil }
                 return stored
             })
         else { return }
-        if process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        process.terminate()
         try? FileManager.default.removeItem(at: folder)
     }
 
@@ -113,10 +108,12 @@ public final class Dovecot: Sendable {
     }
 
     /// The message's flags (`\Seen`, `\Deleted`, …), or nil when the mailbox has no such UID.
+    /// `\Recent` is left out: it belongs to whichever session saw the message first, here often
+    /// doveadm's own.
     public func flags(user: String, mailbox: String = "INBOX", uid: UInt32) throws -> [String]? {
         let output = try runDoveadm(["fetch", "-u", user, "flags", "mailbox", mailbox, "uid", String(uid)])
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }) else { return nil }
-        return line.dropFirst("flags:".count).split(separator: " ").map(String.init)
+        return line.dropFirst("flags:".count).split(separator: " ").map(String.init).filter { $0 != "\\Recent" }
     }
 
     /// The message's bytes as Dovecot stores them.
@@ -265,17 +262,8 @@ public final class Dovecot: Sendable {
         let configFile = folder.appendingPathComponent("dovecot.conf")
         try Data(configuration.utf8).write(to: configFile)
 
-        let outputFile = folder.appendingPathComponent("output.log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dovecot)
-        process.arguments = ["-F", "-c", configFile.path]
-        let output = try FileHandle(forWritingTo: outputFile)
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
+        let process = try ChildProcess(
+            executable: dovecot, arguments: ["-F", "-c", configFile.path], outputPath: folder.appendingPathComponent("output.log").path)
         let server = Dovecot(process: process, port: port, folder: folder, doveadm: doveadm)
 
         let deadline = ContinuousClock.now + startTimeout
@@ -283,7 +271,7 @@ public final class Dovecot: Sendable {
             if !process.isRunning {
                 let tail = server.logTail()
                 server.stop()
-                throw LaunchError(description: "Dovecot exited with status \(process.terminationStatus) before greeting:\n\(tail)")
+                throw LaunchError(description: "Dovecot exited with status \(process.exitCode ?? -1) before greeting:\n\(tail)")
             }
             if await greets(port: port) { return server }
             try await Task.sleep(for: .milliseconds(50))

@@ -122,7 +122,10 @@ import Testing
                 A005 OK Fetch completed.
                 )) "quoted" \\ back {0}
                 """
-            let original = message("braces {5} and ) parens (", body: body + "\n")
+            // curl tags its commands A001, A002, …: a line of the body that looks like the reply to the
+            // FETCH must not end it.
+            let tagLookalikes = (1...40).map { "A\(String(1000 + $0).dropFirst()) OK Fetch completed." }.joined(separator: "\n")
+            let original = message("braces {5} and ) parens (", body: body + "\n" + tagLookalikes + "\n")
             let uid = try #require(try await client.append(original))
             let second = try #require(try await client.append(message("after")))
 

@@ -26,6 +26,8 @@ final class IMAPConnection {
     private var selection: Selection?
     /// The server's capabilities after login, once seen on this connection.
     private var capabilities: Set<String>?
+    /// Move targets seen to exist, so that a move does not ask again.
+    private var knownMailboxes: Set<String> = []
 
     private struct Selection {
         var mailbox: String
@@ -141,11 +143,14 @@ final class IMAPConnection {
         let canMove = capabilities?.contains("MOVE") ?? false
         let verb = canMove ? "UID MOVE" : "UID COPY"
         let moveCommand = "\(verb) \(uid) \(try IMAPSettings.quoted(target))"
+        try ensureExists(target)
         let exchange: IMAPExchange
         do {
             exchange = try command(moveCommand, in: mailbox)
-        } catch  where error.code == .noSuchMailbox && error.mailbox == target {
-            try createMailbox(target)
+        } catch let error where error.code == .noSuchMailbox && error.mailbox == target {
+            // Deleted since it was seen: create it again (the server said TRYCREATE).
+            knownMailboxes.remove(target)
+            try ensureExists(target)
             try ensureSelected(mailbox, readOnly: false)
             exchange = try command(moveCommand, in: mailbox)
         }
@@ -159,11 +164,28 @@ final class IMAPConnection {
         }
     }
 
+    /// Creates the mailbox unless LIST shows it. LIST answers OK whether the mailbox exists or
+    /// not; CREATE of an existing mailbox, like a MOVE to a missing one, is answered NO, and curl
+    /// 7.88 closes the connection after every NO, so asking first keeps the connection.
+    private func ensureExists(_ mailbox: String) throws(IMAPError) {
+        if knownMailboxes.contains(mailbox) { return }
+        let exchange = try command("LIST \"\" \(IMAPSettings.quoted(mailbox))", in: nil)
+        let listed = exchange.untagged.contains { line in
+            let tokens = line.tokens()
+            guard tokens.count >= 3, tokens[1].atom?.uppercased() == "LIST", let name = Self.text(of: tokens[tokens.count - 1]) else {
+                return false
+            }
+            return name == mailbox || (name.uppercased() == "INBOX" && mailbox.uppercased() == "INBOX")
+        }
+        if !listed { try createMailbox(mailbox) }
+        knownMailboxes.insert(mailbox)
+    }
+
     /// Creates the mailbox; one that exists already is fine.
     func createMailbox(_ mailbox: String) throws(IMAPError) {
         do {
             try command("CREATE \(IMAPSettings.quoted(mailbox))", in: nil)
-        } catch  where error.code == .protocolError && error.text.contains("[ALREADYEXISTS]") {
+        } catch let error where error.code == .protocolError && error.text.contains("[ALREADYEXISTS]") {
             return
         }
     }
@@ -330,10 +352,14 @@ final class IMAPConnection {
         let tokens = IMAPResponse(text: Array(exchange.command.utf8)).tokens()
         let index = exchange.verb == "UID" ? 3 : 1
         guard index < tokens.count else { return nil }
-        switch tokens[index] {
-        case .atom(let name): return name
-        case .string(let bytes): return String(decoding: bytes, as: UTF8.self)
-        default: return nil
+        return text(of: tokens[index])
+    }
+
+    private static func text(of token: IMAPToken) -> String? {
+        switch token {
+        case .atom(let name): name
+        case .string(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: nil
         }
     }
 
