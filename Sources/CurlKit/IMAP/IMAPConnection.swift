@@ -218,9 +218,11 @@ final class IMAPConnection {
     private func ensureSelected(_ mailbox: String, readOnly: Bool?) throws(IMAPError) {
         if let selection, selection.mailbox == mailbox, readOnly == nil || selection.readOnly == readOnly { return }
         let verb = readOnly == true ? "EXAMINE" : "SELECT"
-        try command("\(verb) \(IMAPSettings.quoted(mailbox))", in: mailbox)
-        guard let selection, selection.mailbox == mailbox, readOnly == nil || selection.readOnly == readOnly else {
-            throw IMAPError(.protocolError, "the server did not open the mailbox \(readOnly == true ? "read-only" : "read-write")", mailbox: mailbox)
+        let exchange = try command("\(verb) \(IMAPSettings.quoted(mailbox))", in: mailbox)
+        // When the connection closed right after (curl or the server hung up), the next command
+        // opens a new one, on which curl SELECTs read-write by itself; `fetch` copes with that.
+        if readOnly == false, exchange.reply?.responseCode?.name == "READ-ONLY" {
+            throw IMAPError(.protocolError, "the server opens the mailbox read-only: \(exchange.replyText)", mailbox: mailbox)
         }
     }
 

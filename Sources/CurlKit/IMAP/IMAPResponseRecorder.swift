@@ -40,8 +40,9 @@ struct IMAPResponseRecorder {
         literalRemaining = 0
     }
 
-    /// The exchange of the last command sent in this transfer.
-    var last: IMAPExchange? { exchanges.last }
+    /// The exchange of the transfer's own command: the last one sent, but for the LOGOUT curl
+    /// adds when it closes the connection at the end of the transfer.
+    var last: IMAPExchange? { exchanges.last { $0.verb != "LOGOUT" } }
 
     /// The first exchange the server answered with NO or BAD.
     var firstRefusal: IMAPExchange? {
