@@ -84,6 +84,20 @@ import Testing
         }
     }
 
+    @Test func searchAnswerLongerThanCurlsDefaultBufferComesBackWhole() async throws {
+        // "* SEARCH 1 2 … 6000" is ~29 KB: with curl's default 16 KiB buffer, pingpong.c would keep
+        // 40 bytes of it (a 4,000-UID answer is already cut).
+        try await withDovecot { dovecot, client in
+            _ = try dovecot.status(user: user)
+            try dovecot.deliverToMaildir((1...6000).map { message("bulk \($0)") }, user: user)
+
+            let uids = try await client.uids(above: 0)
+
+            #expect(uids == Array(1...6000))
+            #expect(try await client.uids(above: 5990) == Array(5991...6000))
+        }
+    }
+
     // MARK: Fetching and flags
 
     @Test func fetchReturnsTheExactBytesAndLeavesTheMessageUnseen() async throws {

@@ -379,8 +379,9 @@ final class IMAPConnection {
         try easy.set(CURLOPT_WRITEDATA, pointer: context)
         try easy.setReadFunction(readCallback)
         try easy.set(CURLOPT_READDATA, pointer: context)
-        // pingpong.c keeps only 40 bytes of a reply line longer than half this buffer; the largest
-        // buffer (512 KiB) lets a SEARCH answer of ~35,000 UIDs through (longer ones fail, never cut).
+        // pingpong.c keeps only 40 bytes of a reply line that fills this buffer without a line end
+        // (with the default 16 KiB, a SEARCH answer of ~4,000 UIDs). The largest buffer (512 KiB)
+        // lets ~80,000 UIDs through; a longer line fails the command (`lineClipped`), never cut short.
         try easy.set(CURLOPT_BUFFERSIZE, 512 * 1024)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutMilliseconds)
         try easy.set(CURLOPT_TIMEOUT_MS, settings.operationTimeoutMilliseconds)

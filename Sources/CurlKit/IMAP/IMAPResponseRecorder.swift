@@ -21,7 +21,7 @@ struct IMAPResponseRecorder {
     private(set) var loggedIn = false
     /// The server said BYE: the connection is going away.
     private(set) var sawBye = false
-    /// curl clipped a line longer than half its buffer (pingpong.c keeps 40 bytes of it).
+    /// curl clipped a line too long for its buffer (pingpong.c keeps 40 bytes of it).
     private(set) var lineClipped = false
     var literalsGoToBody = false
 
