@@ -4,7 +4,9 @@ import Synchronization
 /// A Dovecot IMAP server (Debian's `dovecot-imapd`) for one test: its own folder under the
 /// system's temporary directory holding dovecot.conf, the runtime and state folders, the log, a
 /// passwd-file with the test's users and their Maildir mail; plaintext login on a free loopback
-/// port, no TLS. Stop it with `stop()` (also done when released), which removes the folder.
+/// port, and with `tls` also STARTTLS there and implicit TLS (imaps) on a second port, with a
+/// fresh self-signed certificate for `localhost`. Stop it with `stop()` (also done when
+/// released), which removes the folder.
 ///
 /// The binaries are `$CARTEIRO_DOVECOT` / `$CARTEIRO_DOVEADM` if set, else `/usr/sbin/dovecot` and
 /// `/usr/bin/doveadm` (installed by `scripts/setup.sh`). A missing binary is an error, so tests
@@ -22,15 +24,18 @@ public final class Dovecot: Sendable {
     }
 
     public let port: Int
+    /// The imaps port, when started with `tls`.
+    public let tlsPort: Int?
     public let folder: URL
     private let process: Mutex<ChildProcess?>
     private let configFile: URL
     private let logFile: URL
     private let doveadm: String
 
-    private init(process: ChildProcess, port: Int, folder: URL, doveadm: String) {
+    private init(process: ChildProcess, port: Int, tlsPort: Int?, folder: URL, doveadm: String) {
         self.process = Mutex(process)
         self.port = port
+        self.tlsPort = tlsPort
         self.folder = folder
         self.doveadm = doveadm
         configFile = folder.appendingPathComponent("dovecot.conf")
@@ -41,16 +46,21 @@ public final class Dovecot: Sendable {
         stop()
     }
 
-    /// `imap://user:password@127.0.0.1:PORT/mailbox`, user, password and mailbox percent-encoded.
-    public func url(user: String, password: String, mailbox: String = "INBOX") -> String {
-        "imap://\(Self.encoded(user)):\(Self.encoded(password))@127.0.0.1:\(port)/\(Self.encoded(mailbox))"
+    /// `imap://user:password@127.0.0.1:PORT/mailbox`, user, password and mailbox percent-encoded;
+    /// with `tls`, `imaps://…` on the imaps port.
+    public func url(user: String, password: String, mailbox: String = "INBOX", tls: Bool = false) -> String {
+        let authority = "\(Self.encoded(user)):\(Self.encoded(password))@127.0.0.1"
+        if tls, let tlsPort { return "imaps://\(authority):\(tlsPort)/\(Self.encoded(mailbox))" }
+        return "imap://\(authority):\(port)/\(Self.encoded(mailbox))"
     }
 
     /// Starts Dovecot with these users (name → password) and waits, at most `startTimeout`, for its
     /// `* OK` greeting. `capabilities`, when given, replaces the capability list Dovecot advertises
-    /// after login (`imap_capability`), e.g. to hide MOVE; the commands still work.
+    /// after login (`imap_capability`), e.g. to hide MOVE; the commands still work. `tls` needs
+    /// `openssl` (`$CARTEIRO_OPENSSL`, else `/usr/bin/openssl`) for the certificate.
     public static func start(
-        users: [String: String] = ["alice": "secret"], capabilities: String? = nil, startTimeout: Duration = .seconds(20)
+        users: [String: String] = ["alice": "secret"], capabilities: String? = nil, tls: Bool = false,
+        startTimeout: Duration = .seconds(20)
     ) async throws -> Dovecot {
         let dovecot = ProcessInfo.processInfo.environment["CARTEIRO_DOVECOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/sbin/dovecot"
         let doveadm = ProcessInfo.processInfo.environment["CARTEIRO_DOVEADM"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/bin/doveadm"
@@ -63,7 +73,7 @@ public final class Dovecot: Sendable {
         for _ in 0..<3 {
             do {
                 return try await launch(
-                    dovecot: dovecot, doveadm: doveadm, users: users, capabilities: capabilities, startTimeout: startTimeout)
+                    dovecot: dovecot, doveadm: doveadm, users: users, capabilities: capabilities, tls: tls, startTimeout: startTimeout)
             } catch let error as LaunchError where error.description.contains("exited") {
                 lastError = error
             }
@@ -162,8 +172,14 @@ public final class Dovecot: Sendable {
 
     /// How many IMAP logins Dovecot has accepted so far (one per connection a client opened).
     public func loginCount() -> Int {
+        loginLines().count
+    }
+
+    /// Dovecot's log line of each accepted login: `… Login: user=<alice>, method=PLAIN, …, TLS, …`
+    /// (`TLS` when the connection was encrypted, `secured` for plaintext on loopback).
+    public func loginLines() -> [String] {
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        return log.split(separator: "\n").filter { $0.contains("imap-login: Info: Login: ") }.count
+        return log.split(separator: "\n").filter { $0.contains("imap-login: Info: Login: ") }.map(String.init)
     }
 
     /// The end of Dovecot's log, for test failure messages.
@@ -202,9 +218,10 @@ public final class Dovecot: Sendable {
     // MARK: Launch
 
     private static func launch(
-        dovecot: String, doveadm: String, users: [String: String], capabilities: String?, startTimeout: Duration
+        dovecot: String, doveadm: String, users: [String: String], capabilities: String?, tls: Bool, startTimeout: Duration
     ) async throws -> Dovecot {
         let port = try freeLoopbackPort()
+        let tlsPort = tls ? try freeLoopbackPort() : nil
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dovecot-\(UUID().uuidString)")
         let mailFolder = folder.appendingPathComponent("mail")
         for subfolder in ["run", "state", "mail"] {
@@ -239,7 +256,6 @@ public final class Dovecot: Sendable {
             base_dir = \(folder.path)/run
             state_dir = \(folder.path)/state
             log_path = \(folder.path)/dovecot.log
-            ssl = no
             disable_plaintext_auth = no
             auth_mechanisms = plain login
             mail_location = maildir:\(mailFolder.path)/%u
@@ -260,7 +276,9 @@ public final class Dovecot: Sendable {
                 port = \(port)
               }
               inet_listener imaps {
-                port = 0
+                address = 127.0.0.1
+                port = \(tlsPort ?? 0)
+                ssl = yes
               }
             }
             service anvil {
@@ -277,12 +295,18 @@ public final class Dovecot: Sendable {
         if let capabilities {
             configuration += "imap_capability = \(capabilities)\n"
         }
+        if tls {
+            let (certificate, key) = try makeCertificate(in: folder)
+            configuration += "ssl = yes\nssl_cert = <\(certificate.path)\nssl_key = <\(key.path)\n"
+        } else {
+            configuration += "ssl = no\n"
+        }
         let configFile = folder.appendingPathComponent("dovecot.conf")
         try Data(configuration.utf8).write(to: configFile)
 
         let process = try ChildProcess(
             executable: dovecot, arguments: ["-F", "-c", configFile.path], outputPath: folder.appendingPathComponent("output.log").path)
-        let server = Dovecot(process: process, port: port, folder: folder, doveadm: doveadm)
+        let server = Dovecot(process: process, port: port, tlsPort: tlsPort, folder: folder, doveadm: doveadm)
 
         let deadline = ContinuousClock.now + startTimeout
         while ContinuousClock.now < deadline {
@@ -297,6 +321,30 @@ public final class Dovecot: Sendable {
         let tail = server.logTail()
         server.stop()
         throw LaunchError(description: "Dovecot did not greet on port \(port) within \(startTimeout):\n\(tail)")
+    }
+
+    /// A self-signed certificate for `localhost` and its key, valid for a day.
+    private static func makeCertificate(in folder: URL) throws -> (certificate: URL, key: URL) {
+        let openssl = ProcessInfo.processInfo.environment["CARTEIRO_OPENSSL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/bin/openssl"
+        guard FileManager.default.isExecutableFile(atPath: openssl) else {
+            throw LaunchError(description: "\(openssl) not found; install Debian's openssl (scripts/setup.sh) or set CARTEIRO_OPENSSL")
+        }
+        let certificate = folder.appendingPathComponent("cert.pem")
+        let key = folder.appendingPathComponent("key.pem")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: openssl)
+        process.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-keyout", key.path, "-out", certificate.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw LaunchError(description: "openssl could not make a certificate: exit status \(process.terminationStatus)")
+        }
+        return (certificate, key)
     }
 
     /// Whether something on 127.0.0.1:`port` answers with an IMAP `* OK` greeting.

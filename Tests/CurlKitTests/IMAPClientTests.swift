@@ -315,6 +315,54 @@ import Testing
         _ = await expectIMAPError(.local) { () async throws(IMAPError) in _ = try await client.select() }
     }
 
+    // MARK: TLS
+
+    @Test func imapsCarriesCommandsWhenTheCertificateIsAccepted() async throws {
+        let dovecot = try await Dovecot.start(users: [user: password], tls: true)
+        defer { dovecot.stop() }
+        let client = IMAPClient(
+            configuration: IMAPConfiguration(url: dovecot.url(user: user, password: password, tls: true), allowInsecureTLS: true))
+        let uid = try #require(try await client.append(message("over TLS")))
+        #expect(try await client.fetchMessage(uid: uid) == message("over TLS"))
+        await client.shutdown()
+
+        let logins = dovecot.loginLines()
+        #expect(logins.count == 1)
+        #expect(logins.allSatisfy { $0.contains(", TLS") }, "\(logins)")
+    }
+
+    @Test func imapsWithAnUntrustedCertificateIsAConnectionFailure() async throws {
+        let dovecot = try await Dovecot.start(users: [user: password], tls: true)
+        defer { dovecot.stop() }
+        let client = IMAPClient(configuration: IMAPConfiguration(url: dovecot.url(user: user, password: password, tls: true)))
+        _ = await expectIMAPError(.connectionFailed) { () async throws(IMAPError) in _ = try await client.select() }
+        await client.shutdown()
+        #expect(dovecot.loginCount() == 0)
+    }
+
+    @Test func requiredSTARTTLSEncryptsThePlainPort() async throws {
+        let dovecot = try await Dovecot.start(users: [user: password], tls: true)
+        defer { dovecot.stop() }
+        let client = IMAPClient(
+            configuration: IMAPConfiguration(url: dovecot.url(user: user, password: password), startTLS: .required, allowInsecureTLS: true))
+        #expect(try await client.select().exists == 0)
+        await client.shutdown()
+
+        let logins = dovecot.loginLines()
+        #expect(logins.count == 1)
+        #expect(logins.allSatisfy { $0.contains(", TLS") }, "\(logins)")
+    }
+
+    @Test func requiredSTARTTLSAgainstAServerWithoutTLSIsAConnectionFailure() async throws {
+        let dovecot = try await startDovecot()
+        defer { dovecot.stop() }
+        let client = IMAPClient(
+            configuration: IMAPConfiguration(url: dovecot.url(user: user, password: password), startTLS: .required, allowInsecureTLS: true))
+        _ = await expectIMAPError(.connectionFailed) { () async throws(IMAPError) in _ = try await client.select() }
+        await client.shutdown()
+        #expect(dovecot.loginCount() == 0)
+    }
+
     // MARK: Connection reuse
 
     @Test func oneClientCarriesManyCommandsOverOneConnection() async throws {
