@@ -234,6 +234,30 @@ import Testing
         }
     }
 
+    @Test func mailboxNamesWithSpacesAndQuotesAreQuotedInCommandsAndEncodedInURLs() async throws {
+        try await withDovecot { dovecot, client in
+            let uid = try #require(try await client.append(message("odd names")))
+            let target = "Needs \"Review\" Now"
+
+            try await client.move(uid: uid, to: target)
+
+            #expect(try dovecot.uids(user: user) == [])
+            let moved = try #require(try dovecot.uids(user: user, mailbox: target).first)
+            #expect(try await client.select(target).exists == 1)
+            #expect(try await client.fetchMessage(uid: moved, in: target) == message("odd names"))
+            try await client.markSeen(uid: moved, in: target)
+            #expect(try dovecot.flags(user: user, mailbox: target, uid: moved) == ["\\Seen"])
+            #expect(try await client.uids(above: 0, in: target) == [moved])
+        }
+    }
+
+    @Test func nonASCIIMailboxNameIsALocalError() async throws {
+        let client = IMAPClient(configuration: IMAPConfiguration(url: "imap://alice:secret@127.0.0.1:1/INBOX"))
+        let error = await expectIMAPError(.local) { () async throws(IMAPError) in try await client.move(uid: 1, to: "Caixa de saída") }
+        #expect(error?.mailbox == "Caixa de saída")
+        await client.shutdown()
+    }
+
     // MARK: UIDVALIDITY
 
     @Test func uidValidityChangesWhenTheMailboxIsRecreated() async throws {

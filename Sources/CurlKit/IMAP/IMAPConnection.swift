@@ -136,13 +136,14 @@ final class IMAPConnection {
     /// Moves with UID MOVE when the server offers MOVE, else copies and flags the original
     /// \Deleted; never expunges. Creates the target when the server says it is missing (TRYCREATE).
     func move(uid: UInt32, from mailbox: String, to target: String) throws(IMAPError) {
+        let quotedTarget = try IMAPSettings.quoted(target)
         try ensureSelected(mailbox, readOnly: false)
         if capabilities == nil {
             try command("CAPABILITY", in: nil)
         }
         let canMove = capabilities?.contains("MOVE") ?? false
         let verb = canMove ? "UID MOVE" : "UID COPY"
-        let moveCommand = "\(verb) \(uid) \(try IMAPSettings.quoted(target))"
+        let moveCommand = "\(verb) \(uid) \(quotedTarget)"
         try ensureExists(target)
         let exchange: IMAPExchange
         do {
