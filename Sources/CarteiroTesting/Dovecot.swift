@@ -290,7 +290,12 @@ public final class Dovecot: Sendable {
             configuration += "default_login_user = dovenull\ndefault_internal_user = dovecot\n"
         } else {
             // Without root Dovecot cannot change users: every process runs as the test's user.
-            configuration += "default_login_user = \(mailOwner)\ndefault_internal_user = \(mailOwner)\n"
+            configuration += """
+                default_login_user = \(mailOwner)
+                default_internal_user = \(mailOwner)
+                default_internal_group = \(mailGroup)
+
+                """
         }
         if let capabilities {
             configuration += "imap_capability = \(capabilities)\n"
