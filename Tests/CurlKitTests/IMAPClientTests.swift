@@ -389,6 +389,33 @@ import Testing
 
     // MARK: Connection reuse
 
+    @Test func concurrentCallersTakeTurnsOnTheOneConnection() async throws {
+        try await withDovecot { dovecot, client in
+            var expected: [UInt32: [UInt8]] = [:]
+            for index in 0..<8 {
+                let uid = try #require(
+                    try await client.append(message("concurrent \(index)", body: String(repeating: "line \(index)\n", count: index * 50))))
+                expected[uid] = message("concurrent \(index)", body: String(repeating: "line \(index)\n", count: index * 50))
+            }
+            let fetched = try await withThrowingTaskGroup(of: (UInt32, [UInt8]).self) { group in
+                for uid in expected.keys {
+                    group.addTask { (uid, try await client.fetchMessage(uid: uid)) }
+                    group.addTask {
+                        try await client.markSeen(uid: uid)
+                        return (0, [])
+                    }
+                }
+                var results: [UInt32: [UInt8]] = [:]
+                for try await (uid, bytes) in group where uid != 0 { results[uid] = bytes }
+                return results
+            }
+
+            #expect(fetched == expected)
+            for uid in expected.keys { #expect(try dovecot.flags(user: user, uid: uid) == ["\\Seen"]) }
+            #expect(dovecot.loginCount() == 1)
+        }
+    }
+
     @Test func oneClientCarriesManyCommandsOverOneConnection() async throws {
         try await withDovecot { dovecot, client in
             var uids: [UInt32] = []
