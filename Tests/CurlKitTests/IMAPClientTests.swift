@@ -289,6 +289,38 @@ import Testing
         }
     }
 
+    @Test func commandsUnderAStaleUIDValidityAreRefusedAndTouchNothing() async throws {
+        try await withDovecot { dovecot, client in
+            let first = try #require(try await client.append(message("first")))
+            let second = try #require(try await client.append(message("second")))
+            let old = try await client.select().uidValidity
+            // Under the right value they work.
+            #expect(try await client.fetchMessage(uid: first, uidValidity: old) == message("first"))
+            try await client.markSeen(uid: first, uidValidity: old)
+            #expect(try await client.flags(uid: first, uidValidity: old) == ["\\Seen"])
+
+            try dovecot.setUIDValidity(old + 5, user: user)
+
+            // The client still has INBOX selected read-write, as it was when the value changed.
+            let refusals: [IMAPError?] = [
+                await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in try await client.markSeen(uid: second, uidValidity: old) },
+                await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in
+                    try await client.move(uid: second, to: "Processed", uidValidity: old)
+                },
+                await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in
+                    _ = try await client.fetchMessage(uid: second, uidValidity: old)
+                },
+            ]
+            #expect(refusals.allSatisfy { $0?.text.contains("\(old + 5)") == true }, "\(refusals)")
+            #expect(try dovecot.uids(user: user) == [first, second])
+            #expect(try dovecot.flags(user: user, uid: second) == [])
+            #expect(throws: Dovecot.CommandError.self) { try dovecot.status(user: user, mailbox: "Processed") }
+
+            try await client.move(uid: second, to: "Processed", uidValidity: old + 5)
+            #expect(try dovecot.uids(user: user) == [first])
+        }
+    }
+
     // MARK: Failures
 
     @Test func wrongPasswordIsALoginFailure() async throws {

@@ -47,30 +47,37 @@ public final class IMAPClient: Sendable {
         return try await run { connection throws(IMAPError) in try connection.uids(in: mailbox, above: uid) }
     }
 
+    // The commands on one message take an optional `uidValidity`, the value the UID was learnt
+    // under (from `select`): then the command runs only right after a SELECT or EXAMINE that shows
+    // the mailbox still has it (and curl checks it again if it has to reconnect), else it fails
+    // with `.uidValidityChanged` and touches nothing. It costs a SELECT or EXAMINE per command.
+
     /// The message's raw bytes, exactly as stored (CRLF line ends). Does not set `\Seen`.
-    public func fetchMessage(uid: UInt32, in mailbox: String? = nil) async throws(IMAPError) -> [UInt8] {
+    public func fetchMessage(uid: UInt32, in mailbox: String? = nil, uidValidity: UInt32? = nil) async throws(IMAPError) -> [UInt8] {
         let mailbox = mailbox ?? defaultMailbox
-        return try await run { connection throws(IMAPError) in try connection.fetch(uid: uid, in: mailbox) }
+        return try await run { connection throws(IMAPError) in try connection.fetch(uid: uid, in: mailbox, uidValidity: uidValidity) }
     }
 
     /// Sets `\Seen` on the message (a missing UID is not an error: IMAP's STORE ignores it).
-    public func markSeen(uid: UInt32, in mailbox: String? = nil) async throws(IMAPError) {
+    public func markSeen(uid: UInt32, in mailbox: String? = nil, uidValidity: UInt32? = nil) async throws(IMAPError) {
         let mailbox = mailbox ?? defaultMailbox
-        try await run { connection throws(IMAPError) in try connection.setSeen(true, uid: uid, in: mailbox) }
+        try await run { connection throws(IMAPError) in try connection.setSeen(true, uid: uid, in: mailbox, uidValidity: uidValidity) }
     }
 
     /// The message's flags (`\Seen`, `\Deleted`, keywords), or nil when there is no such UID.
-    public func flags(uid: UInt32, in mailbox: String? = nil) async throws(IMAPError) -> [String]? {
+    public func flags(uid: UInt32, in mailbox: String? = nil, uidValidity: UInt32? = nil) async throws(IMAPError) -> [String]? {
         let mailbox = mailbox ?? defaultMailbox
-        return try await run { connection throws(IMAPError) in try connection.flags(uid: uid, in: mailbox) }
+        return try await run { connection throws(IMAPError) in try connection.flags(uid: uid, in: mailbox, uidValidity: uidValidity) }
     }
 
     /// Moves the message to `target`, creating `target` when it is missing. Uses UID MOVE when the
     /// server offers it, else UID COPY and `\Deleted` on the original (never EXPUNGE). A UID the
     /// mailbox does not hold is `.noSuchMessage` (on servers with UIDPLUS, which say what they copied).
-    public func move(uid: UInt32, from mailbox: String? = nil, to target: String) async throws(IMAPError) {
+    public func move(uid: UInt32, from mailbox: String? = nil, to target: String, uidValidity: UInt32? = nil) async throws(IMAPError) {
         let mailbox = mailbox ?? defaultMailbox
-        try await run { connection throws(IMAPError) in try connection.move(uid: uid, from: mailbox, to: target) }
+        try await run { connection throws(IMAPError) in
+            try connection.move(uid: uid, from: mailbox, to: target, uidValidity: uidValidity)
+        }
     }
 
     /// Creates the mailbox; one that exists already is not an error.

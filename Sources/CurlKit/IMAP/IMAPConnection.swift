@@ -92,14 +92,14 @@ final class IMAPConnection {
         return found.filter { $0 > uid }.sorted()
     }
 
-    func fetch(uid: UInt32, in mailbox: String) throws(IMAPError) -> [UInt8] {
+    func fetch(uid: UInt32, in mailbox: String, uidValidity: UInt32?) throws(IMAPError) -> [UInt8] {
         // curl 7.88 fetches with `UID FETCH n BODY[]`, which sets \Seen in a read-write mailbox. On
         // an EXAMINEd (read-only) mailbox it cannot; curl skips its own SELECT because the mailbox
         // has the name it selected last.
-        try ensureSelected(mailbox, readOnly: true)
-        let code = try perform(url: settings.url(mailbox: mailbox, uid: uid), literalsGoToBody: true)
+        try ensureSelected(mailbox, readOnly: true, uidValidity: uidValidity)
+        let code = try perform(url: settings.url(mailbox: mailbox, uidValidity: uidValidity, uid: uid), literalsGoToBody: true)
         defer { body = [] }
-        if code == CURLE_REMOTE_FILE_NOT_FOUND, recorder.firstRefusal == nil {
+        if code == CURLE_REMOTE_FILE_NOT_FOUND, recorder.firstRefusal == nil, !curlSaysUIDValidityChanged {
             throw IMAPError(.noSuchMessage, "the server returned no message", mailbox: mailbox, uid: uid)
         }
         guard code == CURLE_OK else { throw failure(for: code, mailbox: mailbox, uid: uid) }
@@ -116,28 +116,28 @@ final class IMAPConnection {
             let flags = fetchResponse(in: fetchExchange, uid: uid).flatMap(Self.flags(in:)),
             flags.contains(where: { $0.lowercased() == "\\seen" })
         {
-            try setSeen(false, uid: uid, in: mailbox)
+            try setSeen(false, uid: uid, in: mailbox, uidValidity: uidValidity)
         }
         return message
     }
 
-    func setSeen(_ seen: Bool, uid: UInt32, in mailbox: String) throws(IMAPError) {
-        try ensureSelected(mailbox, readOnly: false)
-        try command("UID STORE \(uid) \(seen ? "+" : "-")FLAGS.SILENT (\\Seen)", in: mailbox)
+    func setSeen(_ seen: Bool, uid: UInt32, in mailbox: String, uidValidity: UInt32?) throws(IMAPError) {
+        try ensureSelected(mailbox, readOnly: false, uidValidity: uidValidity)
+        try command("UID STORE \(uid) \(seen ? "+" : "-")FLAGS.SILENT (\\Seen)", in: mailbox, uidValidity: uidValidity)
     }
 
     /// The message's flags, or nil when the mailbox has no message with that UID.
-    func flags(uid: UInt32, in mailbox: String) throws(IMAPError) -> [String]? {
-        try ensureSelected(mailbox, readOnly: nil)
-        let exchange = try command("UID FETCH \(uid) (FLAGS)", in: mailbox)
+    func flags(uid: UInt32, in mailbox: String, uidValidity: UInt32?) throws(IMAPError) -> [String]? {
+        try ensureSelected(mailbox, readOnly: nil, uidValidity: uidValidity)
+        let exchange = try command("UID FETCH \(uid) (FLAGS)", in: mailbox, uidValidity: uidValidity)
         return fetchResponse(in: exchange, uid: uid).flatMap(Self.flags(in:))
     }
 
     /// Moves with UID MOVE when the server offers MOVE, else copies and flags the original
     /// \Deleted; never expunges. Creates the target when the server says it is missing (TRYCREATE).
-    func move(uid: UInt32, from mailbox: String, to target: String) throws(IMAPError) {
+    func move(uid: UInt32, from mailbox: String, to target: String, uidValidity: UInt32?) throws(IMAPError) {
         let quotedTarget = try IMAPSettings.quoted(target)
-        try ensureSelected(mailbox, readOnly: false)
+        try ensureSelected(mailbox, readOnly: false, uidValidity: uidValidity)
         if capabilities == nil {
             try command("CAPABILITY", in: nil)
         }
@@ -147,13 +147,13 @@ final class IMAPConnection {
         try ensureExists(target)
         let exchange: IMAPExchange
         do {
-            exchange = try command(moveCommand, in: mailbox)
+            exchange = try command(moveCommand, in: mailbox, uidValidity: uidValidity)
         } catch let error where error.code == .noSuchMailbox && error.mailbox == target {
             // Deleted since it was seen: create it again (the server said TRYCREATE).
             knownMailboxes.remove(target)
             try ensureExists(target)
-            try ensureSelected(mailbox, readOnly: false)
-            exchange = try command(moveCommand, in: mailbox)
+            try ensureSelected(mailbox, readOnly: false, uidValidity: uidValidity)
+            exchange = try command(moveCommand, in: mailbox, uidValidity: uidValidity)
         }
         // With UIDPLUS the server names the copies it made (COPYUID); none means no such message.
         if capabilities?.contains("UIDPLUS") ?? false {
@@ -161,7 +161,7 @@ final class IMAPConnection {
             guard copied else { throw IMAPError(.noSuchMessage, exchange.replyText, mailbox: mailbox, uid: uid) }
         }
         if !canMove {
-            try command("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)", in: mailbox)
+            try command("UID STORE \(uid) +FLAGS.SILENT (\\Deleted)", in: mailbox, uidValidity: uidValidity)
         }
     }
 
@@ -200,26 +200,38 @@ final class IMAPConnection {
         let code = try perform(url: settings.url(mailbox: mailbox), upload: Int64(message.count))
         guard code == CURLE_OK else { throw failure(for: code, mailbox: mailbox, uid: nil) }
         var uid: UInt32?
+        var uidValidity: UInt32?
         if let code = recorder.exchanges.last(where: { $0.verb == "APPEND" })?.reply?.responseCode, code.name == "APPENDUID" {
-            uid = code.argument.split(separator: " ").last.flatMap { UInt32($0) }
+            let numbers = code.argument.split(separator: " ").compactMap { UInt32($0) }
+            if numbers.count == 2 { (uidValidity, uid) = (numbers[0], numbers[1]) }
         }
         if !seen {
             guard let uid else {
                 throw IMAPError(
                     .protocolError, "the server did not say which UID the appended message got (no UIDPLUS), so \\Seen stays", mailbox: mailbox)
             }
-            try setSeen(false, uid: uid, in: mailbox)
+            try setSeen(false, uid: uid, in: mailbox, uidValidity: uidValidity)
         }
         return uid
     }
 
     // MARK: Commands
 
-    /// Makes sure the server has `mailbox` selected; `readOnly` nil takes either mode.
-    private func ensureSelected(_ mailbox: String, readOnly: Bool?) throws(IMAPError) {
-        if let selection, selection.mailbox == mailbox, readOnly == nil || selection.readOnly == readOnly { return }
+    /// Makes sure the server has `mailbox` selected; `readOnly` nil takes either mode. With
+    /// `uidValidity` it always selects again and checks the value: a server does not tell a session
+    /// that keeps the mailbox selected when its UIDVALIDITY changes (Dovecot does not).
+    private func ensureSelected(_ mailbox: String, readOnly: Bool?, uidValidity: UInt32? = nil) throws(IMAPError) {
+        if uidValidity == nil, let selection, selection.mailbox == mailbox, readOnly == nil || selection.readOnly == readOnly { return }
         let verb = readOnly == true ? "EXAMINE" : "SELECT"
         let exchange = try command("\(verb) \(IMAPSettings.quoted(mailbox))", in: mailbox)
+        if let uidValidity {
+            let current = exchange.untagged.lazy.compactMap(\.responseCode).first { $0.name == "UIDVALIDITY" }.flatMap { UInt32($0.argument) }
+            guard current == uidValidity else {
+                throw IMAPError(
+                    .uidValidityChanged, "the mailbox's UIDVALIDITY is \(current.map { String($0) } ?? "not given"), not \(uidValidity)",
+                    mailbox: mailbox)
+            }
+        }
         // When the connection closed right after (curl or the server hung up), the next command
         // opens a new one, on which curl SELECTs read-write by itself; `fetch` copes with that.
         if readOnly == false, exchange.reply?.responseCode?.name == "READ-ONLY" {
@@ -230,8 +242,8 @@ final class IMAPConnection {
     /// Sends one command (curl first selects `mailbox` when it believes another is selected) and
     /// returns its exchange; a NO or BAD reply, or a failed transfer, is thrown as an error.
     @discardableResult
-    private func command(_ command: String, in mailbox: String?) throws(IMAPError) -> IMAPExchange {
-        let code = try perform(url: settings.url(mailbox: mailbox), customRequest: command)
+    private func command(_ command: String, in mailbox: String?, uidValidity: UInt32? = nil) throws(IMAPError) -> IMAPExchange {
+        let code = try perform(url: settings.url(mailbox: mailbox, uidValidity: uidValidity), customRequest: command)
         guard code == CURLE_OK else { throw failure(for: code, mailbox: mailbox, uid: nil) }
         guard let exchange = recorder.last, exchange.status == .ok else {
             throw IMAPError(.protocolError, "no reply to \(command): \(recorder.last?.replyText ?? "")", mailbox: mailbox)
@@ -303,6 +315,7 @@ final class IMAPConnection {
             return IMAPError(.protocolError, "\(refusal.command): \(text)", mailbox: mailbox, uid: uid)
         }
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        if curlSaysUIDValidityChanged { return IMAPError(.uidValidityChanged, detail, mailbox: mailbox, uid: uid) }
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SSL_CONNECT_ERROR,
             CURLE_PEER_FAILED_VERIFICATION, CURLE_USE_SSL_FAILED, CURLE_SSL_CACERT_BADFILE:
@@ -319,6 +332,11 @@ final class IMAPConnection {
         default:
             return IMAPError(.protocolError, detail, mailbox: mailbox, uid: uid)
         }
+    }
+
+    /// curl refused to send a request whose `;UIDVALIDITY=` its own SELECT contradicted.
+    private var curlSaysUIDValidityChanged: Bool {
+        errorBuffer[0] != 0 && String(cString: errorBuffer).contains("UIDVALIDITY has changed")
     }
 
     // MARK: Parsing

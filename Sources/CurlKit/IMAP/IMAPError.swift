@@ -8,6 +8,7 @@ public struct IMAPError: Error, Sendable, Hashable, CustomStringConvertible {
             case loginFailed
             case noSuchMailbox
             case noSuchMessage
+            case uidValidityChanged
             case protocolError
             case local
         }
@@ -25,6 +26,9 @@ public struct IMAPError: Error, Sendable, Hashable, CustomStringConvertible {
         public static var noSuchMailbox: Self { .init(.noSuchMailbox) }
         /// No message with that UID in the mailbox.
         public static var noSuchMessage: Self { .init(.noSuchMessage) }
+        /// The mailbox's UIDVALIDITY is not the one the caller's UIDs belong to: they may name other
+        /// messages now, so nothing was done.
+        public static var uidValidityChanged: Self { .init(.uidValidityChanged) }
         /// The server answered a command with NO or BAD, or with something this client cannot read.
         public static var protocolError: Self { .init(.protocolError) }
         /// A local fault: malformed URL or argument, client shut down, out of memory.
@@ -37,6 +41,7 @@ public struct IMAPError: Error, Sendable, Hashable, CustomStringConvertible {
             case .loginFailed: "login failed"
             case .noSuchMailbox: "no such mailbox"
             case .noSuchMessage: "no such message"
+            case .uidValidityChanged: "UIDVALIDITY changed"
             case .protocolError: "protocol error"
             case .local: "local error"
             }

@@ -40,9 +40,12 @@ struct IMAPSettings: Sendable {
 
     /// The URL of a request: no mailbox (curl selects nothing), a mailbox (curl selects it first
     /// unless it believes it is selected), or one message of it (`;UID=`, curl's FETCH BODY[]).
-    func url(mailbox: String?, uid: UInt32? = nil) -> String {
+    /// With `;UIDVALIDITY=`, a SELECT curl sends itself (on a new connection) must show that value,
+    /// else curl fails the request before sending its command ("Mailbox UIDVALIDITY has changed").
+    func url(mailbox: String?, uidValidity: UInt32? = nil, uid: UInt32? = nil) -> String {
         guard let mailbox else { return base + "/" }
         var url = base + "/" + Self.percentEncoded(mailbox)
+        if let uidValidity { url += ";UIDVALIDITY=\(uidValidity)" }
         if let uid { url += ";UID=\(uid)" }
         return url
     }
