@@ -165,7 +165,9 @@ public final class Dovecot: Sendable {
         _ = try runDoveadm(["mailbox", "create", "-u", user, mailbox])
     }
 
-    /// Gives the mailbox (INBOX too) a new UIDVALIDITY, as a server does when it renumbers.
+    /// Gives the mailbox (INBOX too) a new UIDVALIDITY without renumbering. A session that has the
+    /// mailbox open may go on seeing the old value, even after selecting it again (Dovecot reuses
+    /// the index it has open): to change it under a live client, use `recreateMailbox`.
     public func setUIDValidity(_ uidValidity: UInt32, mailbox: String = "INBOX", user: String) throws {
         _ = try runDoveadm(["mailbox", "update", "-u", user, "--uid-validity", String(uidValidity), mailbox])
     }
@@ -222,6 +224,9 @@ public final class Dovecot: Sendable {
     ) async throws -> Dovecot {
         let port = try freeLoopbackPort()
         let tlsPort = tls ? try freeLoopbackPort() : nil
+        // Tests running side by side can be handed the same free port; then one Dovecot cannot bind
+        // it and exits, and only its own greeting tells the winner from the loser.
+        let greeting = "Carteiro test Dovecot \(UUID().uuidString)"
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dovecot-\(UUID().uuidString)")
         let mailFolder = folder.appendingPathComponent("mail")
         for subfolder in ["run", "state", "mail"] {
@@ -253,6 +258,7 @@ public final class Dovecot: Sendable {
         var configuration = """
             protocols = imap
             listen = 127.0.0.1
+            login_greeting = \(greeting)
             base_dir = \(folder.path)/run
             state_dir = \(folder.path)/state
             log_path = \(folder.path)/dovecot.log
@@ -320,7 +326,7 @@ public final class Dovecot: Sendable {
                 server.stop()
                 throw LaunchError(description: "Dovecot exited with status \(process.exitCode ?? -1) before greeting:\n\(tail)")
             }
-            if await greets(port: port) { return server }
+            if await greets(port: port, with: greeting) { return server }
             try await Task.sleep(for: .milliseconds(50))
         }
         let tail = server.logTail()
@@ -352,10 +358,12 @@ public final class Dovecot: Sendable {
         return (certificate, key)
     }
 
-    /// Whether something on 127.0.0.1:`port` answers with an IMAP `* OK` greeting.
-    private static func greets(port: Int) async -> Bool {
-        guard let connection = try? LoopbackConnection(port: port) else { return false }
-        return (try? await connection.readLine(timeout: .seconds(1)))?.hasPrefix("* OK") ?? false
+    /// Whether 127.0.0.1:`port` answers with an IMAP `* OK` greeting ending in `greeting`.
+    private static func greets(port: Int, with greeting: String) async -> Bool {
+        guard let connection = try? LoopbackConnection(port: port),
+            let line = try? await connection.readLine(timeout: .seconds(1))
+        else { return false }
+        return line.hasPrefix("* OK") && line.contains(greeting)
     }
 
     private static func encoded(_ text: String) -> String {

@@ -277,47 +277,44 @@ import Testing
         }
     }
 
-    @Test func uidValidityChangeOfTheSelectedInboxIsSeen() async throws {
+    @Test func commandsUnderAStaleUIDValidityAreRefusedAndTouchTheMessageNowUnderThatUIDNot() async throws {
         try await withDovecot { dovecot, client in
-            try await client.append(message("before"))
-            let before = try await client.select()
-
-            try dovecot.setUIDValidity(before.uidValidity + 1000, user: user)
-
-            let after = try await client.select()
-            #expect(after.uidValidity == before.uidValidity + 1000)
-        }
-    }
-
-    @Test func commandsUnderAStaleUIDValidityAreRefusedAndTouchNothing() async throws {
-        try await withDovecot { dovecot, client in
-            let first = try #require(try await client.append(message("first")))
-            let second = try #require(try await client.append(message("second")))
-            let old = try await client.select().uidValidity
+            try dovecot.createMailbox("Archive", user: user)
+            let first = try #require(try await client.append(message("old first"), to: "Archive"))
+            let second = try #require(try await client.append(message("old second"), to: "Archive"))
+            let old = try await client.select("Archive").uidValidity
             // Under the right value they work.
-            #expect(try await client.fetchMessage(uid: first, uidValidity: old) == message("first"))
-            try await client.markSeen(uid: first, uidValidity: old)
-            #expect(try await client.flags(uid: first, uidValidity: old) == ["\\Seen"])
+            #expect(try await client.fetchMessage(uid: first, in: "Archive", uidValidity: old) == message("old first"))
+            try await client.markSeen(uid: first, in: "Archive", uidValidity: old)
+            #expect(try await client.flags(uid: first, in: "Archive", uidValidity: old) == ["\\Seen"])
 
-            try dovecot.setUIDValidity(old + 5, user: user)
+            // Renumbered while the client has it selected: the UIDs now name other messages.
+            try dovecot.recreateMailbox("Archive", user: user)
+            try dovecot.deliver(message("new first"), user: user, mailbox: "Archive")
+            try dovecot.deliver(message("new second"), user: user, mailbox: "Archive")
+            let new = try dovecot.status(user: user, mailbox: "Archive").uidValidity
+            #expect(try dovecot.uids(user: user, mailbox: "Archive") == [first, second])
 
-            // The client still has INBOX selected read-write, as it was when the value changed.
             let refusals: [IMAPError?] = [
-                await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in try await client.markSeen(uid: second, uidValidity: old) },
                 await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in
-                    try await client.move(uid: second, to: "Processed", uidValidity: old)
+                    try await client.markSeen(uid: second, in: "Archive", uidValidity: old)
                 },
                 await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in
-                    _ = try await client.fetchMessage(uid: second, uidValidity: old)
+                    try await client.move(uid: second, from: "Archive", to: "Processed", uidValidity: old)
+                },
+                await expectIMAPError(.uidValidityChanged) { () async throws(IMAPError) in
+                    _ = try await client.fetchMessage(uid: second, in: "Archive", uidValidity: old)
                 },
             ]
-            #expect(refusals.allSatisfy { $0?.text.contains("\(old + 5)") == true }, "\(refusals)")
-            #expect(try dovecot.uids(user: user) == [first, second])
-            #expect(try dovecot.flags(user: user, uid: second) == [])
+            #expect(refusals.allSatisfy { $0?.text.contains("\(new)") == true }, "\(refusals)")
+            #expect(try dovecot.uids(user: user, mailbox: "Archive") == [first, second])
+            #expect(try dovecot.flags(user: user, mailbox: "Archive", uid: second) == [])
             #expect(throws: Dovecot.CommandError.self) { try dovecot.status(user: user, mailbox: "Processed") }
 
-            try await client.move(uid: second, to: "Processed", uidValidity: old + 5)
-            #expect(try dovecot.uids(user: user) == [first])
+            #expect(try await client.fetchMessage(uid: second, in: "Archive", uidValidity: new) == message("new second"))
+            try await client.move(uid: second, from: "Archive", to: "Processed", uidValidity: new)
+            #expect(try dovecot.uids(user: user, mailbox: "Archive") == [first])
+            #expect(dovecot.loginCount() == 1)
         }
     }
 
