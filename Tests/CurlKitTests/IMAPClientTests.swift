@@ -277,7 +277,7 @@ import Testing
         }
     }
 
-    @Test func commandsUnderAStaleUIDValidityAreRefusedAndTouchTheMessageNowUnderThatUIDNot() async throws {
+    @Test func staleUIDValidityRefusesCommandsAndLeavesTheMessageNowUnderThatUIDAlone() async throws {
         try await withDovecot { dovecot, client in
             try dovecot.createMailbox("Archive", user: user)
             let first = try #require(try await client.append(message("old first"), to: "Archive"))
