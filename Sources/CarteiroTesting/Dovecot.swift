@@ -126,11 +126,6 @@ public final class Dovecot: Sendable {
         return line.dropFirst("flags:".count).split(separator: " ").map(String.init).filter { $0 != "\\Recent" }
     }
 
-    /// The message's bytes as Dovecot stores them.
-    public func message(user: String, mailbox: String = "INBOX", uid: UInt32) throws -> [UInt8] {
-        Array(try runDoveadm(["fetch", "-u", user, "text", "mailbox", mailbox, "uid", String(uid)]).utf8)
-    }
-
     /// Delivers a message into the mailbox without IMAP (`doveadm save`), unread.
     public func deliver(_ message: [UInt8], user: String, mailbox: String = "INBOX") throws {
         _ = try runDoveadm(["save", "-u", user, "-m", mailbox], input: message)
