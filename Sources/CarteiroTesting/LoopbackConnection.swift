@@ -94,6 +94,15 @@ public final class LoopbackConnection {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Reads until a whole line has arrived (a greeting: `* OK`, `220 …`), the server closed, or
+    /// `timeout` passed. Returns what was received as text.
+    public func readLine(timeout: Duration = .seconds(10)) async throws -> String {
+        _ = try await waitUntil(timeout: timeout) { connection in
+            connection.isClosedByPeer || connection.received.contains(0x0A)
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// The status code of the first response received, if any.
     public var status: Int? {
         let text = String(decoding: received.prefix(64), as: UTF8.self)
