@@ -60,6 +60,7 @@ public struct CarteiroRuntime {
         if configuration.roles.contains(.api) {
             try AdminAPI(store: store, configuration: .init(signUps: configuration.signUps.mail), tokenUses: tokenUses, logger: logger)
                 .register(on: router)
+            if configuration.signUps.mail != nil { ConfirmationPages(store: store, logger: logger).register(on: router) }
         }
         let chat = configuration.chat
         let gate = ConnectionGate(
