@@ -1,0 +1,53 @@
+/// Whether a failure says the address itself is gone (the user or the domain does not exist, the
+/// mailbox has moved, the domain takes no mail), as opposed to a refusal of this message (full
+/// mailbox, blocked sender, spam or policy, size, timeouts) after which the address may still work.
+/// Only the first kind should stop all mail to a contact.
+enum AddressFailure {
+    /// Words of servers saying there is no such mailbox or domain.
+    static let gonePhrases: [Needle] = [
+        "user unknown", "unknown user", "no such user", "no such mailbox", "no such account", "no such recipient", "no such address",
+        "mailbox not found", "mailbox does not exist", "mailbox doesn't exist", "does not exist", "doesn't exist", "not exist",
+        "unknown recipient", "recipient unknown", "recipient not found", "invalid recipient", "recipient invalid", "address unknown", "unknown address",
+        "user not found", "user doesn't", "user does not", "account does not", "not a valid mailbox", "invalid mailbox", "no mailbox",
+        "bad destination mailbox", "unknown local part", "unknown local-part", "address rejected: user", "not our customer",
+        "no such local user", "unrouteable address", "unroutable address", "not listed in domino directory", "not listed in public name",
+        "addressee unknown", "recipient address rejected: unknown", "mailbox unavailable or access denied", "no valid recipients",
+        "address does not", "email address could not be found", "not found in directory", "recipient no longer", "user no longer",
+        "no longer available", "no longer valid", "has moved", "host unknown", "unknown host", "host not found", "domain not found",
+        "no such domain", "domain does not", "name or service not known", "nxdomain", "domain name not found", "no mx", "unresolvable",
+        "host or domain name not found", "does not accept mail", "accepts no mail", "null mx", "this user doesn't have",
+        "illegal alias", "isn't a valid", "is not a valid", "not a known user", "invalid address", "no account by that name",
+        "address not found", "address couldn't be found", "address could not be found", "recipient name is not recognized",
+        "invalid final delivery userid", "indicated no smtp service", "check if address is correct", "recipient address rejected: access denied",
+        "no such person", "unknown mailbox", "mailbox unknown", "not a registered user", "user account is unavailable", "unknown or illegal alias",
+    ]
+
+    /// A refusal after the message's content was sent (`>>> DATA`, "in reply to end of DATA
+    /// command"): the recipient had been accepted, so the refusal is of the message, not of the address.
+    static let afterDataPhrases: [Needle] = [
+        ">>> data", "end of data", "after data", "smtp command\ndata", "in reply to data", "data command", "after end of data",
+    ]
+
+    /// Words of servers refusing the message or the sender rather than the address.
+    static let refusalPhrases: [Needle] = [
+        "quota", "mailbox full", "mailbox is full", "box is full", "insufficient", "exceeded", "storage", "too much mail",
+        "spam", "blocked", "block list", "blacklist", "blocklist", "listed", "rbl", "reputation", "policy", "dmarc", "spf", "dkim",
+        "rate limit", "too many", "relay", "relaying", "message size", "too large", "too big", "size limit", "virus", "malware",
+        "content", "temporar", "try again", "timed out", "timeout", "connection", "refused",
+        "not accepted", "authentication", "rejected by", "denied", "expired", "retry", "delayed", "greylist",
+    ]
+
+    /// Enhanced status codes that say the address is gone: bad mailbox (X.1.1), bad system (X.1.2),
+    /// bad mailbox syntax (X.1.3), mailbox moved (X.1.6), domain takes no mail (X.1.10, RFC 7505),
+    /// unable to route (X.4.4).
+    static let goneStatuses: Set<String> = ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.4.4"]
+
+    /// Judges one recipient's failure from its status code and the server's words.
+    static func isAddressGone(status: String?, diagnostic: LowercasedText, in range: Range<Int>? = nil, delayed: Bool, afterData: Bool = false) -> Bool {
+        if delayed || afterData || status?.first == "4" || status?.first == "2" { return false }
+        if diagnostic.containsAny(afterDataPhrases, in: range) { return false }
+        if diagnostic.containsAny(gonePhrases, in: range) { return true }
+        if let status, goneStatuses.contains(status) { return !diagnostic.containsAny(refusalPhrases, in: range) }
+        return false
+    }
+}

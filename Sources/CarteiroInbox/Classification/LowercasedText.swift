@@ -1,0 +1,109 @@
+/// UTF-8 text with ASCII letters lowercased, searched byte by byte: every phrase a mail server
+/// writes in a report is ASCII, and this is many times faster than String searching on the bounce path.
+struct LowercasedText {
+    let bytes: [UInt8]
+
+    init<S: StringProtocol>(_ text: S) {
+        bytes = text.utf8.map(Self.lowercased)
+    }
+
+    init<C: Collection<UInt8>>(bytes: C) {
+        self.bytes = bytes.map(Self.lowercased)
+    }
+
+    @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+    }
+
+    var isEmpty: Bool { bytes.isEmpty }
+
+    /// The first position of `needle` (lowercase ASCII) within `range`, or nil.
+    func firstIndex(of needle: Needle, in range: Range<Int>? = nil) -> Int? {
+        let range = range ?? 0..<bytes.count
+        let pattern = needle.bytes
+        guard let first = pattern.first, range.count >= pattern.count else { return nil }
+        return bytes.withUnsafeBufferPointer { text in
+            pattern.withUnsafeBufferPointer { pattern in
+                var index = range.lowerBound
+                let last = range.upperBound - pattern.count
+                while index <= last {
+                    if text[index] == first {
+                        var offset = 1
+                        while offset < pattern.count, text[index + offset] == pattern[offset] { offset += 1 }
+                        if offset == pattern.count { return index }
+                    }
+                    index += 1
+                }
+                return nil
+            }
+        }
+    }
+
+    func contains(_ needle: Needle, in range: Range<Int>? = nil) -> Bool {
+        firstIndex(of: needle, in: range) != nil
+    }
+
+    func containsAny(_ needles: [Needle], in range: Range<Int>? = nil) -> Bool {
+        needles.contains { contains($0, in: range) }
+    }
+
+    /// The first RFC 3463 enhanced status code (`5.1.1`, class 2, 4 or 5) in `range`, else one
+    /// made from the first SMTP reply code there (`550` → `5.0.0`), else nil.
+    func statusCode(in range: Range<Int>) -> String? {
+        enhancedStatusCode(in: range) ?? replyCode(in: range).map { "\($0).0.0" }
+    }
+
+    func enhancedStatusCode(in range: Range<Int>) -> String? {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == 0x32 || byte == 0x34 || byte == 0x35, index == range.lowerBound || !(Self.isDigit(bytes[index - 1]) || bytes[index - 1] == 0x2E) {
+                var probe = index + 1
+                var groups = 0
+                while groups < 2, probe < range.upperBound, bytes[probe] == 0x2E {
+                    let start = probe + 1
+                    probe = start
+                    while probe < range.upperBound, Self.isDigit(bytes[probe]), probe - start < 3 { probe += 1 }
+                    guard probe > start else { break }
+                    groups += 1
+                }
+                if groups == 2, probe == range.upperBound || !(Self.isDigit(bytes[probe]) || (bytes[probe] == 0x2E && probe + 1 < range.upperBound && Self.isDigit(bytes[probe + 1]))) {
+                    return String(decoding: bytes[index..<probe], as: UTF8.self)
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The class digit of the first SMTP reply code (`550 `, `421-`) standing alone in `range`.
+    func replyCode(in range: Range<Int>) -> Character? {
+        var index = range.lowerBound
+        while index + 3 <= range.upperBound {
+            let byte = bytes[index]
+            if byte == 0x34 || byte == 0x35, Self.isDigit(bytes[index + 1]), Self.isDigit(bytes[index + 2]),
+                index == range.lowerBound || Self.isReplyCodeLead(bytes[index - 1]),
+                index + 3 == range.upperBound || bytes[index + 3] == 0x20 || bytes[index + 3] == 0x2D
+            {
+                return Character(Unicode.Scalar(byte))
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    private static func isReplyCodeLead(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x3A || byte == 0x28 || byte == 0x3C || byte == 0x22 || byte == 0x3B
+    }
+}
+
+/// A lowercase ASCII phrase to look for in a `LowercasedText`.
+struct Needle: ExpressibleByStringLiteral {
+    let bytes: [UInt8]
+
+    init(stringLiteral value: String) {
+        bytes = Array(value.utf8)
+    }
+}

@@ -1,0 +1,101 @@
+public import CarteiroMIME
+
+/// Gives every incoming message one kind, and what the inbox watcher needs to act on it.
+///
+/// Machine mail is recognised first and never confirms anything: complaints (RFC 5965), then
+/// bounces (RFC 3464 and plain-text reports), then auto-replies (RFC 3834 and common signs). A
+/// person's message is judged on the text they typed only, never on the quoted original:
+/// unsubscribe, confirm or decline; a new message to the sign-up address is a sign-up; anything
+/// else is `other`.
+public enum MessageClassifier {
+    public static func classify(_ message: ParsedMessage, context: ClassificationContext) -> Classification {
+        let sender = message.from.first ?? message.replyTo.first
+        var result = Classification(kind: .other, email: sender?.address, referencedMessageIDs: referencedIDs(message), recipientTokens: recipientTokens(message))
+
+        if let complaint = Complaint.read(message) {
+            result.kind = .complaint
+            result.bounces = complaint.recipients.map { BounceRecipient(recipient: $0, status: nil, permanent: false) }
+            result.setOriginal(complaint.originalMessageID)
+            return result
+        }
+        if let report = DeliveryReport.read(message) {
+            result.kind = report.isSuccessNotice ? .other : .bounce
+            result.bounces = report.recipients
+            result.setOriginal(report.originalMessageID)
+            return result
+        }
+        if TextBounce.isFromMailSystem(message) {
+            // A mail system's message that could not be read as a report is still no person's answer.
+            result.kind = .bounce
+            return result
+        }
+        let body = message.textBody ?? ""
+        if AutoReplySigns.isAutomatic(message) || AutoReplySigns.isChallenge(body) {
+            result.kind = .autoReply
+            if let sender { result.bounces = [BounceRecipient(recipient: sender.address, status: nil, permanent: false)] }
+            return result
+        }
+
+        let replyText = ReplyExtractor.replyText(in: body)
+        result.replyText = replyText
+        result.name = sender?.displayName.flatMap(Self.personName) ?? Self.nameLine(in: replyText)
+        let intent = ReplyIntent.judge(replyText)
+        let isNewMessage = message.inReplyTo == nil && message.references.isEmpty && !Self.hasReplySubject(message.subject)
+        if intent == .unsubscribe {
+            result.kind = .unsubscribe
+        } else if context.isSignupAddress, isNewMessage, result.recipientTokens.isEmpty {
+            result.kind = .signup
+        } else if intent == .confirm {
+            result.kind = .confirm
+        } else if intent == .decline {
+            result.kind = .decline
+        }
+        return result
+    }
+
+    private static func referencedIDs(_ message: ParsedMessage) -> [String] {
+        var ids: [String] = []
+        for id in [message.inReplyTo].compactMap({ $0 }) + message.references where !ids.contains(id) { ids.append(id) }
+        return ids
+    }
+
+    private static func recipientTokens(_ message: ParsedMessage) -> [String] {
+        let addresses = (message.to + message.cc).map(\.address) + message.headers.values(for: "Delivered-To").compactMap(MailText.address(in:))
+            + message.headers.values(for: "X-Original-To").compactMap(MailText.address(in:))
+        var tokens: [String] = []
+        for token in addresses.compactMap(MailText.plusToken(of:)) where !tokens.contains(token) { tokens.append(token) }
+        return tokens
+    }
+
+    private static func hasReplySubject(_ subject: String?) -> Bool {
+        guard let subject else { return false }
+        let folded = TextFolding.fold(subject.prefix(8)).trimmingWhitespace()
+        return folded.hasPrefix("re:") || folded.hasPrefix("res:") || folded.hasPrefix("re :") || folded.hasPrefix("aw:") || folded.hasPrefix("sv:")
+    }
+
+    /// A display name that names a person, not the address again.
+    private static func personName(_ displayName: String) -> String? {
+        let name = displayName.trimmingWhitespace()
+        return name.isEmpty || name.contains("@") ? nil : name
+    }
+
+    /// The value of a `Nome:` / `Name:` / `Nome completo:` line in the typed text.
+    static func nameLine(in text: String) -> String? {
+        for line in ReplyExtractor.normalizedLines(text) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let label = TextFolding.fold(line[..<colon]).trimmingWhitespace()
+            guard ["nome", "name", "nome completo", "full name", "seu nome", "your name"].contains(label) else { continue }
+            let value = line[line.index(after: colon)...].trimmingWhitespace()
+            if !value.isEmpty { return value }
+        }
+        return nil
+    }
+}
+
+extension Classification {
+    fileprivate mutating func setOriginal(_ id: String?) {
+        guard let id else { return }
+        originalMessageID = id
+        if !referencedMessageIDs.contains(id) { referencedMessageIDs.append(id) }
+    }
+}
