@@ -17,16 +17,29 @@ enum AddressFailure {
         "no such domain", "domain does not", "name or service not known", "nxdomain", "domain name not found", "no mx", "unresolvable",
         "host or domain name not found", "does not accept mail", "accepts no mail", "null mx", "this user doesn't have",
         "illegal alias", "isn't a valid", "is not a valid", "not a known user", "invalid address", "no account by that name",
-        "address not found", "address couldn't be found", "address could not be found", "recipient name is not recognized",
+        "address not found", "address couldn't be found", "address couldn’t be found", "address could not be found", "recipient name is not recognized",
         "invalid final delivery userid", "indicated no smtp service", "check if address is correct", "recipient address rejected: access denied",
-        "no such person", "unknown mailbox", "mailbox unknown", "not a registered user", "user account is unavailable", "unknown or illegal alias",
+        "no such person", "mailbox unavailable", "unknown mailbox", "mailbox unknown", "not a registered user", "user account is unavailable", "unknown or illegal alias",
     ]
 
-    /// A refusal after the message's content was sent (`>>> DATA`, "in reply to end of DATA
-    /// command"): the recipient had been accepted, so the refusal is of the message, not of the address.
+    /// Phrases of a refusal after the message's content was sent ("in reply to end of DATA
+    /// command", "after end of data"): the recipient had been accepted, so the refusal is of the
+    /// message, not of the address.
     static let afterDataPhrases: [Needle] = [
-        ">>> data", "end of data", "after data", "smtp command\ndata", "in reply to data", "data command", "after end of data",
+        "end of data", "after data", "in reply to data command", "smtp command\ndata", "smtp command: data",
     ]
+
+    /// Whether the refusal in `text` came after DATA: a phrase saying so, or a session transcript
+    /// whose first error reply (`<<< 5…`, `<<< 4…`) follows `>>> DATA` (a transcript also shows
+    /// `>>> DATA` after a recipient was refused at RCPT TO, and then the error comes first).
+    static func refusedAfterData(_ text: LowercasedText, in range: Range<Int>? = nil) -> Bool {
+        if text.containsAny(afterDataPhrases, in: range) { return true }
+        let range = range ?? 0..<text.bytes.count
+        // `<<< 503 Need RCPT` answers DATA in a pipelined session whose recipients were all refused.
+        guard let data = text.firstIndex(of: ">>> data", in: range), !text.contains("<<< 503", in: range) else { return false }
+        let firstError = [text.firstIndex(of: "<<< 5", in: range), text.firstIndex(of: "<<< 4", in: range)].compactMap { $0 }.min()
+        return firstError.map { $0 > data } ?? true
+    }
 
     /// Words of servers refusing the message or the sender rather than the address.
     static let refusalPhrases: [Needle] = [
@@ -37,6 +50,14 @@ enum AddressFailure {
         "not accepted", "authentication", "rejected by", "denied", "expired", "retry", "delayed", "greylist",
     ]
 
+    /// A full mailbox exists, and a refusal about the sender says nothing about the recipient:
+    /// these win over any words about unknown users in the same reply.
+    static let notAboutTheAddressPhrases: [Needle] = [
+        "mailbox full", "mailbox is full", "box is full", "over quota", "quota exceeded", "exceeded quota", "exceeds quota", "quota",
+        "insufficient storage", "disk full", "sender address rejected", "sender domain", "sender verify", "sender rejected",
+        "sender address is", "envelope sender",
+    ]
+
     /// Enhanced status codes that say the address is gone: bad mailbox (X.1.1), bad system (X.1.2),
     /// bad mailbox syntax (X.1.3), mailbox moved (X.1.6), domain takes no mail (X.1.10, RFC 7505),
     /// unable to route (X.4.4).
@@ -45,7 +66,13 @@ enum AddressFailure {
     /// Judges one recipient's failure from its status code and the server's words.
     static func isAddressGone(status: String?, diagnostic: LowercasedText, in range: Range<Int>? = nil, delayed: Bool, afterData: Bool = false) -> Bool {
         if delayed || afterData || status?.first == "4" || status?.first == "2" { return false }
-        if diagnostic.containsAny(afterDataPhrases, in: range) { return false }
+        if refusedAfterData(diagnostic, in: range) { return false }
+        // X.2.2 is a full mailbox and X.7.x a security or policy refusal (RFC 3463): the mailbox
+        // is there. X.1.7 and X.1.8 are about the sender.
+        if let status, status.hasSuffix(".2.2") || status.dropFirst().hasPrefix(".7.") || status.hasSuffix(".1.7") || status.hasSuffix(".1.8") {
+            return false
+        }
+        if diagnostic.containsAny(notAboutTheAddressPhrases, in: range) { return false }
         if diagnostic.containsAny(gonePhrases, in: range) { return true }
         if let status, goneStatuses.contains(status) { return !diagnostic.containsAny(refusalPhrases, in: range) }
         return false

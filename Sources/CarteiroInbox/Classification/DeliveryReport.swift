@@ -26,7 +26,7 @@ extension DeliveryReport {
         // The human-readable part explains a failure when the machine-readable one has no
         // Diagnostic-Code, and its transcript shows when the refusal came after DATA.
         let explanation = LowercasedText(message.textBody.map { ReportText.split($0).report } ?? "")
-        let afterData = explanation.containsAny(AddressFailure.afterDataPhrases)
+        let afterData = AddressFailure.refusedAfterData(explanation)
         var recipients: [BounceRecipient] = []
         var seen: Set<String> = []
         var allDelivered = true

@@ -17,7 +17,8 @@ struct LowercasedText {
 
     var isEmpty: Bool { bytes.isEmpty }
 
-    /// The first position of `needle` (lowercase ASCII) within `range`, or nil.
+    /// The first position of `needle` (lowercase ASCII) within `range`, or nil. A space in the
+    /// needle matches any run of spaces, tabs and line breaks: servers wrap their replies anywhere.
     func firstIndex(of needle: Needle, in range: Range<Int>? = nil) -> Int? {
         let range = range ?? 0..<bytes.count
         let pattern = needle.bytes
@@ -29,7 +30,17 @@ struct LowercasedText {
                 while index <= last {
                     if text[index] == first {
                         var offset = 1
-                        while offset < pattern.count, text[index + offset] == pattern[offset] { offset += 1 }
+                        var probe = index + 1
+                        while offset < pattern.count, probe < range.upperBound {
+                            if pattern[offset] == 0x20 {
+                                guard Self.isSpace(text[probe]) else { break }
+                                while probe < range.upperBound, Self.isSpace(text[probe]) { probe += 1 }
+                            } else {
+                                guard text[probe] == pattern[offset] else { break }
+                                probe += 1
+                            }
+                            offset += 1
+                        }
                         if offset == pattern.count { return index }
                     }
                     index += 1
@@ -37,6 +48,10 @@ struct LowercasedText {
                 return nil
             }
         }
+    }
+
+    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
     }
 
     func contains(_ needle: Needle, in range: Range<Int>? = nil) -> Bool {

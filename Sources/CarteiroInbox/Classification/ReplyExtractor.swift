@@ -107,7 +107,12 @@ public enum ReplyExtractor {
     private static func attributionEnd(_ lines: [Substring], at index: Int) -> Int? {
         guard !isQuoted(lines[index]), !isBlank(lines[index]) else { return nil }
         var joined = ""
+        let first = TextFolding.fold(lines[index]).trimmingWhitespace()
+        // A wrapped attribution opens like one ("On …", "Em …") or holds its date or address on
+        // its first line: "Hello" above a one-line attribution is typed text, not part of it.
+        let opensAttribution = attributionOpenings.contains { first.hasPrefix($0) } || first.contains("@") || first.contains(where: \.isNumber)
         for end in index..<min(lines.count, index + 3) {
+            if end > index, !opensAttribution { break }
             if end > index, isBlank(lines[end]) || isQuoted(lines[end]) { break }
             joined += (end > index ? " " : "") + TextFolding.fold(lines[end]).trimmingWhitespace()
             guard joined.hasSuffix(":") else { continue }
