@@ -4,7 +4,7 @@
 /// Only the first kind should stop all mail to a contact.
 enum AddressFailure {
     /// Words of servers saying there is no such mailbox or domain.
-    static let gonePhrases: [Needle] = [
+    static let gonePhrases: NeedleSet = [
         "user unknown", "unknown user", "no such user", "no such mailbox", "no such account", "no such recipient", "no such address",
         "mailbox not found", "mailbox does not exist", "mailbox doesn't exist", "does not exist", "doesn't exist", "not exist",
         "unknown recipient", "recipient unknown", "recipient not found", "invalid recipient", "recipient invalid", "address unknown", "unknown address",
@@ -25,7 +25,7 @@ enum AddressFailure {
     /// Phrases of a refusal after the message's content was sent ("in reply to end of DATA
     /// command", "after end of data"): the recipient had been accepted, so the refusal is of the
     /// message, not of the address.
-    static let afterDataPhrases: [Needle] = [
+    static let afterDataPhrases: NeedleSet = [
         "end of data", "after data", "in reply to data command", "smtp command\ndata", "smtp command: data",
     ]
 
@@ -42,7 +42,7 @@ enum AddressFailure {
     }
 
     /// Words of servers refusing the message or the sender rather than the address.
-    static let refusalPhrases: [Needle] = [
+    static let refusalPhrases: NeedleSet = [
         "quota", "mailbox full", "mailbox is full", "box is full", "insufficient", "exceeded", "storage", "too much mail",
         "spam", "blocked", "block list", "blacklist", "blocklist", "listed", "rbl", "reputation", "policy", "dmarc", "spf", "dkim",
         "rate limit", "too many", "relay", "relaying", "message size", "too large", "too big", "size limit", "virus", "malware",
@@ -52,7 +52,7 @@ enum AddressFailure {
 
     /// A full mailbox exists, and a refusal about the sender says nothing about the recipient:
     /// these win over any words about unknown users in the same reply.
-    static let notAboutTheAddressPhrases: [Needle] = [
+    static let notAboutTheAddressPhrases: NeedleSet = [
         "mailbox full", "mailbox is full", "box is full", "over quota", "quota exceeded", "exceeded quota", "exceeds quota", "quota",
         "insufficient storage", "disk full", "sender address rejected", "sender domain", "sender verify", "sender rejected",
         "sender address is", "envelope sender",

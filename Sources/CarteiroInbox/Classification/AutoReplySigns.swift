@@ -17,8 +17,8 @@ enum AutoReplySigns {
         "i am using a spam", "boxtrapper",
     ]
 
-    static func isAutomatic(_ message: ParsedMessage) -> Bool {
-        let headers = message.headers
+    static func isAutomatic(_ facts: MessageFacts) -> Bool {
+        let headers = facts.message.headers
         if let submitted = headers.value(for: "Auto-Submitted") {
             let value = submitted.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
             if !value.isEmpty, value != "no" { return true }
@@ -34,8 +34,8 @@ enum AutoReplySigns {
         {
             return true
         }
-        if let returnPath = headers.rawValue(for: "Return-Path"), returnPath.filter({ !$0.isWhitespace }) == "<>" { return true }
-        let subject = TextFolding.fold(message.subject ?? "")
+        if facts.hasNullReturnPath { return true }
+        let subject = TextFolding.fold(facts.subject ?? "")
         if subjectPhrases.contains(where: { subject.contains($0) }) { return true }
         if challengePhrases.contains(where: { subject.contains($0) }) { return true }
         return false
@@ -43,7 +43,8 @@ enum AutoReplySigns {
 
     /// Challenge-response text in the body, for messages whose headers look like a person's.
     static func isChallenge(_ text: String) -> Bool {
-        let folded = TextFolding.fold(text.prefix(2000))
-        return challengePhrases.contains { folded.contains($0) }
+        LowercasedText(bytes: text.utf8.prefix(2000)).containsAny(challengeNeedles)
     }
+
+    private static let challengeNeedles = NeedleSet(challengePhrases.map { Needle(stringLiteral: $0) })
 }

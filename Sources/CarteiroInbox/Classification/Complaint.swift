@@ -7,18 +7,18 @@ struct Complaint {
     var recipients: [String]
     var originalMessageID: String?
 
-    static let subjectPhrases: [Needle] = ["complaint about message", "abuse report", "spam report", "feedback report", "fbl report"]
+    static let subjectPhrases: NeedleSet = ["complaint about message", "abuse report", "spam report", "feedback report", "fbl report"]
 
-    static func read(_ message: ParsedMessage) -> Complaint? {
-        let returned = ReturnedOriginal(message)
+    static func read(_ facts: MessageFacts) -> Complaint? {
         var recipients: [String]
-        if let report = message.feedbackReport {
+        if let report = facts.message.feedbackReport {
             recipients = report.originalRecipients.flatMap(MailText.addresses(in:))
-        } else if LowercasedText(message.subject ?? "").containsAny(subjectPhrases), message.attachedHeaders != nil {
+        } else if LowercasedText(facts.subject ?? "").containsAny(subjectPhrases), facts.attachedHeaders != nil {
             recipients = []
         } else {
             return nil
         }
+        let returned = ReturnedOriginal(facts.attachedHeaders)
         if recipients.isEmpty { recipients = returned.recipients }
         var unique: [String] = []
         for address in recipients where !unique.contains(address) { unique.append(address) }

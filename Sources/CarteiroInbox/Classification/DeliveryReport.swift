@@ -13,19 +13,18 @@ struct DeliveryReport {
 
 extension DeliveryReport {
     /// Reads `message` as a delivery report, or returns nil when it is not one.
-    static func read(_ message: ParsedMessage) -> DeliveryReport? {
-        let returned = ReturnedOriginal(message)
+    static func read(_ facts: MessageFacts) -> DeliveryReport? {
         // A notification whose machine-readable part names no usable recipient is read as text.
-        if let status = message.deliveryStatus, let report = fromDeliveryStatus(status, message: message, returned: returned) {
+        if let status = facts.message.deliveryStatus, let report = fromDeliveryStatus(status, facts: facts) {
             return report
         }
-        return TextBounce(message, returned: returned)?.report
+        return TextBounce(facts)?.report
     }
 
-    private static func fromDeliveryStatus(_ status: DeliveryStatus, message: ParsedMessage, returned: ReturnedOriginal) -> DeliveryReport? {
+    private static func fromDeliveryStatus(_ status: DeliveryStatus, facts: MessageFacts) -> DeliveryReport? {
         // The human-readable part explains a failure when the machine-readable one has no
         // Diagnostic-Code, and its transcript shows when the refusal came after DATA.
-        let explanation = LowercasedText(message.textBody.map { ReportText.split($0).report } ?? "")
+        let explanation = facts.lowercasedReport
         let afterData = AddressFailure.refusedAfterData(explanation)
         var recipients: [BounceRecipient] = []
         var seen: Set<String> = []
@@ -43,7 +42,7 @@ extension DeliveryReport {
             recipients.append(BounceRecipient(recipient: address, status: code, permanent: permanent))
         }
         guard !recipients.isEmpty else { return nil }
-        return DeliveryReport(recipients: recipients, originalMessageID: returned.messageID, isSuccessNotice: allDelivered)
+        return DeliveryReport(recipients: recipients, originalMessageID: facts.returned.messageID, isSuccessNotice: allDelivered)
     }
 }
 
@@ -56,11 +55,11 @@ struct ReturnedOriginal {
     /// From of the original, lowercased: the sender, never a failed recipient.
     var senders: [String]
 
-    init(_ message: ParsedMessage) {
+    init(_ attachedHeaders: MIMEHeaders?) {
         messageID = nil
         recipients = []
         senders = []
-        if let headers = message.attachedHeaders {
+        if let headers = attachedHeaders {
             messageID = headers.rawValue(for: "Message-ID").flatMap(MailText.messageID(in:))
             recipients = (headers.values(for: "To") + headers.values(for: "Cc")).flatMap(MailText.addresses(in:))
             senders = (headers.values(for: "From") + headers.values(for: "Return-Path")).flatMap(MailText.addresses(in:))
@@ -70,33 +69,48 @@ struct ReturnedOriginal {
     /// Fills what the attached parts did not give from the header lines of an inline original.
     mutating func read(inline text: Substring) {
         guard messageID == nil || recipients.isEmpty || senders.isEmpty else { return }
-        var started = false
-        var field = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(300) {
-            if line.allSatisfy(\.isWhitespace) {
-                if started { break }
-                continue
-            }
-            let value: Substring
-            if line.first == " " || line.first == "\t" {
-                guard started else { continue }
-                value = line
-            } else if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" "), colon > line.startIndex {
-                started = true
-                field = line[..<colon].lowercased()
-                value = line[line.index(after: colon)...]
-            } else {
-                if started { break }
-                continue
-            }
-            switch field {
-            case "message-id" where messageID == nil: messageID = MailText.messageID(in: value)
-            case "to", "cc": recipients += MailText.addresses(in: value)
-            case "from", "return-path": senders += MailText.addresses(in: value)
-            default: break
+        // The headers come first; a long original's body is never looked at.
+        let head = Array(text.utf8.prefix(16_384))
+        head.withUnsafeBufferPointer { bytes in
+            var started = false
+            var field: [UInt8] = []
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                defer { lineStart = lineEnd + 1 }
+                let line = lineStart..<lineEnd
+                if bytes[line].allSatisfy(LowercasedText.isSpace) {
+                    if started { return }
+                    continue
+                }
+                var valueStart = lineStart
+                if bytes[lineStart] == 0x20 || bytes[lineStart] == 0x09 {
+                    guard started else { continue }
+                } else if let colon = bytes[line].firstIndex(of: 0x3A), colon > lineStart, !bytes[lineStart..<colon].contains(0x20) {
+                    started = true
+                    field = bytes[lineStart..<colon].map(LowercasedText.lowercased)
+                    valueStart = colon + 1
+                } else {
+                    if started { return }
+                    continue
+                }
+                let value = bytes[valueStart..<lineEnd]
+                switch field {
+                case Self.messageIDField where messageID == nil: messageID = MailText.messageID(in: String(decoding: value, as: UTF8.self))
+                case Self.toField, Self.ccField: recipients += MailText.addresses(in: String(decoding: value, as: UTF8.self))
+                case Self.fromField, Self.returnPathField: senders += MailText.addresses(in: String(decoding: value, as: UTF8.self))
+                default: break
+                }
             }
         }
     }
+
+    private static let messageIDField = Array("message-id".utf8)
+    private static let toField = Array("to".utf8)
+    private static let ccField = Array("cc".utf8)
+    private static let fromField = Array("from".utf8)
+    private static let returnPathField = Array("return-path".utf8)
 }
 
 /// A report's text cut where the returned original begins.
@@ -104,7 +118,7 @@ enum ReportText {
     /// Decorated lines ("--- Below this line is a copy of the message.", "------ This is a copy
     /// of the message, including all the headers. ------", "----- Original message -----") name the
     /// original with one of these words.
-    private static let decoratedMarkers: [Needle] = [
+    private static let decoratedMarkers: NeedleSet = [
         "original", "copy of", "returned", "header", "unsent", "message follows", "message text", "rfc822", "undelivered message",
     ]
     /// Undecorated lines that start the original.
@@ -122,28 +136,44 @@ enum ReportText {
 
     /// The report (before the original) and the rest.
     static func split(_ text: String) -> (report: Substring, rest: Substring) {
-        var lineStart = text.startIndex
-        let utf8 = text.utf8
-        while lineStart < text.endIndex {
-            let lineEnd = utf8[lineStart...].firstIndex(of: 0x0A) ?? text.endIndex
-            let line = text[lineStart..<lineEnd]
-            if startsOriginal(line) { return (text[..<lineStart], text[lineStart...]) }
-            lineStart = lineEnd == text.endIndex ? lineEnd : utf8.index(after: lineEnd)
-        }
-        return (text[...], text[text.endIndex...])
+        var text = text
+        let cut = text.withUTF8 { firstOriginalLine(in: $0) }
+        guard let cut else { return (text[...], text[text.endIndex...]) }
+        // A line start follows a line feed, so it is a character boundary.
+        let index = text.utf8.index(text.utf8.startIndex, offsetBy: cut)
+        return (text[..<index], text[index...])
     }
 
-    private static func startsOriginal(_ line: Substring) -> Bool {
-        let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == ">" || $0 == "|" }
-        guard let first = trimmed.utf8.first else { return false }
-        let lower = LowercasedText(bytes: trimmed.utf8.prefix(120))
-        if first == UInt8(ascii: "-") || first == UInt8(ascii: "=") || first == UInt8(ascii: "_") || first == UInt8(ascii: "*") {
-            let decorated = trimmed.utf8.prefix(2).allSatisfy { $0 == first }
-            return decorated && lower.containsAny(decoratedMarkers) && !lower.contains("transcript")
+    /// The offset of the first line that starts the original, or nil.
+    private static func firstOriginalLine(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            if startsOriginal(bytes, lineStart, lineEnd) { return lineStart }
+            lineStart = lineEnd + 1
         }
-        if line.utf8.first != UInt8(ascii: " "), line.utf8.first != UInt8(ascii: "\t"), headerStarts.contains(where: { lower.bytes.starts(with: $0.bytes) }) {
-            return true
+        return nil
+    }
+
+    private static func startsOriginal(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var text = start
+        while text < end, bytes[text] == 0x20 || bytes[text] == 0x09 || bytes[text] == 0x3E || bytes[text] == 0x7C { text += 1 }
+        guard text < end else { return false }
+        let first = bytes[text]
+        if first == 0x2D || first == 0x3D || first == 0x5F || first == 0x2A {
+            guard text + 1 < end, bytes[text + 1] == first else { return false }
+            let lower = LowercasedText(bytes: UnsafeBufferPointer(rebasing: bytes[text..<min(end, text + 120)]))
+            return lower.containsAny(decoratedMarkers) && !lower.contains("transcript")
         }
-        return plainMarkers.contains { lower.bytes.starts(with: $0.bytes) }
+        if text == start, headerStarts.contains(where: { startsWithLowercased(bytes, text, end, $0.bytes) }) { return true }
+        return plainMarkers.contains { startsWithLowercased(bytes, text, end, $0.bytes) }
+    }
+
+    /// Whether the bytes at `start` are `pattern` (lowercase ASCII), ignoring ASCII case.
+    static func startsWithLowercased(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ pattern: [UInt8]) -> Bool {
+        guard end - start >= pattern.count else { return false }
+        for (offset, expected) in pattern.enumerated() where LowercasedText.lowercased(bytes[start + offset]) != expected { return false }
+        return true
     }
 }

@@ -28,21 +28,7 @@ struct LowercasedText {
                 var index = range.lowerBound
                 let last = range.upperBound - pattern.count
                 while index <= last {
-                    if text[index] == first {
-                        var offset = 1
-                        var probe = index + 1
-                        while offset < pattern.count, probe < range.upperBound {
-                            if pattern[offset] == 0x20 {
-                                guard Self.isSpace(text[probe]) else { break }
-                                while probe < range.upperBound, Self.isSpace(text[probe]) { probe += 1 }
-                            } else {
-                                guard text[probe] == pattern[offset] else { break }
-                                probe += 1
-                            }
-                            offset += 1
-                        }
-                        if offset == pattern.count { return index }
-                    }
+                    if text[index] == first, Self.matches(pattern, in: text, at: index, end: range.upperBound) { return index }
                     index += 1
                 }
                 return nil
@@ -50,16 +36,49 @@ struct LowercasedText {
         }
     }
 
-    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
-    }
-
     func contains(_ needle: Needle, in range: Range<Int>? = nil) -> Bool {
         firstIndex(of: needle, in: range) != nil
     }
 
-    func containsAny(_ needles: [Needle], in range: Range<Int>? = nil) -> Bool {
-        needles.contains { contains($0, in: range) }
+    /// Whether any of the phrases occurs within `range`: one pass over the text, trying at each
+    /// byte only the phrases that start with it.
+    func containsAny(_ needles: NeedleSet, in range: Range<Int>? = nil) -> Bool {
+        let range = range ?? 0..<bytes.count
+        guard range.count >= needles.shortest else { return false }
+        return bytes.withUnsafeBufferPointer { text in
+            for index in range.lowerBound..<(range.upperBound - needles.shortest + 1) {
+                let candidates = needles.byFirstByte[Int(text[index])]
+                if candidates.isEmpty { continue }
+                for candidate in candidates {
+                    let found = needles.patterns[candidate].withUnsafeBufferPointer { pattern in
+                        Self.matches(pattern, in: text, at: index, end: range.upperBound)
+                    }
+                    if found { return true }
+                }
+            }
+            return false
+        }
+    }
+
+    @inline(__always) private static func matches(_ pattern: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Bool {
+        var offset = 1
+        var probe = index + 1
+        while offset < pattern.count {
+            guard probe < end else { return false }
+            if pattern[offset] == 0x20 {
+                guard isSpace(text[probe]) else { return false }
+                while probe < end, isSpace(text[probe]) { probe += 1 }
+            } else {
+                guard text[probe] == pattern[offset] else { return false }
+                probe += 1
+            }
+            offset += 1
+        }
+        return true
+    }
+
+    @inline(__always) static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
     }
 
     /// The first RFC 3463 enhanced status code (`5.1.1`, class 2, 4 or 5) in `range`, else one
@@ -120,5 +139,24 @@ struct Needle: ExpressibleByStringLiteral {
 
     init(stringLiteral value: String) {
         bytes = Array(value.utf8)
+    }
+}
+
+/// Phrases looked for together, indexed by their first byte.
+struct NeedleSet: ExpressibleByArrayLiteral {
+    let patterns: [[UInt8]]
+    let byFirstByte: [[Int]]
+    let shortest: Int
+
+    init(arrayLiteral elements: Needle...) {
+        self.init(elements)
+    }
+
+    init(_ needles: [Needle]) {
+        patterns = needles.map(\.bytes).filter { !$0.isEmpty }
+        var table = [[Int]](repeating: [], count: 256)
+        for (index, pattern) in patterns.enumerated() { table[Int(pattern[0])].append(index) }
+        byFirstByte = table
+        shortest = patterns.map(\.count).min() ?? 1
     }
 }

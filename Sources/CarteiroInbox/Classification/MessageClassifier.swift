@@ -9,28 +9,29 @@ public import CarteiroMIME
 /// else is `other`.
 public enum MessageClassifier {
     public static func classify(_ message: ParsedMessage, context: ClassificationContext) -> Classification {
-        let sender = message.from.first ?? message.replyTo.first
-        var result = Classification(kind: .other, email: sender?.address, referencedMessageIDs: referencedIDs(message), recipientTokens: recipientTokens(message))
+        let facts = MessageFacts(message)
+        let sender = facts.from.first ?? facts.replyTo.first
+        var result = Classification(kind: .other, email: sender?.address, referencedMessageIDs: referencedIDs(message), recipientTokens: recipientTokens(facts))
 
-        if let complaint = Complaint.read(message) {
+        if let complaint = Complaint.read(facts) {
             result.kind = .complaint
             result.bounces = complaint.recipients.map { BounceRecipient(recipient: $0, status: nil, permanent: false) }
             result.setOriginal(complaint.originalMessageID)
             return result
         }
-        if let report = DeliveryReport.read(message) {
+        if let report = DeliveryReport.read(facts) {
             result.kind = report.isSuccessNotice ? .other : .bounce
             result.bounces = report.recipients
             result.setOriginal(report.originalMessageID)
             return result
         }
-        if TextBounce.isFromMailSystem(message) {
+        if TextBounce.isFromMailSystem(facts) {
             // A mail system's message that could not be read as a report is still no person's answer.
             result.kind = .bounce
             return result
         }
-        let body = message.textBody ?? ""
-        if AutoReplySigns.isAutomatic(message) || AutoReplySigns.isChallenge(body) {
+        let body = facts.textBody ?? ""
+        if AutoReplySigns.isAutomatic(facts) || AutoReplySigns.isChallenge(body) {
             result.kind = .autoReply
             if let sender { result.bounces = [BounceRecipient(recipient: sender.address, status: nil, permanent: false)] }
             return result
@@ -40,7 +41,7 @@ public enum MessageClassifier {
         result.replyText = replyText
         result.name = sender?.displayName.flatMap(Self.personName) ?? Self.nameLine(in: replyText)
         let intent = ReplyIntent.judge(replyText)
-        let isNewMessage = message.inReplyTo == nil && message.references.isEmpty && !Self.hasReplySubject(message.subject)
+        let isNewMessage = message.inReplyTo == nil && message.references.isEmpty && !Self.hasReplySubject(facts.subject)
         if intent == .unsubscribe {
             result.kind = .unsubscribe
         } else if context.isSignupAddress, isNewMessage, result.recipientTokens.isEmpty {
@@ -59,9 +60,10 @@ public enum MessageClassifier {
         return ids
     }
 
-    private static func recipientTokens(_ message: ParsedMessage) -> [String] {
-        let addresses = (message.to + message.cc).map(\.address) + message.headers.values(for: "Delivered-To").compactMap(MailText.address(in:))
-            + message.headers.values(for: "X-Original-To").compactMap(MailText.address(in:))
+    private static func recipientTokens(_ facts: MessageFacts) -> [String] {
+        let headers = facts.message.headers
+        let addresses = (facts.to + facts.message.cc).map(\.address) + headers.values(for: "Delivered-To").compactMap(MailText.address(in:))
+            + headers.values(for: "X-Original-To").compactMap(MailText.address(in:))
         var tokens: [String] = []
         for token in addresses.compactMap(MailText.plusToken(of:)) where !tokens.contains(token) { tokens.append(token) }
         return tokens

@@ -10,9 +10,9 @@ struct TextBounce {
         "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster", "post_master", "poostmaster", "mail.delivery.system",
         "mdaemon", "mailadmin", "mail-delivery-system", "bounce", "bounces", "nobody", "daemon",
     ]
-    static let daemonNames: [Needle] = ["mailer-daemon", "mail delivery", "postmaster", "mail deliver", "mailer daemon", "ndr administrator"]
+    static let daemonNames: NeedleSet = ["mailer-daemon", "mail delivery", "postmaster", "mail deliver", "mailer daemon", "ndr administrator"]
     /// Subjects of delivery failure and delay notices.
-    static let subjectPhrases: [Needle] = [
+    static let subjectPhrases: NeedleSet = [
         "undeliver", "undelivered", "delivery status notification", "delivery failure", "delivery failed", "failure notice", "returned mail",
         "mail delivery", "could not be delivered", "delivery has failed", "failed delivery", "failure delivery", "delivery notification",
         "mail system error", "could not send", "delayed", "message delivery", "mail failure", "error sending", "non-delivery", "nondelivery",
@@ -20,7 +20,7 @@ struct TextBounce {
         "no entregado", "nao entregue", "mensagem nao entregue", "rejected", "failed mail", "mail could not", "warning:", "deliveryfailure",
     ]
     /// Sentences of delivery failure and delay notices.
-    static let bodyPhrases: [Needle] = [
+    static let bodyPhrases: NeedleSet = [
         "could not be delivered", "couldn't be delivered", "unable to deliver", "wasn't able to deliver", "was not able to deliver",
         "delivery to the following recipient", "permanent error", "following address", "undeliverable", "user unknown", "does not exist",
         "delivery has failed", "was not delivered", "wasn't delivered", "failed permanently", "not be delivered", "could not deliver",
@@ -31,23 +31,23 @@ struct TextBounce {
         "failed addresses", "no valid recipients", "returning to sender",
     ]
     /// Sentences that make a message with a returned original attached a bounce, whoever sent it.
-    static let strongBodyPhrases: [Needle] = [
+    static let strongBodyPhrases: NeedleSet = [
         "could not be delivered to", "delivery to the following recipient", "following address(es) failed", "unable to deliver your message",
         "was not delivered to", "wasn't delivered to", "could not deliver your message", "delivery has failed to these recipients",
     ]
-    static let delayPhrases: [Needle] = [
+    static let delayPhrases: NeedleSet = [
         "delayed", "will be retried", "still trying", "will continue trying", "will keep trying", "not yet been delivered", "temporary failure",
         "warning: could not send", "has not yet been", "delivery is delayed", "delay)", "could not send mail for past",
     ]
 
     /// Words of a line that points to help rather than naming a failed recipient.
-    static let helpWords: [Needle] = ["contact", "assistance", "support", "administrator", "helpdesk", "help desk", "abuse", "questions"]
+    static let helpWords: NeedleSet = ["contact", "assistance", "support", "administrator", "helpdesk", "help desk", "abuse", "questions"]
 
     /// Senders that are mail systems for certain: `MAILER-DAEMON`, `postmaster`, "Mail Delivery System".
-    static func isFromMailSystem(_ message: ParsedMessage) -> Bool {
+    static func isFromMailSystem(_ facts: MessageFacts) -> Bool {
         let strict: Set<String> = ["mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master", "mail.delivery.system"]
-        if let raw = message.headers.rawValue(for: "From"), LowercasedText(raw).contains("mailer-daemon") { return true }
-        return message.from.contains {
+        if let raw = facts.message.headers.rawValue(for: "From"), LowercasedText(raw).contains("mailer-daemon") { return true }
+        return facts.from.contains {
             strict.contains($0.localPart.lowercased()) || LowercasedText($0.displayName ?? "").containsAny(["mail delivery", "mailer-daemon"])
         }
     }
@@ -91,13 +91,12 @@ struct TextBounce {
         return found
     }
 
-    init?(_ message: ParsedMessage, returned: ReturnedOriginal) {
-        let headers = message.headers
+    init?(_ facts: MessageFacts) {
+        let headers = facts.message.headers
         let failedHeader = headers.values(for: "X-Failed-Recipients").flatMap(MailText.addresses(in:))
-        let from = message.from
-        let nullSender = headers.rawValue(for: "Return-Path").map { $0.filter { !$0.isWhitespace } == "<>" } ?? false
+        let from = facts.from
         let fromDaemon: Bool
-        if nullSender {
+        if facts.hasNullReturnPath {
             fromDaemon = true
         } else if from.isEmpty {
             fromDaemon = headers.rawValue(for: "From").map { LowercasedText($0).containsAny(Self.daemonNames) || $0.contains("<>") } ?? false
@@ -106,29 +105,27 @@ struct TextBounce {
                 Self.daemonLocalParts.contains($0.localPart.lowercased()) || LowercasedText($0.displayName ?? "").containsAny(Self.daemonNames)
             }
         }
-        let subject = LowercasedText(message.subject ?? "")
+        let subject = LowercasedText(facts.subject ?? "")
         let subjectSays = subject.containsAny(Self.subjectPhrases)
-        let carriesOriginal = message.attachedHeaders != nil
+        let carriesOriginal = facts.attachedHeaders != nil
         guard !failedHeader.isEmpty || fromDaemon || subjectSays || carriesOriginal else { return nil }
 
-        guard let body = message.textBody else { return nil }
-        let (reportText, rest) = ReportText.split(body)
-        let report = LowercasedText(reportText)
+        guard facts.textBody != nil else { return nil }
+        let report = facts.lowercasedReport
         let bodySays = report.containsAny(Self.bodyPhrases)
         guard
             !failedHeader.isEmpty || (fromDaemon && (subjectSays || bodySays)) || (subjectSays && bodySays)
                 || (carriesOriginal && report.containsAny(Self.strongBodyPhrases))
         else { return nil }
 
-        var returned = returned
-        returned.read(inline: rest)
+        let returned = facts.returned
         let delayed = subject.containsAny(Self.delayPhrases) || (report.containsAny(Self.delayPhrases) && !report.contains("permanent"))
 
         // Addresses the report names that are not the failed recipients: the sender's own, the
         // report's, the daemons', and help desks ("please contact <support@…>"). The sender's own
         // count when the report names nothing else (a sender who wrote to themselves).
         var excluded = Set(returned.senders)
-        for address in message.to + from + message.replyTo { excluded.insert(address.address.lowercased()) }
+        for address in facts.to + from + facts.replyTo { excluded.insert(address.address.lowercased()) }
         let original = Set(returned.recipients)
         var firstOffsets: [(address: String, offset: Int)] = []
         var setAside: [(address: String, offset: Int)] = []

@@ -1,0 +1,32 @@
+import CarteiroMIME
+
+/// What the classifier reads from one message, each read at most once: the parser's getters
+/// decode and allocate on every call, and the steps of classification ask for the same things.
+final class MessageFacts {
+    let message: ParsedMessage
+
+    init(_ message: ParsedMessage) {
+        self.message = message
+    }
+
+    lazy var from: [MailAddress] = message.from
+    lazy var to: [MailAddress] = message.to
+    lazy var replyTo: [MailAddress] = message.replyTo
+    lazy var subject: String? = message.subject
+    lazy var textBody: String? = message.textBody
+    lazy var attachedHeaders: MIMEHeaders? = message.attachedHeaders
+
+    /// The body split where a returned original starts, for reading reports.
+    lazy var reportSplit: (report: Substring, rest: Substring) = ReportText.split(textBody ?? "")
+    lazy var lowercasedReport = LowercasedText(reportSplit.report)
+
+    /// The returned original: its attached headers, completed from an inline copy.
+    lazy var returned: ReturnedOriginal = {
+        var returned = ReturnedOriginal(attachedHeaders)
+        returned.read(inline: reportSplit.rest)
+        return returned
+    }()
+
+    /// `Return-Path: <>`: the null reverse path of bounces and auto-replies (RFC 5321, RFC 3834).
+    lazy var hasNullReturnPath: Bool = message.headers.rawValue(for: "Return-Path").map { $0.filter { !$0.isWhitespace } == "<>" } ?? false
+}
