@@ -3,23 +3,28 @@
 /// mailbox, blocked sender, spam or policy, size, timeouts) after which the address may still work.
 /// Only the first kind should stop all mail to a contact.
 enum AddressFailure {
-    /// Words of servers saying there is no such mailbox or domain.
-    static let gonePhrases: NeedleSet = [
+    /// Words of servers saying there is no such mailbox. Filters also say "user unknown" to
+    /// refuse a sender or a content after DATA, so the words do not count for a refusal after DATA.
+    static let unknownMailboxPhrases: NeedleSet = [
         "user unknown", "unknown user", "no such user", "no such mailbox", "no such account", "no such recipient", "no such address",
         "mailbox not found", "mailbox does not exist", "mailbox doesn't exist", "does not exist", "doesn't exist", "not exist",
         "unknown recipient", "recipient unknown", "recipient not found", "invalid recipient", "recipient invalid", "address unknown", "unknown address",
         "user not found", "user doesn't", "user does not", "account does not", "not a valid mailbox", "invalid mailbox", "no mailbox",
-        "bad destination mailbox", "unknown local part", "unknown local-part", "address rejected: user", "not our customer",
-        "no such local user", "unrouteable address", "unroutable address", "not listed in domino directory", "not listed in public name",
-        "addressee unknown", "recipient address rejected: unknown", "mailbox unavailable or access denied", "no valid recipients",
-        "address does not", "email address could not be found", "not found in directory", "recipient no longer", "user no longer",
-        "no longer available", "no longer valid", "has moved", "host unknown", "unknown host", "host not found", "domain not found",
-        "no such domain", "domain does not", "name or service not known", "nxdomain", "domain name not found", "no mx", "unresolvable",
-        "host or domain name not found", "does not accept mail", "accepts no mail", "null mx", "this user doesn't have",
-        "illegal alias", "isn't a valid", "is not a valid", "not a known user", "invalid address", "no account by that name",
-        "address not found", "address couldn't be found", "address couldn’t be found", "address could not be found", "recipient name is not recognized",
-        "invalid final delivery userid", "indicated no smtp service", "check if address is correct", "recipient address rejected: access denied",
-        "no such person", "mailbox unavailable", "unknown mailbox", "mailbox unknown", "not a registered user", "user account is unavailable", "unknown or illegal alias",
+        "bad destination mailbox", "unknown local part", "unknown local-part", "not our customer", "no such local user",
+        "not listed in domino directory", "not listed in public name", "addressee unknown", "mailbox unavailable", "address rejected",
+        "address does not", "email address could not be found", "not found in directory", "this user doesn't have", "illegal alias",
+        "isn't a valid", "is not a valid", "not a known user", "invalid address", "no account by that name", "address not found",
+        "address couldn't be found", "address couldn’t be found", "address could not be found", "recipient name is not recognized",
+        "invalid final delivery userid", "check if address is correct", "no such person", "unknown mailbox", "mailbox unknown",
+        "not a registered user", "user account is unavailable", "no valid recipients",
+    ]
+
+    /// Words of servers saying the domain takes no mail, or the mailbox has moved away.
+    static let goneDomainPhrases: NeedleSet = [
+        "host unknown", "unknown host", "host not found", "domain not found", "no such domain", "domain does not", "name or service not known",
+        "nxdomain", "domain name not found", "no mx", "unresolvable", "host or domain name not found", "does not accept mail", "accepts no mail",
+        "null mx", "indicated no smtp service", "domain is not reachable", "unrouteable address", "unroutable address", "has moved",
+        "recipient no longer", "user no longer", "no longer available", "no longer valid",
     ]
 
     /// Phrases of a refusal after the message's content was sent ("in reply to end of DATA
@@ -32,11 +37,14 @@ enum AddressFailure {
     /// Whether the refusal in `text` came after DATA: a phrase saying so, or a session transcript
     /// whose first error reply (`<<< 5…`, `<<< 4…`) follows `>>> DATA` (a transcript also shows
     /// `>>> DATA` after a recipient was refused at RCPT TO, and then the error comes first).
+    private static let pipelinedRefusals: NeedleSet = ["<<< 503", "no valid recipients", "need rcpt"]
+
     static func refusedAfterData(_ text: LowercasedText, in range: Range<Int>? = nil) -> Bool {
         if text.containsAny(afterDataPhrases, in: range) { return true }
         let range = range ?? 0..<text.bytes.count
-        // `<<< 503 Need RCPT` answers DATA in a pipelined session whose recipients were all refused.
-        guard let data = text.firstIndex(of: ">>> data", in: range), !text.contains("<<< 503", in: range) else { return false }
+        // `<<< 503 Need RCPT` or `554 no valid recipients` answers DATA in a pipelined session
+        // whose recipients were all refused at RCPT TO.
+        guard let data = text.firstIndex(of: ">>> data", in: range), !text.containsAny(pipelinedRefusals, in: range) else { return false }
         let firstError = [text.firstIndex(of: "<<< 5", in: range), text.firstIndex(of: "<<< 4", in: range)].compactMap { $0 }.min()
         return firstError.map { $0 > data } ?? true
     }
@@ -55,7 +63,11 @@ enum AddressFailure {
     static let notAboutTheAddressPhrases: NeedleSet = [
         "mailbox full", "mailbox is full", "box is full", "over quota", "quota exceeded", "exceeded quota", "exceeds quota", "quota",
         "insufficient storage", "disk full", "sender address rejected", "sender domain", "sender verify", "sender rejected",
-        "sender address is", "envelope sender",
+        "sender address is", "envelope sender", "after mail from",
+        // A disabled or suspended account is still there; a hedge ("may not exist") or a missing
+        // permission says nothing certain about the address; a DNS answer to try again is temporary.
+        "account is disabled", "account has been disabled", "account disabled", "mailbox disabled", "suspended", "may not exist",
+        "not have permission", "permission to post", "not found, try again",
     ]
 
     /// Enhanced status codes that say the address is gone: bad mailbox (X.1.1), bad system (X.1.2),
@@ -69,11 +81,11 @@ enum AddressFailure {
         if refusedAfterData(diagnostic, in: range) { return false }
         // X.2.2 is a full mailbox and X.7.x a security or policy refusal (RFC 3463): the mailbox
         // is there. X.1.7 and X.1.8 are about the sender.
-        if let status, status.hasSuffix(".2.2") || status.dropFirst().hasPrefix(".7.") || status.hasSuffix(".1.7") || status.hasSuffix(".1.8") {
-            return false
-        }
+        if let status, status.hasSuffix(".2.2") || status.hasSuffix(".1.7") || status.hasSuffix(".1.8") { return false }
+        let saysGone = diagnostic.containsAny(unknownMailboxPhrases, in: range) || diagnostic.containsAny(goneDomainPhrases, in: range)
+        if let status, status.dropFirst().hasPrefix(".7.") { return saysGone && !diagnostic.containsAny(refusalPhrases, in: range) }
         if diagnostic.containsAny(notAboutTheAddressPhrases, in: range) { return false }
-        if diagnostic.containsAny(gonePhrases, in: range) { return true }
+        if saysGone { return true }
         if let status, goneStatuses.contains(status) { return !diagnostic.containsAny(refusalPhrases, in: range) }
         return false
     }

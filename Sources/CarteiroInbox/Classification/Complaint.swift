@@ -13,6 +13,8 @@ struct Complaint {
         var recipients: [String]
         if let report = facts.message.feedbackReport {
             recipients = report.originalRecipients.flatMap(MailText.addresses(in:))
+        } else if case .complaint(let complained) = facts.sesNotification?.kind {
+            recipients = complained
         } else if LowercasedText(facts.subject ?? "").containsAny(subjectPhrases), facts.attachedHeaders != nil {
             recipients = []
         } else {

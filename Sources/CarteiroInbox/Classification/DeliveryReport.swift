@@ -18,7 +18,21 @@ extension DeliveryReport {
         if let status = facts.message.deliveryStatus, let report = fromDeliveryStatus(status, facts: facts) {
             return report
         }
-        return TextBounce(facts)?.report
+        switch facts.sesNotification?.kind {
+        case .bounce(let report), .delivery(let report): return report
+        case .complaint, nil: return TextBounce(facts)?.report
+        }
+    }
+
+    /// The part of a report's text about one recipient: from its first mention to the next
+    /// mention of another recipient; all of it for a report about one recipient, or when the text
+    /// does not name the recipient.
+    static func block(about address: String, among recipients: [String], in text: LowercasedText) -> Range<Int> {
+        let whole = 0..<text.bytes.count
+        guard recipients.count > 1, let start = text.firstIndex(of: Needle(stringLiteral: address.lowercased())) else { return whole }
+        let others = recipients.map { $0.lowercased() }.filter { $0 != address.lowercased() && !address.lowercased().contains($0) }
+        let next = others.compactMap { text.firstIndex(of: Needle(stringLiteral: $0), in: (start + 1)..<text.bytes.count) }.min()
+        return start..<(next ?? text.bytes.count)
     }
 
     private static func fromDeliveryStatus(_ status: DeliveryStatus, facts: MessageFacts) -> DeliveryReport? {
@@ -36,9 +50,17 @@ extension DeliveryReport {
             let delayed = action == "delayed"
             if !delivered { allDelivered = false }
             var diagnostic = LowercasedText(entry.diagnosticCode ?? "")
-            if diagnostic.isEmpty { diagnostic = explanation }
-            let code = entry.status.flatMap { $0 == "0.0.0" ? nil : $0 } ?? diagnostic.statusCode(in: 0..<diagnostic.bytes.count)
-            let permanent = !delivered && AddressFailure.isAddressGone(status: code, diagnostic: diagnostic, delayed: delayed, afterData: afterData)
+            var range = 0..<diagnostic.bytes.count
+            if diagnostic.isEmpty {
+                diagnostic = explanation
+                range = Self.block(about: address, among: status.recipients.compactMap(\.recipient), in: explanation)
+            }
+            // A generic X.0.0 in Status gives way to a specific code in the server's own reply.
+            let specific = diagnostic.enhancedStatusCode(in: range).flatMap { $0.hasSuffix(".0.0") ? nil : $0 }
+            let declared = entry.status.flatMap { $0 == "0.0.0" ? nil : $0 }
+            let code = declared.map { $0.hasSuffix(".0.0") ? (specific ?? $0) : $0 } ?? specific ?? diagnostic.statusCode(in: range)
+            let permanent = !delivered && AddressFailure.isAddressGone(
+                    status: code, diagnostic: diagnostic, in: range, delayed: delayed, afterData: afterData)
             recipients.append(BounceRecipient(recipient: address, status: code, permanent: permanent))
         }
         guard !recipients.isEmpty else { return nil }

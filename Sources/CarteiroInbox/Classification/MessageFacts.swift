@@ -27,6 +27,8 @@ final class MessageFacts {
         return returned
     }()
 
+    lazy var sesNotification: SESNotification? = SESNotification(body: textBody)
+
     /// `Return-Path: <>`: the null reverse path of bounces and auto-replies (RFC 5321, RFC 3834).
     lazy var hasNullReturnPath: Bool = message.headers.rawValue(for: "Return-Path").map { $0.filter { !$0.isWhitespace } == "<>" } ?? false
 }

@@ -1,0 +1,94 @@
+/// An Amazon SES notification delivered by mail (raw, or inside an SNS envelope's "Message"):
+/// JSON naming bounced, complained or delivered recipients. Read by key, not parsed whole:
+/// such mail is often cut or wrapped on the way (the corpus has truncated ones).
+struct SESNotification {
+    enum Kind {
+        case bounce(DeliveryReport)
+        case complaint(recipients: [String])
+        case delivery(DeliveryReport)
+    }
+
+    let kind: Kind
+
+    /// Reads a body that is such a notification; nil for any other body.
+    init?(body: String?) {
+        guard let body, body.utf8.first(where: { !LowercasedText.isSpace($0) }) == UInt8(ascii: "{") else { return nil }
+        // The SNS envelope carries the notification as an escaped string: unescape quotes once.
+        let text = String(decoding: Self.unescapingQuotes(Array(body.utf8)), as: UTF8.self)
+        guard let type = Self.values(of: "notificationType", in: text).first else { return nil }
+        let messageID = Self.values(of: "messageId", in: text).first
+        switch type {
+        case "Bounce":
+            let transient = Self.values(of: "bounceType", in: text).first == "Transient"
+            let addresses = Self.values(of: "emailAddress", in: text)
+            let statuses = Self.values(of: "status", in: text)
+            let diagnostics = Self.values(of: "diagnosticCode", in: text)
+            let recipients = addresses.enumerated().map { index, address in
+                let diagnostic = LowercasedText(index < diagnostics.count ? diagnostics[index] : "")
+                let status = index < statuses.count ? statuses[index] : diagnostic.statusCode(in: 0..<diagnostic.bytes.count)
+                let permanent = AddressFailure.isAddressGone(status: status, diagnostic: diagnostic, delayed: transient)
+                return BounceRecipient(recipient: address, status: status, permanent: permanent)
+            }
+            guard !recipients.isEmpty else { return nil }
+            kind = .bounce(DeliveryReport(recipients: recipients, originalMessageID: messageID, isSuccessNotice: false))
+        case "Complaint":
+            kind = .complaint(recipients: Self.values(of: "emailAddress", in: text).map { $0.lowercased() })
+        case "Delivery":
+            let recipients = Self.strings(inArray: "recipients", in: text).map { BounceRecipient(recipient: $0, status: "2.0.0", permanent: false) }
+            guard !recipients.isEmpty else { return nil }
+            kind = .delivery(DeliveryReport(recipients: recipients, originalMessageID: messageID, isSuccessNotice: true))
+        default:
+            return nil
+        }
+    }
+
+    private static func unescapingQuotes(_ bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0x5C, index + 1 < bytes.count, bytes[index + 1] == 0x22 {
+                index += 1
+                continue
+            }
+            output.append(bytes[index])
+            index += 1
+        }
+        return output
+    }
+
+    /// The string values of every `"key": "value"` in `text`, in order.
+    private static func values(of key: String, in text: String) -> [String] {
+        var found: [String] = []
+        var rest = Substring(text)
+        let quotedKey = "\"\(key)\""
+        while let range = rest.firstRange(of: quotedKey) {
+            rest = rest[range.upperBound...].drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+            guard rest.first == ":" else { continue }
+            rest = rest.dropFirst().drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
+            guard rest.first == "\"" else { continue }
+            rest = rest.dropFirst()
+            guard let close = rest.firstIndex(of: "\"") else { break }
+            found.append(String(rest[..<close]))
+            rest = rest[close...]
+        }
+        return found
+    }
+
+    /// The strings of the array `"key": ["a", "b"]`.
+    private static func strings(inArray key: String, in text: String) -> [String] {
+        guard let range = text.firstRange(of: "\"\(key)\""), let open = text[range.upperBound...].firstIndex(of: "["),
+            let close = text[open...].firstIndex(of: "]")
+        else { return [] }
+        return text[text.index(after: open)..<close].split(separator: ",").map { $0.trimmingWhitespace().trimmingQuotes() }.filter { !$0.isEmpty }
+    }
+}
+
+extension String {
+    fileprivate func trimmingQuotes() -> String {
+        var text = Substring(self)
+        if text.hasPrefix("\"") { text = text.dropFirst() }
+        if text.hasSuffix("\"") { text = text.dropLast() }
+        return String(text)
+    }
+}
