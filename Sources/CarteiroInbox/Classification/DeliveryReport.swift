@@ -20,8 +20,16 @@ extension DeliveryReport {
         }
         switch facts.sesNotification?.kind {
         case .bounce(let report), .delivery(let report): return report
-        case .complaint, nil: return TextBounce(facts)?.report
+        case .complaint: return nil
+        case nil: break
         }
+        // A report that attaches another report (a relay passing on the notice it got): the attached one says more.
+        if let attached = facts.message.allParts.lazy.compactMap(\.message).first(where: { $0.deliveryStatus != nil }),
+            let report = read(MessageFacts(attached))
+        {
+            return report
+        }
+        return TextBounce(facts)?.report
     }
 
     /// The part of a report's text about one recipient: from its first mention to the next
@@ -153,7 +161,7 @@ enum ReportText {
     /// Header lines that can only belong to the original.
     private static let headerStarts: [Needle] = [
         "received: ", "return-path:", "dkim-signature:", "x-received:", "message-id:", "authentication-results:", "arc-seal:",
-        "mime-version:", "x-mailer:", "content-type: ", "delivered-to:",
+        "x-mailer:", "delivered-to:",
     ]
 
     /// The report (before the original) and the rest.

@@ -25,8 +25,9 @@ enum MailText {
             var end = index + 1
             while end < range.upperBound, domainBytes[Int(bytes[end])] { end += 1 }
             // Punctuation that leads an address in prose or in a transcript (`#user@…`, `'user@…`).
-            while start < index, bytes[start] == 0x2E || bytes[start] == 0x27 || bytes[start] == 0x3D || bytes[start] == 0x23 || bytes[start] == 0x2F
-                || bytes[start] == 0x7C || bytes[start] == 0x7B
+            // An RFC 2047 encoded word (`=?utf-8?B?…?=@example.org`) keeps its leading `=`.
+            while start < index, bytes[start] == 0x2E || bytes[start] == 0x27 || (bytes[start] == 0x3D && bytes[start + 1] != 0x3F) || bytes[start] == 0x23
+                || bytes[start] == 0x2F || bytes[start] == 0x7C || bytes[start] == 0x7B
             {
                 start += 1
             }

@@ -13,7 +13,9 @@ final class MessageFacts {
     lazy var to: [MailAddress] = message.to
     lazy var replyTo: [MailAddress] = message.replyTo
     lazy var subject: String? = message.subject
-    lazy var textBody: String? = message.textBody
+    /// The text body; for a multipart whose inner boundary never shows up, the raw text of that part.
+    lazy var textBody: String? =
+        message.textBody ?? message.root.first { $0.isMultipart && $0.children.isEmpty && !$0.body.isEmpty }?.text
     lazy var attachedHeaders: MIMEHeaders? = message.attachedHeaders
 
     /// The body split where a returned original starts, for reading reports.

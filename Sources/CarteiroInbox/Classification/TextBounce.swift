@@ -130,8 +130,10 @@ struct TextBounce {
         var firstOffsets: [(address: String, offset: Int)] = []
         var setAside: [(address: String, offset: Int)] = []
         var seen: Set<String> = []
+        var mentions: [(address: String, offset: Int)] = []
         for span in MailText.addressSpans(in: report.bytes) {
             let lower = span.address.lowercased()
+            mentions.append((lower, span.offset))
             guard seen.insert(lower).inserted, let at = lower.firstIndex(of: "@") else { continue }
             let local = lower[..<at]
             if Self.daemonLocalParts.contains(String(local)) || Self.isGeneratedLocalPart(local) { continue }
@@ -139,7 +141,7 @@ struct TextBounce {
             let restated = Self.restatedLabels.contains { report.bytes[line].starts(with: $0) }
             if excluded.contains(lower) || restated {
                 setAside.append((lower, span.offset))
-            } else if original.contains(lower) || !report.containsAny(Self.helpWords, in: line) {
+            } else if original.contains(lower) || !report.containsAny(Self.helpWords, in: line.lowerBound..<span.offset) {
                 firstOffsets.append((lower, span.offset))
             }
         }
@@ -151,20 +153,20 @@ struct TextBounce {
             named = embeddedFinalRecipients
         } else if !firstOffsets.isEmpty {
             named = firstOffsets.map(\.address)
-        } else if !returned.recipients.isEmpty {
-            named = Array(returned.recipients.prefix(1))
-        } else {
+        } else if !setAside.isEmpty {
             firstOffsets = setAside
             named = setAside.map(\.address)
+        } else {
+            named = Array(returned.recipients.prefix(1))
         }
         var recipients: [BounceRecipient] = []
         var unique: Set<String> = []
         for address in named where unique.insert(address).inserted {
-            // The text about a recipient runs from its first mention to the next recipient's.
+            // The text about a recipient runs from its first mention to the next mention of another one.
             let start = firstOffsets.first { $0.address == address }?.offset
             var range = 0..<report.bytes.count
             if let start, named.count > 1 {
-                let next = firstOffsets.filter { $0.offset > start && $0.address != address && named.contains($0.address) }.map(\.offset).min()
+                let next = mentions.filter { $0.offset > start && $0.address != address && named.contains($0.address) }.map(\.offset).min()
                 range = start..<(next ?? report.bytes.count)
             }
             var status = report.statusCode(in: range)
