@@ -36,7 +36,9 @@ struct BounceBench: AsyncParsableCommand {
                 throw BenchError("cannot read the corpus folder \(directory) (run from the project root, or give --corpus)")
             }
             for name in names.sorted() where name.hasSuffix(".eml") {
-                guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else { throw BenchError("cannot read \(directory)/\(name)") }
+                guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else {
+                    throw BenchError("cannot read \(directory)/\(name)")
+                }
                 files.append((name, [UInt8](data)))
             }
             guard let data = FileManager.default.contents(atPath: "\(corpus)/\(json)") else { throw BenchError("cannot read \(corpus)/\(json)") }

@@ -48,10 +48,11 @@ import Testing
         )
         let classification = MessageClassifier.classify(report, context: Self.context)
         #expect(classification.kind == .bounce)
-        #expect(classification.bounces == [
-            BounceRecipient(recipient: "nobody-here@example.org", status: "5.1.1", permanent: true),
-            BounceRecipient(recipient: "full@example.org", status: "5.2.2", permanent: false),
-        ])
+        #expect(
+            classification.bounces == [
+                BounceRecipient(recipient: "nobody-here@example.org", status: "5.1.1", permanent: true),
+                BounceRecipient(recipient: "full@example.org", status: "5.2.2", permanent: false),
+            ])
         #expect(classification.originalMessageID == "job-42@example.com.br")
         #expect(classification.referencedMessageIDs.contains("job-42@example.com.br"))
         #expect(classification.replyText == nil)
@@ -113,10 +114,11 @@ import Testing
         )
         let classification = MessageClassifier.classify(report, context: Self.context)
         #expect(classification.kind == .bounce)
-        #expect(classification.bounces == [
-            BounceRecipient(recipient: "gone@example.jp", status: "5.1.1", permanent: true),
-            BounceRecipient(recipient: "blocked@example.jp", status: "5.7.1", permanent: false),
-        ])
+        #expect(
+            classification.bounces == [
+                BounceRecipient(recipient: "gone@example.jp", status: "5.1.1", permanent: true),
+                BounceRecipient(recipient: "blocked@example.jp", status: "5.7.1", permanent: false),
+            ])
         #expect(classification.originalMessageID == "job-7@example.com.br")
     }
 

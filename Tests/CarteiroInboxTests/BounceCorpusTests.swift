@@ -8,13 +8,16 @@ import Testing
     static func agreement() throws -> BounceAgreement {
         var reference: [String: [BounceAgreement.ReferenceRecord]] = [:]
         for file in ["bounces/sisimai-bsd.json", "bounces/sisimai-not.json"] {
-            reference.merge(try JSONDecoder().decode([String: [BounceAgreement.ReferenceRecord]].self, from: Fixtures.data(file))) { first, _ in first }
+            reference.merge(try JSONDecoder().decode([String: [BounceAgreement.ReferenceRecord]].self, from: Fixtures.data(file))) { first, _ in first
+            }
         }
         var agreement = BounceAgreement()
         for folder in ["bounces/maildir/bsd", "bounces/maildir/not"] {
             for (name, bytes) in try Fixtures.messages(in: folder) {
                 let records = try #require(reference[name], "\(name) has no Sisimai entry")
-                agreement.add(file: name, classification: MessageClassifier.classify(ParsedMessage.parse(bytes), context: ClassificationContext()), reference: records)
+                agreement.add(
+                    file: name, classification: MessageClassifier.classify(ParsedMessage.parse(bytes), context: ClassificationContext()),
+                    reference: records)
             }
         }
         return agreement

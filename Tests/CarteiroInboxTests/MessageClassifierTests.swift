@@ -33,7 +33,9 @@ import Testing
         #expect(Self.classify(Self.reply(answer)).kind == .decline)
     }
 
-    @Test(arguments: ["STOP", "descadastrar", "Quero cancelar inscrição", "please remove me from this list", "unsubscribe", "Não quero mais receber esses emails"])
+    @Test(arguments: [
+        "STOP", "descadastrar", "Quero cancelar inscrição", "please remove me from this list", "unsubscribe", "Não quero mais receber esses emails",
+    ])
     func requestToLeaveUnsubscribes(_ answer: String) {
         #expect(Self.classify(Self.reply(answer)).kind == .unsubscribe)
     }
@@ -90,7 +92,8 @@ import Testing
     }
 
     @Test func newMessageElsewhereIsNoSignup() {
-        let question = message("From: joao@example.com\nTo: suporte@example.com.br\nSubject: Internet lenta\n\nMinha internet está lenta desde ontem.")
+        let question = message(
+            "From: joao@example.com\nTo: suporte@example.com.br\nSubject: Internet lenta\n\nMinha internet está lenta desde ontem.")
         #expect(Self.classify(question, signup: false).kind == .other)
     }
 

@@ -8,7 +8,8 @@ enum AddressFailure {
     static let unknownMailboxPhrases: NeedleSet = [
         "user unknown", "unknown user", "no such user", "no such mailbox", "no such account", "no such recipient", "no such address",
         "mailbox not found", "mailbox does not exist", "mailbox doesn't exist", "does not exist", "doesn't exist", "not exist",
-        "unknown recipient", "recipient unknown", "recipient not found", "invalid recipient", "recipient invalid", "address unknown", "unknown address",
+        "unknown recipient", "recipient unknown", "recipient not found", "invalid recipient", "recipient invalid", "address unknown",
+        "unknown address",
         "user not found", "user doesn't", "user does not", "account does not", "not a valid mailbox", "invalid mailbox", "no mailbox",
         "bad destination mailbox", "unknown local part", "unknown local-part", "not our customer", "no such local user",
         "not listed in domino directory", "not listed in public name", "addressee unknown", "mailbox unavailable", "address rejected",
@@ -76,7 +77,9 @@ enum AddressFailure {
     static let goneStatuses: Set<String> = ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.4.4"]
 
     /// Judges one recipient's failure from its status code and the server's words.
-    static func isAddressGone(status: String?, diagnostic: LowercasedText, in range: Range<Int>? = nil, delayed: Bool, afterData: Bool = false) -> Bool {
+    static func isAddressGone(status: String?, diagnostic: LowercasedText, in range: Range<Int>? = nil, delayed: Bool, afterData: Bool = false)
+        -> Bool
+    {
         if delayed || afterData || status?.first == "4" || status?.first == "2" { return false }
         if refusedAfterData(diagnostic, in: range) { return false }
         // X.2.2 is a full mailbox and X.7.x a security or policy refusal (RFC 3463): the mailbox

@@ -67,7 +67,9 @@ extension DeliveryReport {
             let specific = diagnostic.enhancedStatusCode(in: range).flatMap { $0.hasSuffix(".0.0") ? nil : $0 }
             let declared = entry.status.flatMap { $0 == "0.0.0" ? nil : $0 }
             let code = declared.map { $0.hasSuffix(".0.0") ? (specific ?? $0) : $0 } ?? specific ?? diagnostic.statusCode(in: range)
-            let permanent = !delivered && AddressFailure.isAddressGone(
+            let permanent =
+                !delivered
+                && AddressFailure.isAddressGone(
                     status: code, diagnostic: diagnostic, in: range, delayed: delayed, afterData: afterData)
             recipients.append(BounceRecipient(recipient: address, status: code, permanent: permanent))
         }

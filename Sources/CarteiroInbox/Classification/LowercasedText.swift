@@ -60,7 +60,9 @@ struct LowercasedText {
         }
     }
 
-    @inline(__always) private static func matches(_ pattern: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Bool {
+    @inline(__always) private static func matches(_ pattern: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>, at index: Int, end: Int)
+        -> Bool
+    {
         var offset = 1
         var probe = index + 1
         while offset < pattern.count {
@@ -91,7 +93,9 @@ struct LowercasedText {
         var index = range.lowerBound
         while index < range.upperBound {
             let byte = bytes[index]
-            if byte == 0x32 || byte == 0x34 || byte == 0x35, index == range.lowerBound || !(Self.isDigit(bytes[index - 1]) || bytes[index - 1] == 0x2E) {
+            if byte == 0x32 || byte == 0x34 || byte == 0x35,
+                index == range.lowerBound || !(Self.isDigit(bytes[index - 1]) || bytes[index - 1] == 0x2E)
+            {
                 var probe = index + 1
                 var groups = 0
                 while groups < 2, probe < range.upperBound, bytes[probe] == 0x2E {
@@ -101,7 +105,10 @@ struct LowercasedText {
                     guard probe > start else { break }
                     groups += 1
                 }
-                if groups == 2, probe == range.upperBound || !(Self.isDigit(bytes[probe]) || (bytes[probe] == 0x2E && probe + 1 < range.upperBound && Self.isDigit(bytes[probe + 1]))) {
+                if groups == 2,
+                    probe == range.upperBound
+                        || !(Self.isDigit(bytes[probe]) || (bytes[probe] == 0x2E && probe + 1 < range.upperBound && Self.isDigit(bytes[probe + 1])))
+                {
                     return String(decoding: bytes[index..<probe], as: UTF8.self)
                 }
             }

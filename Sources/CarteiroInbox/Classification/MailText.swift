@@ -3,7 +3,8 @@ enum MailText {
     /// Bytes an address's local part may hold (RFC 5322 atext and dots).
     private static let localBytes: [Bool] = (0..<256).map { byte in
         let scalar = Unicode.Scalar(UInt8(byte))
-        return (scalar.properties.isAlphabetic && byte < 128) || (byte >= 0x30 && byte <= 0x39) || "!#$%&'*+/=?^_`{|}~.-".unicodeScalars.contains(scalar)
+        return (scalar.properties.isAlphabetic && byte < 128) || (byte >= 0x30 && byte <= 0x39)
+            || "!#$%&'*+/=?^_`{|}~.-".unicodeScalars.contains(scalar)
     }
     private static let domainBytes: [Bool] = (0..<256).map { byte in
         (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D
@@ -26,8 +27,9 @@ enum MailText {
             while end < range.upperBound, domainBytes[Int(bytes[end])] { end += 1 }
             // Punctuation that leads an address in prose or in a transcript (`#user@…`, `'user@…`).
             // An RFC 2047 encoded word (`=?utf-8?B?…?=@example.org`) keeps its leading `=`.
-            while start < index, bytes[start] == 0x2E || bytes[start] == 0x27 || (bytes[start] == 0x3D && bytes[start + 1] != 0x3F) || bytes[start] == 0x23
-                || bytes[start] == 0x2F || bytes[start] == 0x7C || bytes[start] == 0x7B
+            while start < index,
+                bytes[start] == 0x2E || bytes[start] == 0x27 || (bytes[start] == 0x3D && bytes[start + 1] != 0x3F) || bytes[start] == 0x23
+                    || bytes[start] == 0x2F || bytes[start] == 0x7C || bytes[start] == 0x7B
             {
                 start += 1
             }

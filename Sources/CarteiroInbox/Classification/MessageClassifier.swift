@@ -11,7 +11,8 @@ public enum MessageClassifier {
     public static func classify(_ message: ParsedMessage, context: ClassificationContext) -> Classification {
         let facts = MessageFacts(message)
         let sender = facts.from.first ?? facts.replyTo.first
-        var result = Classification(kind: .other, email: sender?.address, referencedMessageIDs: referencedIDs(message), recipientTokens: recipientTokens(facts))
+        var result = Classification(
+            kind: .other, email: sender?.address, referencedMessageIDs: referencedIDs(message), recipientTokens: recipientTokens(facts))
 
         if let complaint = Complaint.read(facts) {
             result.kind = .complaint
@@ -62,7 +63,8 @@ public enum MessageClassifier {
 
     private static func recipientTokens(_ facts: MessageFacts) -> [String] {
         let headers = facts.message.headers
-        let addresses = (facts.to + facts.message.cc).map(\.address) + headers.values(for: "Delivered-To").compactMap(MailText.address(in:))
+        let addresses =
+            (facts.to + facts.message.cc).map(\.address) + headers.values(for: "Delivered-To").compactMap(MailText.address(in:))
             + headers.values(for: "X-Original-To").compactMap(MailText.address(in:))
         var tokens: [String] = []
         for token in addresses.compactMap(MailText.plusToken(of:)) where !tokens.contains(token) { tokens.append(token) }

@@ -81,7 +81,9 @@ public enum ReplyExtractor {
     }
 
     private static let fromLabels = ["from:", "de:", "von:"]
-    private static let blockLabels = ["sent:", "enviado:", "enviada:", "date:", "data:", "to:", "para:", "subject:", "assunto:", "cc:", "gesendet:", "an:"]
+    private static let blockLabels = [
+        "sent:", "enviado:", "enviada:", "date:", "data:", "to:", "para:", "subject:", "assunto:", "cc:", "gesendet:", "an:",
+    ]
 
     private static func headerBlockStarts(_ lines: [Substring], at index: Int) -> Bool {
         let first = TextFolding.fold(lines[index]).trimmingWhitespace().replacingStars()
@@ -132,7 +134,8 @@ public enum ReplyExtractor {
 
     private static let footerOpenings = [
         "sent from my ", "sent from ", "sent with ", "sent via ", "enviado do meu ", "enviado de meu ", "enviado do ", "enviado de ", "enviado via ",
-        "enviado pelo ", "enviada do meu ", "get outlook for ", "obter o outlook para ", "baixe o outlook para ", "envoye de mon ", "enviado desde mi ",
+        "enviado pelo ", "enviada do meu ", "get outlook for ", "obter o outlook para ", "baixe o outlook para ", "envoye de mon ",
+        "enviado desde mi ",
     ]
 
     private static func isFooter(_ line: Substring) -> Bool {

@@ -8,7 +8,8 @@ enum ReplyIntent: Equatable {
     /// honoured even inside a longer message. Folded (lowercase, no accents), as word sequences.
     static let unsubscribePhrases: [[Substring]] = [
         "unsubscribe", "descadastrar", "descadastre", "descadastra", "descadastro", "cancelar inscricao", "cancelar a inscricao",
-        "cancelar minha inscricao", "cancele minha inscricao", "cancelar assinatura", "remover da lista", "remova me", "remove me", "remova meu email",
+        "cancelar minha inscricao", "cancele minha inscricao", "cancelar assinatura", "remover da lista", "remova me", "remove me",
+        "remova meu email",
         "me remova", "me tire da lista", "tirar da lista", "sair da lista", "nao quero mais receber", "nao quero receber", "parar de receber",
         "pare de enviar", "pare de me enviar", "take me off", "opt out", "optout", "darse de baja", "dar de baja",
     ].map { $0.split(separator: " ") }

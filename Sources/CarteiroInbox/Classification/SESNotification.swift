@@ -16,7 +16,7 @@ struct SESNotification {
         // The SNS envelope carries the notification as an escaped string: unescape quotes once.
         let text = String(decoding: Self.unescapingQuotes(Array(body.utf8)), as: UTF8.self)
         guard let type = Self.values(of: "notificationType", in: text).first else { return nil }
-        let messageID = Self.values(of: "messageId", in: text).first
+        let messageID = Self.originalMessageID(in: text)
         switch type {
         case "Bounce":
             let transient = Self.values(of: "bounceType", in: text).first == "Transient"
@@ -40,6 +40,15 @@ struct SESNotification {
         default:
             return nil
         }
+    }
+
+    /// The Message-ID header of the original, from the notification's copy of its headers
+    /// (`{"name": "Message-ID", "value": "<…>"}`); SES's own message id finds no job.
+    private static func originalMessageID(in text: String) -> String? {
+        let names = values(of: "name", in: text)
+        let headerValues = values(of: "value", in: text)
+        guard names.count == headerValues.count, let index = names.firstIndex(where: { $0.lowercased() == "message-id" }) else { return nil }
+        return MailText.messageID(in: headerValues[index])
     }
 
     private static func unescapingQuotes(_ bytes: [UInt8]) -> [UInt8] {

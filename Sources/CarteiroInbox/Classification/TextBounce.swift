@@ -70,7 +70,9 @@ struct TextBounce {
     /// Message IDs and VERP return addresses look like addresses: `0123456789abcdef0123@host`,
     /// `bounce-id=user.example@return.host`.
     static func isGeneratedLocalPart(_ local: Substring) -> Bool {
-        if local.count >= 15, local.utf8.allSatisfy({ LowercasedText.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2E || $0 == 0x2D || $0 == 0x24 }) {
+        if local.count >= 15,
+            local.utf8.allSatisfy({ LowercasedText.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2E || $0 == 0x2D || $0 == 0x24 })
+        {
             return true
         }
         if let equals = local.firstIndex(of: "="), local[equals...].contains("."), !local.hasPrefix("=?") { return true }
