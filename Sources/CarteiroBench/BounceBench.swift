@@ -13,7 +13,8 @@ struct BounceBench: AsyncParsableCommand {
         discussion: """
             The corpus folder holds maildir/bsd/*.eml and maildir/not/*.eml, and sisimai-bsd.json / sisimai-not.json \
             mapping each file name to Sisimai's records ({recipient, status, reason, action, softbounce}). \
-            A file counts as detected when we call it bounce, complaint or auto_reply; recipients agree when the \
+            A file counts as detected when we read it as a report (bounce, complaint, auto_reply, or a delivery \
+            report listing recipients); recipients agree when the \
             lowercased sets are equal; permanence is compared on records with softbounce 0 or 1.
             """
     )

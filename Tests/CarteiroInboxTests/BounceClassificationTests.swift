@@ -56,6 +56,7 @@ import Testing
         #expect(classification.originalMessageID == "job-42@example.com.br")
         #expect(classification.referencedMessageIDs.contains("job-42@example.com.br"))
         #expect(classification.replyText == nil)
+        #expect(classification.email == nil, "a bounce is about its recipients, not its sender")
     }
 
     @Test func delayNoticeIsTemporary() {
@@ -182,6 +183,26 @@ import Testing
         #expect(classification.kind == .complaint)
         #expect(classification.bounces.map(\.recipient) == ["complainer@example.net"])
         #expect(classification.originalMessageID == "job-9@example.com.br")
+    }
+
+    @Test func amazonSESBounceNotificationInsideAnSNSEnvelopeIsABounce() {
+        let notification = message(
+            #"""
+            From: AWS Notifications <no-reply@sns.amazonaws.com>
+            To: bounces@example.com.br
+            Subject: AWS Notification Message
+            Content-Type: text/plain; charset=UTF-8
+
+            {
+              "Type" : "Notification",
+              "Message" : "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":[{\"emailAddress\":\"gone@example.org\",\"action\":\"failed\",\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]},\"mail\":{\"messageId\":\"0101-ses-id\",\"headers\":[{\"name\":\"From\",\"value\":\"confirmar@example.com.br\"},{\"name\":\"Message-ID\",\"value\":\"<job-5@example.com.br>\"}]}}"
+            }
+            """#
+        )
+        let classification = MessageClassifier.classify(notification, context: Self.context)
+        #expect(classification.kind == .bounce)
+        #expect(classification.bounces == [BounceRecipient(recipient: "gone@example.org", status: "5.1.1", permanent: true)])
+        #expect(classification.originalMessageID == "job-5@example.com.br")
     }
 
     @Test func successNoticeIsNoBounce() {

@@ -35,7 +35,7 @@ import Testing
     @Test func messagesThatAreNoBounceAreNotBounces() throws {
         for (name, bytes) in try Fixtures.messages(in: "bounces/maildir/not") where name.hasPrefix("is-not-bounce") {
             let classification = MessageClassifier.classify(ParsedMessage.parse(bytes), context: ClassificationContext())
-            #expect(!BounceAgreement.isReport(classification.kind), "\(name): \(classification.kind)")
+            #expect(!BounceAgreement.isReport(classification), "\(name): \(classification.kind)")
         }
     }
 }

@@ -1,8 +1,9 @@
 /// How far the classifier agrees with a reference reading of a corpus of reports (Sisimai's, in
 /// the project's bounce corpus), file by file. Shared by `carteiro bench bounces` and the tests.
 ///
-/// - Detection: a file agrees when we call it a report (kind `bounce`, `complaint` or
-///   `auto_reply`) exactly when the reference has records for it.
+/// - Detection: a file agrees when we read it as a report (kind `bounce`, `complaint` or
+///   `auto_reply`, or a delivery report listing recipients, such as a success notice of kind
+///   `other`) exactly when the reference has records for it.
 /// - Recipients: a file agrees when our report recipients (`bounces`), lowercased, are the
 ///   reference's recipients as a set (both empty included).
 /// - Permanence: each reference record with a permanent (softbounce 0) or temporary (1) verdict
@@ -33,13 +34,14 @@ public struct BounceAgreement: Sendable {
     public var recipients: Double { ratio(recipientAgreements, files) }
     public var permanence: Double { ratio(permanenceAgreements, permanenceRecords) }
 
-    public static func isReport(_ kind: MessageKind) -> Bool {
-        kind == .bounce || kind == .complaint || kind == .autoReply
+    /// Whether we read the message as a report: `bounces` is filled for reports only.
+    public static func isReport(_ classification: Classification) -> Bool {
+        classification.kind == .bounce || classification.kind == .complaint || classification.kind == .autoReply || !classification.bounces.isEmpty
     }
 
     public mutating func add(file: String, classification: Classification, reference: [ReferenceRecord]) {
         files += 1
-        if Self.isReport(classification.kind) == !reference.isEmpty {
+        if Self.isReport(classification) == !reference.isEmpty {
             detectionAgreements += 1
         } else {
             disagreements.append((file, "detection: \(classification.kind.rawValue), reference has \(reference.count) records"))

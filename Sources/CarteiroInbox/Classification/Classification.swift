@@ -4,9 +4,10 @@ public struct Classification: Sendable, Hashable {
     /// What the person typed, without the quoted original, signature and device footers; nil for
     /// machine mail (bounces, complaints, auto-replies).
     public var replyText: String?
-    /// The sender's address: the contact a reply, a sign-up or an unsubscribe is about.
+    /// The sender's address: the contact a reply, a sign-up, an unsubscribe or an auto-reply is
+    /// about; nil for bounces and complaints, which are about the recipients in `bounces`.
     public var email: String?
-    /// The sender's name: the From display name, else a `Nome:` / `Name:` line in the body.
+    /// The sender's name: a `Nome:` / `Name:` line in the typed text, else the From display name.
     public var name: String?
     /// For bounces, complaints and auto-replies: the recipients the report is about.
     public var bounces: [BounceRecipient]

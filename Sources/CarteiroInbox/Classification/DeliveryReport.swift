@@ -51,6 +51,7 @@ extension DeliveryReport {
         var recipients: [BounceRecipient] = []
         var seen: Set<String> = []
         var allDelivered = true
+        let named = status.recipients.compactMap(\.recipient)
         for entry in status.recipients {
             guard let address = entry.recipient.flatMap(MailText.address(in:)), seen.insert(address.lowercased()).inserted else { continue }
             let action = entry.action ?? ""
@@ -61,7 +62,7 @@ extension DeliveryReport {
             var range = 0..<diagnostic.bytes.count
             if diagnostic.isEmpty {
                 diagnostic = explanation
-                range = Self.block(about: address, among: status.recipients.compactMap(\.recipient), in: explanation)
+                range = Self.block(about: address, among: named, in: explanation)
             }
             // A generic X.0.0 in Status gives way to a specific code in the server's own reply.
             let specific = diagnostic.enhancedStatusCode(in: range).flatMap { $0.hasSuffix(".0.0") ? nil : $0 }
@@ -93,8 +94,14 @@ struct ReturnedOriginal {
         senders = []
         if let headers = attachedHeaders {
             messageID = headers.rawValue(for: "Message-ID").flatMap(MailText.messageID(in:))
-            recipients = (headers.values(for: "To") + headers.values(for: "Cc")).flatMap(MailText.addresses(in:))
-            senders = (headers.values(for: "From") + headers.values(for: "Return-Path")).flatMap(MailText.addresses(in:))
+            // Raw values: addresses are never encoded, only the names around them.
+            for field in headers.fields {
+                switch field.name.lowercased() {
+                case "to", "cc": recipients += MailText.addresses(in: field.rawValue)
+                case "from", "return-path": senders += MailText.addresses(in: field.rawValue)
+                default: break
+                }
+            }
         }
     }
 

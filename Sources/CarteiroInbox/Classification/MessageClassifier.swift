@@ -16,12 +16,14 @@ public enum MessageClassifier {
 
         if let complaint = Complaint.read(facts) {
             result.kind = .complaint
+            result.email = nil
             result.bounces = complaint.recipients.map { BounceRecipient(recipient: $0, status: nil, permanent: false) }
             result.setOriginal(complaint.originalMessageID)
             return result
         }
         if let report = DeliveryReport.read(facts) {
             result.kind = report.isSuccessNotice ? .other : .bounce
+            result.email = nil
             result.bounces = report.recipients
             result.setOriginal(report.originalMessageID)
             return result
@@ -29,6 +31,7 @@ public enum MessageClassifier {
         if TextBounce.isFromMailSystem(facts) {
             // A mail system's message that could not be read as a report is still no person's answer.
             result.kind = .bounce
+            result.email = nil
             return result
         }
         let body = facts.textBody ?? ""
@@ -40,7 +43,8 @@ public enum MessageClassifier {
 
         let replyText = ReplyExtractor.replyText(in: body)
         result.replyText = replyText
-        result.name = sender?.displayName.flatMap(Self.personName) ?? Self.nameLine(in: replyText)
+        // A `Nome:` line is the name the person gave; the display name is their mail program's.
+        result.name = Self.nameLine(in: replyText) ?? sender?.displayName.flatMap(Self.personName)
         let intent = ReplyIntent.judge(replyText)
         let isNewMessage = message.inReplyTo == nil && message.references.isEmpty && !Self.hasReplySubject(facts.subject)
         if intent == .unsubscribe {
@@ -63,6 +67,11 @@ public enum MessageClassifier {
 
     private static func recipientTokens(_ facts: MessageFacts) -> [String] {
         let headers = facts.message.headers
+        // Addresses are parsed only when some recipient field holds a `+` at all.
+        let names: Set<String> = ["to", "cc", "delivered-to", "x-original-to"]
+        guard headers.fields.contains(where: { $0.rawValue.utf8.contains(UInt8(ascii: "+")) && names.contains($0.name.lowercased()) }) else {
+            return []
+        }
         let addresses =
             (facts.to + facts.message.cc).map(\.address) + headers.values(for: "Delivered-To").compactMap(MailText.address(in:))
             + headers.values(for: "X-Original-To").compactMap(MailText.address(in:))

@@ -20,7 +20,9 @@ final class MessageFacts {
 
     /// The body split where a returned original starts, for reading reports.
     lazy var reportSplit: (report: Substring, rest: Substring) = ReportText.split(textBody ?? "")
-    lazy var lowercasedReport = LowercasedText(reportSplit.report)
+    /// The report's text, lowercased; its first 32 KiB, as no report needs more to name its
+    /// recipients and reasons (an HTML notice turned into text can be long).
+    lazy var lowercasedReport = LowercasedText(bytes: reportSplit.report.utf8.prefix(32_768))
 
     /// The returned original: its attached headers, completed from an inline copy.
     lazy var returned: ReturnedOriginal = {

@@ -68,18 +68,26 @@ struct SESNotification {
 
     /// The string values of every `"key": "value"` in `text`, in order.
     private static func values(of key: String, in text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        let quotedKey = Array("\"\(key)\"".utf8)
         var found: [String] = []
-        var rest = Substring(text)
-        let quotedKey = "\"\(key)\""
-        while let range = rest.firstRange(of: quotedKey) {
-            rest = rest[range.upperBound...].drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
-            guard rest.first == ":" else { continue }
-            rest = rest.dropFirst().drop { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }
-            guard rest.first == "\"" else { continue }
-            rest = rest.dropFirst()
-            guard let close = rest.firstIndex(of: "\"") else { break }
-            found.append(String(rest[..<close]))
-            rest = rest[close...]
+        var index = 0
+        while index + quotedKey.count <= bytes.count {
+            guard bytes[index] == quotedKey[0], bytes[index..<(index + quotedKey.count)].elementsEqual(quotedKey) else {
+                index += 1
+                continue
+            }
+            var probe = index + quotedKey.count
+            while probe < bytes.count, LowercasedText.isSpace(bytes[probe]) { probe += 1 }
+            index = probe
+            guard probe < bytes.count, bytes[probe] == UInt8(ascii: ":") else { continue }
+            probe += 1
+            while probe < bytes.count, LowercasedText.isSpace(bytes[probe]) { probe += 1 }
+            guard probe < bytes.count, bytes[probe] == UInt8(ascii: "\"") else { continue }
+            let start = probe + 1
+            guard let close = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { break }
+            found.append(String(decoding: bytes[start..<close], as: UTF8.self))
+            index = close + 1
         }
         return found
     }
