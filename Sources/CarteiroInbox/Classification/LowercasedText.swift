@@ -46,17 +46,24 @@ struct LowercasedText {
         let range = range ?? 0..<bytes.count
         guard range.count >= needles.shortest else { return false }
         return bytes.withUnsafeBufferPointer { text in
-            for index in range.lowerBound..<(range.upperBound - needles.shortest + 1) {
-                let candidates = needles.byFirstByte[Int(text[index])]
-                if candidates.isEmpty { continue }
-                for candidate in candidates {
-                    let found = needles.patterns[candidate].withUnsafeBufferPointer { pattern in
-                        Self.matches(pattern, in: text, at: index, end: range.upperBound)
+            needles.storage.withUnsafeBufferPointer { storage in
+                needles.candidates.withUnsafeBufferPointer { candidates in
+                    needles.firstByteStart.withUnsafeBufferPointer { firstByteStart in
+                        for index in range.lowerBound..<(range.upperBound - needles.shortest + 1) {
+                            let byte = Int(text[index])
+                            var candidate = firstByteStart[byte]
+                            let end = firstByteStart[byte + 1]
+                            while candidate < end {
+                                let pattern = candidates[candidate]
+                                let bytes = UnsafeBufferPointer(rebasing: storage[pattern.lowerBound..<pattern.upperBound])
+                                if Self.matches(bytes, in: text, at: index, end: range.upperBound) { return true }
+                                candidate += 1
+                            }
+                        }
+                        return false
                     }
-                    if found { return true }
                 }
             }
-            return false
         }
     }
 
@@ -149,21 +156,37 @@ struct Needle: ExpressibleByStringLiteral {
     }
 }
 
-/// Phrases looked for together, indexed by their first byte.
+/// Phrases looked for together, indexed by their first byte. Flat arrays, so that the search
+/// loop touches no reference counts.
 struct NeedleSet: ExpressibleByArrayLiteral {
-    let patterns: [[UInt8]]
-    let byFirstByte: [[Int]]
+    /// Every phrase's bytes, one after another.
+    let storage: [UInt8]
+    /// The phrases' ranges in `storage`, grouped by first byte.
+    let candidates: [Range<Int>]
+    /// For each first byte b, its phrases are `candidates[firstByteStart[b]..<firstByteStart[b + 1]]`.
+    let firstByteStart: [Int]
     let shortest: Int
+    /// The phrases, for reading.
+    var patterns: [[UInt8]] { candidates.map { Array(storage[$0]) } }
 
     init(arrayLiteral elements: Needle...) {
         self.init(elements)
     }
 
     init(_ needles: [Needle]) {
-        patterns = needles.map(\.bytes).filter { !$0.isEmpty }
-        var table = [[Int]](repeating: [], count: 256)
-        for (index, pattern) in patterns.enumerated() { table[Int(pattern[0])].append(index) }
-        byFirstByte = table
+        let patterns = needles.map(\.bytes).filter { !$0.isEmpty }.sorted { $0[0] < $1[0] }
+        var storage: [UInt8] = []
+        var candidates: [Range<Int>] = []
+        var firstByteStart = [Int](repeating: 0, count: 257)
+        for pattern in patterns {
+            candidates.append(storage.count..<(storage.count + pattern.count))
+            storage.append(contentsOf: pattern)
+            firstByteStart[Int(pattern[0]) + 1] += 1
+        }
+        for byte in 0..<256 { firstByteStart[byte + 1] += firstByteStart[byte] }
+        self.storage = storage
+        self.candidates = candidates
+        self.firstByteStart = firstByteStart
         shortest = patterns.map(\.count).min() ?? 1
     }
 }

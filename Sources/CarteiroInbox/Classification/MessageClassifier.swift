@@ -69,7 +69,7 @@ public enum MessageClassifier {
         let headers = facts.message.headers
         // Addresses are parsed only when some recipient field holds a `+` at all.
         let names: Set<String> = ["to", "cc", "delivered-to", "x-original-to"]
-        guard headers.fields.contains(where: { $0.rawValue.utf8.contains(UInt8(ascii: "+")) && names.contains($0.name.lowercased()) }) else {
+        guard headers.fields.contains(where: { $0.name.utf8.count <= 13 && names.contains($0.name.lowercased()) && $0.rawValue.contains("+") }) else {
             return []
         }
         let addresses =
