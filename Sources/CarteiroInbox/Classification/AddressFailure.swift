@@ -12,12 +12,15 @@ enum AddressFailure {
         "unknown address",
         "user not found", "user doesn't", "user does not", "account does not", "not a valid mailbox", "invalid mailbox", "no mailbox",
         "bad destination mailbox", "unknown local part", "unknown local-part", "not our customer", "no such local user",
-        "not listed in domino directory", "not listed in public name", "addressee unknown", "mailbox unavailable", "address rejected",
+        "not listed in domino directory", "not listed in public name", "addressee unknown", "mailbox unavailable",
         "address does not", "email address could not be found", "not found in directory", "this user doesn't have", "illegal alias",
         "isn't a valid", "is not a valid", "not a known user", "invalid address", "no account by that name", "address not found",
         "address couldn't be found", "address couldn’t be found", "address could not be found", "recipient name is not recognized",
         "invalid final delivery userid", "check if address is correct", "no such person", "unknown mailbox", "mailbox unknown",
         "not a registered user", "user account is unavailable", "no valid recipients",
+        // Office 365's word for a recipient it does not have; other "Recipient address rejected:"
+        // replies (Postfix's wording for any refusal at RCPT) say why, and are judged on that.
+        "recipient address rejected: access denied", "address rejected.",
     ]
 
     /// Words of servers saying the domain takes no mail, or the mailbox has moved away.
@@ -86,8 +89,8 @@ enum AddressFailure {
         // is there. X.1.7 and X.1.8 are about the sender.
         if let status, status.hasSuffix(".2.2") || status.hasSuffix(".1.7") || status.hasSuffix(".1.8") { return false }
         let saysGone = diagnostic.containsAny(unknownMailboxPhrases, in: range) || diagnostic.containsAny(goneDomainPhrases, in: range)
-        if let status, status.dropFirst().hasPrefix(".7.") { return saysGone && !diagnostic.containsAny(refusalPhrases, in: range) }
         if diagnostic.containsAny(notAboutTheAddressPhrases, in: range) { return false }
+        if let status, status.dropFirst().hasPrefix(".7.") { return saysGone && !diagnostic.containsAny(refusalPhrases, in: range) }
         if saysGone { return true }
         if let status, goneStatuses.contains(status) { return !diagnostic.containsAny(refusalPhrases, in: range) }
         return false
