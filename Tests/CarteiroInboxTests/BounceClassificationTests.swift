@@ -146,6 +146,27 @@ import Testing
         #expect(classification.bounces == [BounceRecipient(recipient: "ana@example.org", status: "5.1.1", permanent: true)])
     }
 
+    @Test func unknownHostNamedInTheSentenceIsPermanentButATemporaryLookupFailureIsNot() {
+        func bounce(_ reason: String) -> BounceRecipient? {
+            let report = message(
+                """
+                From: MAILER-DAEMON <>
+                To: confirmar@example.com.br
+                Subject: Mail delivery failed
+
+                There was an error delivering your mail to <ana@gone.example>.
+
+                \(reason)
+
+                Message headers follow.
+                """
+            )
+            return MessageClassifier.classify(report, context: Self.context).bounces.first
+        }
+        #expect(bounce("DNS lookup failure: host gone.example not found")?.permanent == true)
+        #expect(bounce("Name service error for domain gone.example: Host not found, try again")?.permanent == false)
+    }
+
     @Test func feedbackReportIsAComplaintAboutItsRecipient() {
         let report = message(
             """

@@ -79,6 +79,22 @@ enum AddressFailure {
     /// unable to route (X.4.4).
     static let goneStatuses: Set<String> = ["5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.4.4"]
 
+    /// "host mx.example.org not found", "domain example.org not found": the name between the words
+    /// varies, so the two halves are looked for on one line, close together.
+    static func namesAnUnknownHost(_ text: LowercasedText, in range: Range<Int>? = nil) -> Bool {
+        let range = range ?? 0..<text.bytes.count
+        var from = range.lowerBound
+        while let start = [text.firstIndex(of: "host ", in: from..<range.upperBound), text.firstIndex(of: "domain ", in: from..<range.upperBound)]
+            .compactMap({ $0 }).min()
+        {
+            var end = start
+            while end < range.upperBound, end - start < 100, text.bytes[end] != 0x0A { end += 1 }
+            if text.contains(" not found", in: start..<end) { return true }
+            from = start + 1
+        }
+        return false
+    }
+
     /// Judges one recipient's failure from its status code and the server's words.
     static func isAddressGone(status: String?, diagnostic: LowercasedText, in range: Range<Int>? = nil, delayed: Bool, afterData: Bool = false)
         -> Bool
@@ -88,7 +104,9 @@ enum AddressFailure {
         // X.2.2 is a full mailbox and X.7.x a security or policy refusal (RFC 3463): the mailbox
         // is there. X.1.7 and X.1.8 are about the sender.
         if let status, status.hasSuffix(".2.2") || status.hasSuffix(".1.7") || status.hasSuffix(".1.8") { return false }
-        let saysGone = diagnostic.containsAny(unknownMailboxPhrases, in: range) || diagnostic.containsAny(goneDomainPhrases, in: range)
+        let saysGone =
+            diagnostic.containsAny(unknownMailboxPhrases, in: range) || diagnostic.containsAny(goneDomainPhrases, in: range)
+            || namesAnUnknownHost(diagnostic, in: range)
         if diagnostic.containsAny(notAboutTheAddressPhrases, in: range) { return false }
         if let status, status.dropFirst().hasPrefix(".7.") { return saysGone && !diagnostic.containsAny(refusalPhrases, in: range) }
         if saysGone { return true }
