@@ -95,6 +95,13 @@ let package = Package(
             dependencies: [],
             swiftSettings: swiftSettings
         ),
+        // The inbox: classifying incoming mail (replies, sign-ups, unsubscribes, auto-replies, bounces,
+        // complaints) as a pure function of a parsed message; the IMAP watcher will live beside it.
+        .target(
+            name: "CarteiroInbox",
+            dependencies: ["CarteiroDomain", "CarteiroMIME"],
+            swiftSettings: swiftSettings
+        ),
         // DKIM signing (RFC 6376 relaxed/relaxed; RSA-SHA256 and Ed25519-SHA256, RFC 8463) and key generation.
         .target(
             name: "CarteiroDKIM",
@@ -277,7 +284,7 @@ let package = Package(
             name: "CarteiroBench",
             dependencies: [
                 "CarteiroDomain", "CarteiroDelivery", "CarteiroEvents", "CarteiroMail", "CarteiroMIME", "CarteiroServer", "CarteiroStore",
-                "CarteiroUseCases", "CarteiroChatProtocol", "CarteiroAPI", "CarteiroConversations",
+                "CarteiroUseCases", "CarteiroChatProtocol", "CarteiroAPI", "CarteiroConversations", "CarteiroInbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -309,6 +316,8 @@ let package = Package(
                 "CarteiroChatClient",
                 "CarteiroConversations",
                 "CarteiroUseCases",
+                "CarteiroInbox",
+                "CarteiroJSON",
                 "CarteiroBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -349,6 +358,11 @@ let package = Package(
         .testTarget(
             name: "CarteiroMIMETests",
             dependencies: ["CarteiroMIME", "CarteiroTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CarteiroInboxTests",
+            dependencies: ["CarteiroInbox", "CarteiroMIME", "CarteiroTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
