@@ -5,7 +5,11 @@ import CarteiroMIME
 struct TextBounce {
     let report: DeliveryReport
 
-    /// Local parts mail systems send reports from.
+    /// Local parts of mail systems themselves: never a failed recipient, and a sender that is surely a mail system.
+    static let mailSystemLocalParts: Set<String> = [
+        "mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master", "mail.delivery.system",
+    ]
+    /// Local parts reports are sent from, among others: a sign of a report, to be confirmed by its words.
     static let daemonLocalParts: Set<String> = [
         "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster", "post_master", "poostmaster", "mail.delivery.system",
         "mdaemon", "mailadmin", "mail-delivery-system", "bounce", "bounces", "nobody", "daemon",
@@ -45,10 +49,10 @@ struct TextBounce {
 
     /// Senders that are mail systems for certain: `MAILER-DAEMON`, `postmaster`, "Mail Delivery System".
     static func isFromMailSystem(_ facts: MessageFacts) -> Bool {
-        let strict: Set<String> = ["mailer-daemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master", "mail.delivery.system"]
         if let raw = facts.message.headers.rawValue(for: "From"), LowercasedText(raw).contains("mailer-daemon") { return true }
         return facts.from.contains {
-            strict.contains($0.localPart.lowercased()) || LowercasedText($0.displayName ?? "").containsAny(["mail delivery", "mailer-daemon"])
+            mailSystemLocalParts.contains($0.localPart.lowercased())
+                || LowercasedText($0.displayName ?? "").containsAny(["mail delivery", "mailer-daemon"])
         }
     }
 
@@ -138,7 +142,7 @@ struct TextBounce {
             mentions.append((lower, span.offset))
             guard seen.insert(lower).inserted, let at = lower.firstIndex(of: "@") else { continue }
             let local = lower[..<at]
-            if Self.daemonLocalParts.contains(String(local)) || Self.isGeneratedLocalPart(local) { continue }
+            if Self.mailSystemLocalParts.contains(String(local)) || Self.isGeneratedLocalPart(local) { continue }
             let line = Self.line(of: report, around: span.offset)
             let restated = Self.restatedLabels.contains { report.bytes[line].starts(with: $0) }
             if excluded.contains(lower) || restated {
