@@ -99,7 +99,11 @@ let package = Package(
         // complaints) as a pure function of a parsed message; the IMAP watcher will live beside it.
         .target(
             name: "CarteiroInbox",
-            dependencies: ["CarteiroDomain", "CarteiroMIME"],
+            dependencies: [
+                "CarteiroDomain", "CarteiroMIME", "CarteiroUseCases", "CurlKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // DKIM signing (RFC 6376 relaxed/relaxed; RSA-SHA256 and Ed25519-SHA256, RFC 8463) and key generation.
@@ -190,6 +194,7 @@ let package = Package(
                 "CarteiroChat",
                 "CarteiroChatProtocol",
                 "CarteiroConversations",
+                "CarteiroInbox",
                 "CarteiroMIME",
                 "CarteiroUseCases",
                 "CMallocShim",
@@ -362,7 +367,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CarteiroInboxTests",
-            dependencies: ["CarteiroInbox", "CarteiroMIME", "CarteiroTesting"],
+            dependencies: [
+                "CarteiroInbox", "CarteiroDomain", "CarteiroMIME", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting", "CarteiroUseCases",
+                "CurlKit", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -18,7 +18,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
 
     /// The roles this build can run. The others are refused by name until they are built, so
     /// that asking for one never starts a process that silently does nothing.
-    public static let available: Set<Role> = [.api, .chat, .worker]
+    public static let available: Set<Role> = [.api, .chat, .inbox, .worker]
 
     /// What each available role runs, for the start-up log.
     public var services: String {
@@ -26,7 +26,8 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
         case .chat: "WebSocket /chat and /agent, the bot, the conversation feed"
         case .worker: "email worker, relay pool with heartbeats and breakers, queue gauges, SIGHUP relay reload"
         case .api: "admin API under /api/v1 (bearer tokens with scopes), the campaign clock (scheduled starts, completion)"
-        case .scheduler, .inbox: "nothing yet"
+        case .inbox: "the IMAP inbox watcher (--inbox mailboxes: sign-up replies, bounces, complaints, unsubscribes), the confirm links"
+        case .scheduler: "nothing yet"
         }
     }
 

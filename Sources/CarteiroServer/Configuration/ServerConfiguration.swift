@@ -12,7 +12,7 @@ public struct ServerConfiguration: Sendable {
         public static let port = Setting<Int>("http.port", flag: "port", environment: "CARTEIRO_PORT", default: 8080, "HTTP port (0: any free port)")
         public static let roles = Setting<String>(
             "roles", flag: "roles", environment: "CARTEIRO_ROLES", default: "all", emptyIsAValue: true,
-            "comma list of the roles this process runs: \(Role.available.sorted().map(\.rawValue).joined(separator: ", ")) (scheduler and inbox are not built yet); all = every available role"
+            "comma list of the roles this process runs: \(Role.available.sorted().map(\.rawValue).joined(separator: ", ")) (scheduler is not built yet); all = every available role"
         )
         public static let logFormat = Setting<String>(
             "log.format", flag: "log-format", environment: "CARTEIRO_LOG_FORMAT", default: LogFormat.text.rawValue, "text or json (one object per line)")

@@ -3,6 +3,9 @@ import CarteiroConversations
 public import CarteiroDomain
 import CarteiroAPI
 import CarteiroDelivery
+import CarteiroInbox
+import CarteiroMIME
+import CarteiroUseCases
 public import CarteiroEvents
 import CarteiroMail
 import Foundation
@@ -60,7 +63,9 @@ public struct CarteiroRuntime {
         if configuration.roles.contains(.api) {
             try AdminAPI(store: store, configuration: .init(signUps: configuration.signUps.mail), tokenUses: tokenUses, logger: logger)
                 .register(on: router)
-            if configuration.signUps.mail != nil { ConfirmationPages(store: store, logger: logger).register(on: router) }
+        }
+        if configuration.roles.contains(.api) || configuration.roles.contains(.inbox), configuration.signUps.mail != nil {
+            ConfirmationPages(store: store, logger: logger).register(on: router)
         }
         let chat = configuration.chat
         let gate = ConnectionGate(
@@ -138,6 +143,20 @@ public struct CarteiroRuntime {
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         if configuration.roles.contains(.api) { services.append(CampaignClock(store: store, logger: logger)) }
+        if configuration.roles.contains(.inbox) {
+            let signUps = configuration.signUps
+            if signUps.inboxes.isEmpty {
+                logger.notice("the inbox role reads no mailbox: give --inbox imap://user:pass@host:port/INBOX")
+            } else {
+                let actions = InboxActions(store: store, signUps: signUps.mail)
+                let watchers = signUps.inboxes.map {
+                    MailboxWatcher(
+                        url: $0, store: store, actions: actions, signUpAddress: signUps.mail?.signUpAddress.address,
+                        leaseDuration: max(120, 3 * Double(signUps.inboxInterval.components.seconds)), logger: logger)
+                }
+                services.append(InboxWatchService(watchers: watchers, interval: signUps.inboxInterval, logger: logger))
+            }
+        }
         if let metrics = makeMetricsApplication() { services.append(metrics) }
         services.append(MemoryReleaseService())
         services.append(try makeApplication(onServerRunning: onServerRunning))

@@ -27,7 +27,7 @@ import Testing
         #expect(!result.standardError.contains("errno"))
     }
 
-    @Test(arguments: ["scheduler", "inbox"])
+    @Test(arguments: ["scheduler"])
     func aRoleThatIsNotBuiltYetIsRefusedWithExitTwo(_ role: String) async throws {
         let result = try await CarteiroProcess.run(["serve", "--roles", "chat,\(role)", "--port", "0"], timeout: .seconds(20))
         #expect(result.exitCode == 2)

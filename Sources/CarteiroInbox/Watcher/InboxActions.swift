@@ -1,0 +1,124 @@
+public import CarteiroDomain
+public import CarteiroUseCases
+public import Foundation
+import Logging
+
+/// What a classified message does to the contacts: confirms or declines a sign-up, starts one,
+/// unsubscribes, suppresses a bounced or complaining address; auto-replies do nothing, so
+/// nothing ever answers a machine (RFC 3834). Every effect is safe to apply twice: a watcher
+/// that stopped halfway applies it again and changes nothing more.
+public struct InboxActions: Sendable {
+    public struct Outcome: Sendable, Equatable {
+        public var action: InboxMessage.Action
+        public var contactID: ContactID?
+        public var detail: String?
+    }
+
+    private let store: any Store
+    private let signUps: SignUpMailSettings?
+
+    public init(store: any Store, signUps: SignUpMailSettings?) {
+        self.store = store
+        self.signUps = signUps
+    }
+
+    public func apply(_ classification: Classification, messageID: String?, now: Date = Date()) async throws -> Outcome {
+        let sender = classification.email.flatMap { try? EmailAddress($0) }
+        switch classification.kind {
+        case .confirm, .decline:
+            let answers = AnswerSignUp(store: store)
+            guard
+                let signUp = try await answers.match(
+                    tokens: classification.recipientTokens, referencedMessageIDs: classification.referencedMessageIDs, sender: sender)
+            else {
+                return Outcome(action: .ignored, contactID: nil, detail: "no sign-up matches this reply")
+            }
+            let evidence = AnswerSignUp.Evidence(
+                method: .emailReply, reference: messageID ?? "reply without a Message-ID", text: classification.replyText)
+            switch try await answers.run(signUp, classification.kind == .confirm ? .confirm : .decline, evidence: evidence, now: now) {
+            case .confirmed(let contact): return Outcome(action: .confirmed, contactID: contact, detail: nil)
+            case .declined(let contact): return Outcome(action: .declined, contactID: contact, detail: nil)
+            case .alreadyAnswered(_, let status):
+                return Outcome(action: .ignored, contactID: signUp.contactID, detail: "the sign-up was \(status.rawValue) already")
+            case .contactUnavailable:
+                return Outcome(action: .ignored, contactID: signUp.contactID, detail: "the contact can no longer be changed by this answer")
+            }
+        case .signup:
+            guard let signUps else { return Outcome(action: .ignored, contactID: nil, detail: "no sign-up address is configured") }
+            guard let sender else { return Outcome(action: .ignored, contactID: nil, detail: "no sender address") }
+            let request = RequestSignUp.Request(email: sender, name: classification.name, source: .email)
+            switch try await RequestSignUp(store: store, settings: signUps).run(request, now: now) {
+            case .confirmationSent, .confirmationRecentlySent:
+                return Outcome(action: .signedUp, contactID: try await store.contacts.find(email: sender)?.id, detail: nil)
+            case .alreadyConfirmed(let contact):
+                return Outcome(action: .ignored, contactID: contact, detail: "already confirmed")
+            case .refused(let reason):
+                return Outcome(action: .ignored, contactID: nil, detail: reason)
+            }
+        case .unsubscribe:
+            guard let sender, var contact = try await store.contacts.find(email: sender) else {
+                return Outcome(action: .ignored, contactID: nil, detail: "no contact has the sender's address")
+            }
+            guard contact.status != .unsubscribed else { return Outcome(action: .unsubscribed, contactID: contact.id, detail: "already") }
+            guard contact.status.canMove(to: .unsubscribed) else {
+                return Outcome(action: .ignored, contactID: contact.id, detail: "the contact is \(contact.status.rawValue)")
+            }
+            try contact.move(to: .unsubscribed, at: now)
+            let event = DomainEvent(
+                occurredAt: now, payload: .contactUnsubscribed(.init(contactID: contact.id, email: contact.email, reason: "email reply")))
+            _ = try await store.contacts.update(contact, events: [event])
+            return Outcome(action: .unsubscribed, contactID: contact.id, detail: nil)
+        case .bounce:
+            return try await suppress(classification.bounces, as: .bounced, now: now)
+        case .complaint:
+            return try await suppress(classification.bounces, as: .complained, now: now)
+        case .autoReply:
+            return Outcome(action: .ignored, contactID: nil, detail: "automatic reply")
+        case .other:
+            // Email conversations with the agents are not built yet: the message stays for review.
+            return Outcome(action: .ignored, contactID: nil, detail: "kept for review")
+        }
+    }
+
+    /// A permanent bounce makes its contact `bounced`; a complaint `complained`. Temporary
+    /// bounces change nothing (recorded as `deferred`).
+    private func suppress(_ recipients: [BounceRecipient], as status: Contact.Status, now: Date) async throws -> Outcome {
+        var outcome = Outcome(action: .ignored, contactID: nil, detail: recipients.isEmpty ? "the report names no recipient" : nil)
+        var details: [String] = []
+        for recipient in recipients {
+            guard let address = try? EmailAddress(recipient.recipient) else { continue }
+            let suppressing = status == .complained || recipient.permanent
+            guard suppressing else {
+                details.append("\(address.canonical) \(recipient.status ?? "") temporary")
+                if outcome.action == .ignored { outcome.action = .deferred }
+                continue
+            }
+            guard var contact = try await store.contacts.find(email: address) else {
+                details.append("\(address.canonical): no contact")
+                continue
+            }
+            outcome.contactID = outcome.contactID ?? contact.id
+            if contact.status == status || !contact.status.canMove(to: status) {
+                details.append("\(address.canonical) is \(contact.status.rawValue)")
+                outcome.action = status == .complained ? .complained : .bounced
+                continue
+            }
+            try contact.move(to: status, at: now)
+            var events: [DomainEvent] = []
+            if status == .bounced {
+                events.append(
+                    DomainEvent(
+                        occurredAt: now,
+                        payload: .emailBounced(
+                            .init(
+                                recipient: address, contactID: contact.id, jobID: nil, status: recipient.status ?? "5.0.0",
+                                reason: "bounce report", permanent: true))))
+            }
+            _ = try await store.contacts.update(contact, events: events)
+            details.append("\(address.canonical) \(recipient.status ?? "") \(status.rawValue)")
+            outcome.action = status == .complained ? .complained : .bounced
+        }
+        if !details.isEmpty { outcome.detail = details.joined(separator: "; ") }
+        return outcome
+    }
+}
