@@ -24,6 +24,8 @@ enum OperationScopes {
         ] {
             table[operation] = [.campaigns]
         }
+        table["listInboxMessages"] = [.contacts, .reports]
+        table["reclassifyInboxMessage"] = [.contacts]
         for operation in ["getCampaignReport", "listRelays"] {
             table[operation] = [.campaigns, .reports]
         }

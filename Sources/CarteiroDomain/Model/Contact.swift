@@ -116,6 +116,17 @@ public struct Contact: Aggregate, Hashable {
         updatedAt = date
     }
 
+    /// An operator's correction of a status the inbox watcher set by mistake (a misread bounce,
+    /// a wrong confirmation): back to the status it had, outside the usual transitions. A contact
+    /// put back to `confirmed` keeps its consent record; to anything else it loses a consent the
+    /// mistake recorded.
+    public mutating func restore(to previous: Status, at date: Date) {
+        precondition(previous != .erased && status != .erased, "an erasure is never undone")
+        if previous != .confirmed { consent = nil }
+        status = previous == .confirmed && consent == nil ? .pending : previous
+        updatedAt = date
+    }
+
     /// Removes the personal data for good (the right to erasure): address, name, tags (lists
     /// included), attributes and consent. The id, creation date and anything counted elsewhere
     /// stay; a hash of the address stays too, so that it remains suppressed.

@@ -50,6 +50,8 @@ public struct InboxMessage: Aggregate {
     public private(set) var detail: String?
     /// The text the person typed, without the quoted original.
     public let replyText: String?
+    /// The contact's status before the action changed it, so that a correction can put it back.
+    public private(set) var contactStatusBefore: Contact.Status?
     /// The kinds it had before an operator reclassified it, oldest first.
     public private(set) var previousKinds: [Kind]
 
@@ -76,16 +78,17 @@ public struct InboxMessage: Aggregate {
     public static func key(mailbox: String, uidValidity: UInt32, uid: UInt32) -> String { "\(mailbox)#\(uidValidity)#\(uid)" }
     public var key: String { Self.key(mailbox: mailbox, uidValidity: uidValidity, uid: uid) }
 
-    public mutating func record(_ action: Action, contactID: ContactID?, detail: String?) {
+    public mutating func record(_ action: Action, contactID: ContactID?, detail: String?, contactStatusBefore: Contact.Status? = nil) {
         self.action = action
         self.contactID = contactID ?? self.contactID
         self.detail = detail
+        self.contactStatusBefore = contactStatusBefore
     }
 
     /// An operator's correction: the new kind, the effect of the old one undone.
     public mutating func reclassify(as kind: Kind, action: Action, detail: String?) {
         previousKinds.append(self.kind)
         self.kind = kind
-        record(action, contactID: nil, detail: detail)
+        record(action, contactID: nil, detail: detail, contactStatusBefore: nil)
     }
 }

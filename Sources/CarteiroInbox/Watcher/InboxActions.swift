@@ -12,6 +12,8 @@ public struct InboxActions: Sendable {
         public var action: InboxMessage.Action
         public var contactID: ContactID?
         public var detail: String?
+        /// The contact's status before this changed it.
+        public var statusBefore: Contact.Status? = nil
     }
 
     private let store: any Store
@@ -36,8 +38,8 @@ public struct InboxActions: Sendable {
             let evidence = AnswerSignUp.Evidence(
                 method: .emailReply, reference: messageID ?? "reply without a Message-ID", text: classification.replyText)
             switch try await answers.run(signUp, classification.kind == .confirm ? .confirm : .decline, evidence: evidence, now: now) {
-            case .confirmed(let contact): return Outcome(action: .confirmed, contactID: contact, detail: nil)
-            case .declined(let contact): return Outcome(action: .declined, contactID: contact, detail: nil)
+            case .confirmed(let contact): return Outcome(action: .confirmed, contactID: contact, detail: nil, statusBefore: .pending)
+            case .declined(let contact): return Outcome(action: .declined, contactID: contact, detail: nil, statusBefore: .pending)
             case .alreadyAnswered(_, let status):
                 return Outcome(action: .ignored, contactID: signUp.contactID, detail: "the sign-up was \(status.rawValue) already")
             case .contactUnavailable:
@@ -63,11 +65,12 @@ public struct InboxActions: Sendable {
             guard contact.status.canMove(to: .unsubscribed) else {
                 return Outcome(action: .ignored, contactID: contact.id, detail: "the contact is \(contact.status.rawValue)")
             }
+            let before = contact.status
             try contact.move(to: .unsubscribed, at: now)
             let event = DomainEvent(
                 occurredAt: now, payload: .contactUnsubscribed(.init(contactID: contact.id, email: contact.email, reason: "email reply")))
             _ = try await store.contacts.update(contact, events: [event])
-            return Outcome(action: .unsubscribed, contactID: contact.id, detail: nil)
+            return Outcome(action: .unsubscribed, contactID: contact.id, detail: nil, statusBefore: before)
         case .bounce:
             return try await suppress(classification.bounces, as: .bounced, now: now)
         case .complaint:
@@ -103,6 +106,7 @@ public struct InboxActions: Sendable {
                 outcome.action = status == .complained ? .complained : .bounced
                 continue
             }
+            if outcome.statusBefore == nil, outcome.contactID == contact.id { outcome.statusBefore = contact.status }
             try contact.move(to: status, at: now)
             var events: [DomainEvent] = []
             if status == .bounced {

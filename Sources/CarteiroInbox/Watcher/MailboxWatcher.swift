@@ -127,7 +127,7 @@ public final class MailboxWatcher: Sendable {
             do {
                 var stored = try await store.inboxMessages.insert(new)
                 let outcome = try await actions.apply(classification, messageID: parsed.messageID, now: now)
-                stored.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail)
+                stored.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
                 record = try await store.inboxMessages.update(stored)
                 logger.info(
                     "inbox message handled",
@@ -143,7 +143,7 @@ public final class MailboxWatcher: Sendable {
             let classification = MessageClassifier.classify(parsed, context: ClassificationContext(isSignupAddress: isToSignUpAddress(parsed)))
             let outcome = try await actions.apply(classification, messageID: parsed.messageID, now: now)
             var finished = unfinished
-            finished.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail)
+            finished.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
             record = try await store.inboxMessages.update(finished)
         }
         try await file(uid: uid, uidValidity: uidValidity, to: Self.processedMailbox)
