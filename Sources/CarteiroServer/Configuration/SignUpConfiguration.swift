@@ -59,7 +59,9 @@ public struct SignUpConfiguration: Sendable {
         }
         if signUpAddress == nil, mailFrom != nil || publicURL != nil {
             // Without it there is nothing to sign up to; say so rather than ignore the others.
-            throw ConfigurationError(key: Keys.signUpAddress.flag, message: "is needed by --\(Keys.mailFrom.flag) and --\(Keys.publicURL.flag)")
+            let given = [mailFrom == nil ? nil : Keys.mailFrom.flag, publicURL == nil ? nil : Keys.publicURL.flag].compactMap { $0 }
+            throw ConfigurationError(
+                key: Keys.signUpAddress.flag, message: "is not set, and --\(given.joined(separator: " and --")) mean nothing without it")
         }
         let mail = signUpAddress.map { SignUpMailSettings(signUpAddress: $0, mailFrom: mailFrom ?? $0, publicURL: publicURL) }
         let inboxes = try reader.stringArray(forKey: Keys.inboxes.configKey, default: []).map { text throws(ConfigurationError) -> URL in
