@@ -18,3 +18,9 @@ public func repositoryRoot(startingAt filePath: String = #filePath) throws -> UR
 public func fixturesDirectory(startingAt filePath: String = #filePath) throws -> URL {
     try repositoryRoot(startingAt: filePath).appendingPathComponent("Tests/Fixtures")
 }
+
+/// The `.eml` files of a folder, sorted by name, with their bytes: a fixture corpus of real mail.
+public func emlFiles(in directory: URL) throws -> [(name: String, bytes: [UInt8])] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }.sorted()
+    return try names.map { name in (name, [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))) }
+}

@@ -10,9 +10,7 @@ enum Fixtures {
 
     /// The `.eml` files in a fixture folder, sorted by name.
     static func messages(in folder: String) throws -> [(name: String, bytes: [UInt8])] {
-        let directory = try root().appendingPathComponent(folder)
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }.sorted()
-        return try names.map { name in (name, [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))) }
+        try emlFiles(in: try root().appendingPathComponent(folder))
     }
 
     static func data(_ path: String) throws -> Data {
