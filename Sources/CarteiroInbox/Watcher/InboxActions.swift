@@ -16,12 +16,27 @@ public struct InboxActions: Sendable {
         public var statusBefore: Contact.Status? = nil
     }
 
+    /// When temporary bounces suppress an address: `count` of them within `window` (older ones
+    /// stop counting). One mailbox full for a day is not a reason to stop writing; three weeks of
+    /// deferrals are.
+    public struct TemporaryBouncePolicy: Sendable {
+        public var count: Int
+        public var window: TimeInterval
+
+        public init(count: Int = 3, window: TimeInterval = 14 * 86_400) {
+            self.count = count
+            self.window = window
+        }
+    }
+
     private let store: any Store
     private let signUps: SignUpMailSettings?
+    private let temporaryBounces: TemporaryBouncePolicy
 
-    public init(store: any Store, signUps: SignUpMailSettings?) {
+    public init(store: any Store, signUps: SignUpMailSettings?, temporaryBounces: TemporaryBouncePolicy = .init()) {
         self.store = store
         self.signUps = signUps
+        self.temporaryBounces = temporaryBounces
     }
 
     public func apply(_ classification: Classification, messageID: String?, now: Date = Date()) async throws -> Outcome {
@@ -83,22 +98,29 @@ public struct InboxActions: Sendable {
         }
     }
 
-    /// A permanent bounce makes its contact `bounced`; a complaint `complained`. Temporary
-    /// bounces change nothing (recorded as `deferred`).
+    /// A permanent bounce makes its contact `bounced`; a complaint `complained`. A temporary
+    /// bounce is recorded as `deferred` against its contact, and the one that makes
+    /// `temporaryBounces.count` within its window suppresses the contact too.
     private func suppress(_ recipients: [BounceRecipient], as status: Contact.Status, now: Date) async throws -> Outcome {
         var outcome = Outcome(action: .ignored, contactID: nil, detail: recipients.isEmpty ? "the report names no recipient" : nil)
         var details: [String] = []
         for recipient in recipients {
             guard let address = try? EmailAddress(recipient.recipient) else { continue }
-            let suppressing = status == .complained || recipient.permanent
-            guard suppressing else {
-                details.append("\(address.canonical) \(recipient.status ?? "") temporary")
-                if outcome.action == .ignored { outcome.action = .deferred }
-                continue
-            }
             guard var contact = try await store.contacts.find(email: address) else {
                 details.append("\(address.canonical): no contact")
                 continue
+            }
+            if status == .bounced, !recipient.permanent {
+                let earlier = try await deferrals(of: contact.id, since: now.addingTimeInterval(-temporaryBounces.window))
+                guard earlier + 1 >= temporaryBounces.count else {
+                    details.append("\(address.canonical) \(recipient.status ?? "") temporary (\(earlier + 1) of \(temporaryBounces.count))")
+                    if outcome.action == .ignored {
+                        outcome.action = .deferred
+                        outcome.contactID = contact.id
+                    }
+                    continue
+                }
+                details.append("\(address.canonical): \(earlier + 1) temporary bounces within \(Int(temporaryBounces.window / 86_400)) days")
             }
             outcome.contactID = outcome.contactID ?? contact.id
             if contact.status == status || !contact.status.canMove(to: status) {
@@ -124,5 +146,17 @@ public struct InboxActions: Sendable {
         }
         if !details.isEmpty { outcome.detail = details.joined(separator: "; ") }
         return outcome
+    }
+
+    /// The temporary bounces recorded against a contact since `start`.
+    private func deferrals(of contact: ContactID, since start: Date) async throws -> Int {
+        var count = 0
+        var request = try PageRequest(limit: 500)
+        while true {
+            let page = try await store.inboxMessages.find("contact", equals: contact.rawValue, page: request)
+            count += page.items.filter { $0.action == .deferred && $0.receivedAt >= start }.count
+            guard let next = page.nextCursor else { return count }
+            request = try PageRequest(limit: 500, cursor: next)
+        }
     }
 }
