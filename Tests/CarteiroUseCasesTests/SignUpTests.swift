@@ -17,6 +17,16 @@ struct SignUpUseCaseTests {
         signUpAddress: try! MailAddress("cadastro@loja.example", displayName: "Loja Exemplo"),
         mailFrom: try! MailAddress("contato@loja.example", displayName: "Loja Exemplo"), publicURL: URL(string: "https://loja.example/"))
 
+    /// A sign-up whose confirmation was accepted for sending.
+    private func signedUp(_ email: EmailAddress, source: SignUp.Source = .form, in fixture: StoreFixture) async throws -> SignUp {
+        let outcome = try await RequestSignUp(store: fixture.store, settings: Self.settings).run(
+            .init(email: email, source: source), now: fixture.clock.now())
+        guard case .confirmationSent(let id) = outcome else { throw SignUpNotSent(outcome: outcome) }
+        return try #require(try await fixture.store.signUps.get(id))
+    }
+
+    struct SignUpNotSent: Error { let outcome: RequestSignUp.Outcome }
+
     private func jobs(_ store: any Store) async throws -> [EmailJob] {
         var all: [EmailJob] = []
         for send in try await store.sends.list(page: try PageRequest(limit: 100)).items {
@@ -104,10 +114,8 @@ struct SignUpUseCaseTests {
         try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
             let email = try EmailAddress("davi@example.com")
-            guard case .confirmationSent(let id) = try await RequestSignUp(store: store, settings: Self.settings).run(
-                .init(email: email, source: .email), now: fixture.clock.now())
-            else { Issue.record("not sent"); return }
-            let stored = try #require(try await store.signUps.get(id))
+            let stored = try await signedUp(email, source: .email, in: fixture)
+            let id = stored.id
             let answers = AnswerSignUp(store: store)
             // Matched by token, by the confirmation's Message-ID, and by the sender.
             #expect(try await answers.match(tokens: [stored.token], referencedMessageIDs: [], sender: nil)?.id == id)
@@ -140,10 +148,8 @@ struct SignUpUseCaseTests {
         try await StoreFixture.with(backend) { fixture in
             let store = fixture.store
             let email = try EmailAddress("eva@example.com")
-            guard case .confirmationSent(let id) = try await RequestSignUp(store: store, settings: Self.settings).run(
-                .init(email: email, source: .form), now: fixture.clock.now())
-            else { Issue.record("not sent"); return }
-            let signUp = try #require(try await store.signUps.get(id))
+            let signUp = try await signedUp(email, in: fixture)
+            let id = signUp.id
             var contact = try #require(try await store.contacts.get(signUp.contactID))
             try contact.move(to: .declined, at: fixture.clock.now())
             _ = try await store.contacts.update(
@@ -165,9 +171,7 @@ struct SignUpUseCaseTests {
             let store = fixture.store
             let signUps = RequestSignUp(store: store, settings: Self.settings)
             let declined = try EmailAddress("fabio@example.com")
-            guard case .confirmationSent(let id) = try await signUps.run(.init(email: declined, source: .form), now: fixture.clock.now())
-            else { Issue.record("not sent"); return }
-            let signUp = try #require(try await store.signUps.get(id))
+            let signUp = try await signedUp(declined, in: fixture)
             _ = try await AnswerSignUp(store: store).run(signUp, .decline, evidence: .init(method: .emailReply, reference: "r3"), now: fixture.clock.now())
             #expect(try await store.contacts.find(email: declined)?.status == .declined)
             fixture.clock.advance(by: .seconds(3_600))

@@ -110,42 +110,42 @@ public final class MailboxWatcher: Sendable {
     /// One message: recorded, acted on, then filed. True when it was read as mail.
     private func handle(uid: UInt32, uidValidity: UInt32, now: Date) async throws -> Bool {
         let key = InboxMessage.key(mailbox: mailbox, uidValidity: uidValidity, uid: uid)
-        var record = try await store.inboxMessages.findUnique("key", key)
-        if record == nil {
-            let bytes = try await client.fetchMessage(uid: uid, uidValidity: uidValidity)
-            let parsed = ParsedMessage.parse(bytes)
-            guard Self.isMail(parsed) else {
-                try await file(uid: uid, uidValidity: uidValidity, to: Self.failedMailbox)
-                logger.warning("a message that is not mail was moved to Failed", metadata: ["mailbox": "\(mailbox)", "uid": "\(uid)"])
-                return false
-            }
-            let classification = MessageClassifier.classify(parsed, context: ClassificationContext(isSignupAddress: isToSignUpAddress(parsed)))
-            let new = InboxMessage(
-                mailbox: mailbox, uidValidity: uidValidity, uid: uid, messageID: parsed.messageID, from: parsed.from.first?.address,
-                subject: parsed.subject.map { String($0.prefix(300)) }, receivedAt: now,
-                kind: InboxMessage.Kind(rawValue: classification.kind.rawValue) ?? .other, replyText: classification.replyText.map { String($0.prefix(4_000)) })
+        let stored = try await store.inboxMessages.findUnique("key", key)
+        // A message finished before a stop (between its record and its move) is only filed.
+        if let stored, stored.action != .processing {
+            try await file(uid: uid, uidValidity: uidValidity, to: Self.processedMailbox)
+            return true
+        }
+        let parsed = ParsedMessage.parse(try await client.fetchMessage(uid: uid, uidValidity: uidValidity))
+        guard Self.isMail(parsed) else {
+            try await file(uid: uid, uidValidity: uidValidity, to: Self.failedMailbox)
+            logger.warning("a message that is not mail was moved to Failed", metadata: ["mailbox": "\(mailbox)", "uid": "\(uid)"])
+            return false
+        }
+        let classification = MessageClassifier.classify(parsed, context: ClassificationContext(isSignupAddress: isToSignUpAddress(parsed)))
+        var record: InboxMessage
+        if let stored {
+            // Recorded before a stop, its effects perhaps half done: applied again (each is idempotent).
+            record = stored
+        } else {
             do {
-                var stored = try await store.inboxMessages.insert(new)
-                let outcome = try await actions.apply(classification, messageID: parsed.messageID, now: now)
-                stored.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
-                record = try await store.inboxMessages.update(stored)
-                logger.info(
-                    "inbox message handled",
-                    metadata: ["mailbox": "\(mailbox)", "uid": "\(uid)", "kind": "\(new.kind.rawValue)", "action": "\(outcome.action.rawValue)"])
+                record = try await store.inboxMessages.insert(
+                    InboxMessage(
+                        mailbox: mailbox, uidValidity: uidValidity, uid: uid, messageID: parsed.messageID, from: parsed.from.first?.address,
+                        subject: parsed.subject.map { String($0.prefix(300)) }, receivedAt: now,
+                        kind: InboxMessage.Kind(rawValue: classification.kind.rawValue) ?? .other,
+                        replyText: classification.replyText.map { String($0.prefix(4_000)) }))
             } catch let error as StoreError where error.isDuplicate {
-                // Another watcher recorded it first (its lease ran out while it worked): it acts.
+                // Another watcher recorded it first (its lease ran out while this one worked): it acts.
                 return true
             }
-        } else if record?.action == .processing, let unfinished = record {
-            // Recorded before a stop: apply again (every effect is idempotent).
-            let bytes = try await client.fetchMessage(uid: uid, uidValidity: uidValidity)
-            let parsed = ParsedMessage.parse(bytes)
-            let classification = MessageClassifier.classify(parsed, context: ClassificationContext(isSignupAddress: isToSignUpAddress(parsed)))
-            let outcome = try await actions.apply(classification, messageID: parsed.messageID, now: now)
-            var finished = unfinished
-            finished.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
-            record = try await store.inboxMessages.update(finished)
         }
+        let outcome = try await actions.apply(classification, messageID: parsed.messageID, now: now)
+        record.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
+        _ = try await store.inboxMessages.update(record)
+        logger.info(
+            "inbox message handled",
+            metadata: ["mailbox": "\(mailbox)", "uid": "\(uid)", "kind": "\(record.kind.rawValue)", "action": "\(outcome.action.rawValue)"])
         try await file(uid: uid, uidValidity: uidValidity, to: Self.processedMailbox)
         return true
     }

@@ -19,8 +19,7 @@ final class IMAPConnection {
     fileprivate var recorder = IMAPResponseRecorder()
     /// What curl wrote: the message of a `;UID=` fetch (and, ignored, untagged lines of custom requests).
     fileprivate var body: [UInt8] = []
-    fileprivate var upload: [UInt8] = []
-    fileprivate var uploadOffset = 0
+    fileprivate var upload = CurlUpload()
 
     /// The mailbox the server has selected on the open connection, as seen in the conversation.
     private var selection: Selection?
@@ -194,9 +193,8 @@ final class IMAPConnection {
     /// Appends the message as it is; returns its UID when the server says (UIDPLUS' APPENDUID).
     /// curl 7.88 always appends with the \Seen flag; unless `seen`, it is taken off again.
     func append(_ message: [UInt8], to mailbox: String, seen: Bool) throws(IMAPError) -> UInt32? {
-        upload = message
-        uploadOffset = 0
-        defer { upload = [] }
+        upload.start(message)
+        defer { upload.clear() }
         let code = try perform(url: settings.url(mailbox: mailbox), upload: Int64(message.count))
         guard code == CURLE_OK else { throw failure(for: code, mailbox: mailbox, uid: nil) }
         var uid: UInt32?
@@ -413,13 +411,7 @@ final class IMAPConnection {
     }
 
     fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
-        let count = min(capacity, upload.count - uploadOffset)
-        guard count > 0 else { return 0 }
-        upload.withUnsafeBytes { bytes in
-            UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + uploadOffset, byteCount: count)
-        }
-        uploadOffset += count
-        return count
+        upload.read(into: buffer, capacity: capacity)
     }
 }
 

@@ -21,8 +21,7 @@ final class SMTPConnectionLane {
     private var recipientList: CurlStringList?
     // Touched from curl's callbacks, which run on this lane's thread inside curl_multi_perform.
     fileprivate var recorder = SMTPReplyRecorder()
-    fileprivate var body: [UInt8] = []
-    fileprivate var bodyOffset = 0
+    fileprivate var body = CurlUpload()
 
     init(settings: SMTPLaneSettings) throws(CurlError) {
         self.settings = settings
@@ -55,9 +54,8 @@ final class SMTPConnectionLane {
         }
         recorder.reset()
         errorBuffer[0] = 0
-        body = envelope.message
-        bodyOffset = 0
-        defer { body = [] }
+        body.start(envelope.message)
+        defer { body.clear() }
         let code: CURLcode
         do {
             let list = try CurlStringList(envelope.recipients)
@@ -72,7 +70,7 @@ final class SMTPConnectionLane {
                 // duplicate the message.
                 recorder.reset()
                 errorBuffer[0] = 0
-                bodyOffset = 0
+                body.rewind()
                 result = try run(easy)
             }
             code = result
@@ -177,13 +175,7 @@ final class SMTPConnectionLane {
     }
 
     fileprivate func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
-        let count = min(capacity, body.count - bodyOffset)
-        guard count > 0 else { return 0 }
-        body.withUnsafeBytes { bytes in
-            UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + bodyOffset, byteCount: count)
-        }
-        bodyOffset += count
-        return count
+        body.read(into: buffer, capacity: capacity)
     }
 }
 
