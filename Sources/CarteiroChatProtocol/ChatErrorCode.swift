@@ -16,6 +16,9 @@ public enum ChatErrorCode: String, Codable, Hashable, Sendable, CaseIterable {
     case alreadyClaimed = "already_claimed"
     /// An agent acted on a conversation it does not own.
     case notOwner = "not_owner"
+    /// An agent's answer in an email conversation could not be sent by email (it is stored when
+    /// the message says so: sending it again with the same client id sends it).
+    case emailNotSent = "email_not_sent"
     case `internal`
 }
 

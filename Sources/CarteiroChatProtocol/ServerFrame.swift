@@ -55,18 +55,27 @@ public struct WaitingConversation: Codable, Hashable, Sendable {
     /// ISO 8601.
     public var waitingSince: String
     public var lastText: String?
+    /// `web` for a chat, `email` for a conversation by email (answers go back by email).
+    public var channel: String?
+    /// The customer's address, when known.
+    public var email: String?
 
-    public init(conversationID: String, customer: String, name: String? = nil, intents: [String], waitingSince: String, lastText: String? = nil) {
+    public init(
+        conversationID: String, customer: String, name: String? = nil, intents: [String], waitingSince: String, lastText: String? = nil,
+        channel: String? = nil, email: String? = nil
+    ) {
         self.conversationID = conversationID
         self.customer = customer
         self.name = name
         self.intents = intents
         self.waitingSince = waitingSince
         self.lastText = lastText
+        self.channel = channel
+        self.email = email
     }
 
     enum CodingKeys: String, CodingKey {
-        case customer, name, intents
+        case customer, name, intents, channel, email
         case conversationID = "conversation_id"
         case waitingSince = "waiting_since"
         case lastText = "last_text"

@@ -38,3 +38,9 @@ public enum ChatSignUpResult: Sendable, Equatable {
         }
     }
 }
+
+/// Sends an agent's answer in an email conversation to the customer, threaded with the
+/// customer's messages. Sending the same answer again sends nothing more.
+public protocol EmailAnswers: Sendable {
+    func send(_ answer: ChatMessage, in conversation: ConversationID) async throws
+}

@@ -8,6 +8,7 @@ public struct ConversationError: Error, Hashable, Sendable, CustomStringConverti
         case notYourConversation = "not_owner"
         case invalidMessage = "missing_field"
         case textTooLong = "text_too_long"
+        case emailNotSent = "email_not_sent"
         case unavailable = "internal"
     }
 
@@ -35,6 +36,14 @@ public struct ConversationError: Error, Hashable, Sendable, CustomStringConverti
     public static func notYourConversation() -> Self { .init(.notYourConversation, "this conversation is not assigned to you") }
     public static func invalidMessage(_ message: String) -> Self { .init(.invalidMessage, message) }
     public static func textTooLong() -> Self { .init(.textTooLong, "text is longer than 4096 bytes") }
+    /// An email conversation's answer that this process cannot send: nothing was stored.
+    public static func emailUnavailable() -> Self {
+        .init(.emailNotSent, "this server sends no email (it needs --signup-address and --mail-from): nothing was stored")
+    }
+    /// The answer is stored, but its email was not accepted for sending.
+    public static func emailNotSent(_ reason: String) -> Self {
+        .init(.emailNotSent, "the answer is stored but its email was not sent (\(reason)); send it again with the same client_id")
+    }
     /// The service could not do it (the store failed, or kept changing under the request); the
     /// details are in the log line `incident` names.
     public static func internalFailure(incident: String) -> Self {

@@ -45,11 +45,15 @@ extension ConversationService {
         return (updated, try await appendNotice(.assigned, to: updated, agent: agent))
     }
 
-    /// A message from the agent who owns the conversation (once per client id).
+    /// A message from the agent who owns the conversation (once per client id). In an email
+    /// conversation it is stored, then sent to the customer by email; a resend of a message whose
+    /// email failed sends it.
     public func postAgentMessage(to id: ConversationID, agent: String, clientID: String, text: String) async throws(ConversationError) -> ChatMessage
     {
         guard text.utf8.count <= ChatMessage.maximumTextBytes else { throw .textTooLong() }
         let conversation = try await requireOwned(id, by: agent)
+        let byEmail = conversation.channel == Conversation.emailChannel
+        if byEmail, dependencies.emailAnswers == nil { throw .emailUnavailable() }
         let now = dependencies.clock.now()
         var candidateID: ChatMessageID?
         let stored = try await appendNext(to: conversation.id) { sequence throws(ConversationError) in
@@ -59,6 +63,14 @@ extension ConversationService {
             return message
         }
         if stored.id == candidateID { await dependencies.hub.publish(stored) }
+        if byEmail, let answers = dependencies.emailAnswers {
+            do {
+                try await answers.send(stored, in: id)
+            } catch {
+                _ = failed("sending an email answer", error)
+                throw .emailNotSent("\(error)")
+            }
+        }
         return stored
     }
 

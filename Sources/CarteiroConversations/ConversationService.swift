@@ -20,10 +20,12 @@ public struct ConversationService: Sendable {
         /// Carries out the bot's sign-ups (a pending contact and its confirmation email); nil when
         /// the process sends no mail (no sign-up address or From configured).
         public var signUps: (any ChatSignUps)?
+        /// Sends agents' answers in email conversations; nil when the process sends no mail.
+        public var emailAnswers: (any EmailAnswers)?
 
         public init(
             conversations: any AggregateRepository<Conversation>, messages: any ChatMessageLog, bot: Bot, hub: ConversationHub,
-            clock: any WallClock = SystemWallClock(), signUps: (any ChatSignUps)? = nil
+            clock: any WallClock = SystemWallClock(), signUps: (any ChatSignUps)? = nil, emailAnswers: (any EmailAnswers)? = nil
         ) {
             self.conversations = conversations
             self.messages = messages
@@ -31,6 +33,7 @@ public struct ConversationService: Sendable {
             self.hub = hub
             self.clock = clock
             self.signUps = signUps
+            self.emailAnswers = emailAnswers
         }
     }
 
@@ -209,7 +212,7 @@ public struct ConversationService: Sendable {
             entries.append(
                 try Self.makeMessage(
                     conversationID: conversationID, sequence: sequence + entries.count + 1, author: .system,
-                    text: SystemNotices.text(.queued, agent: nil, locale: updated.locale), notice: .queued, at: now))
+                    text: ChatMessage.Notice.queued.text(agent: nil, locale: updated.locale), notice: .queued, at: now))
         }
         updated.lastSequence = sequence + entries.count
         return ChatTurn(messages: entries, previous: conversation, conversation: updated, events: entries.map(Self.posted) + events)
@@ -315,7 +318,7 @@ public struct ConversationService: Sendable {
         async throws(ConversationError) -> ChatMessage
     {
         let now = dependencies.clock.now()
-        let text = SystemNotices.text(notice, agent: agent, locale: conversation.locale)
+        let text = notice.text(agent: agent, locale: conversation.locale)
         let stored = try await appendNext(to: conversation.id, events: events) { sequence throws(ConversationError) in
             // Written by the agent whose action it records (who took the conversation, who closed it).
             try Self.makeMessage(

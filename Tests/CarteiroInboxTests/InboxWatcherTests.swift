@@ -203,4 +203,53 @@ struct InboxWatcherTests {
             await watcher.shutdown()
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aQuestionBecomesAWaitingConversationAndAMessageWhoseEffectsKeepFailingGoesToFailed(_ backend: Backend) async throws {
+        try await with(backend) { setup in
+            let watcher = setup.watcher(holder: "w")
+            // A support address delivered into this mailbox: a message to it that is not a reply
+            // to a sign-up is a question (one to the sign-up address would be a sign-up).
+            // UID 1: as if its effects had failed on four earlier passes (recorded, never finished).
+            let status = try setup.dovecot.status(user: "cadastro", mailbox: Self.mailbox)
+            var stuck = InboxMessage(
+                mailbox: watcher.mailbox, uidValidity: status.uidValidity, uid: 1, messageID: "stuck@exemplo.com.br", from: "eva@exemplo.com.br",
+                subject: "?", receivedAt: Date(), kind: .other, replyText: "?")
+            for _ in 1..<InboxMessage.maximumAttempts { stuck.countAttempt() }
+            _ = try await setup.fixture.store.inboxMessages.insert(stuck)
+            try setup.deliver(Self.reply(from: "eva@exemplo.com.br", to: "cadastro@loja.example", inReplyTo: nil, body: "?", id: "stuck@exemplo.com.br"))
+            try setup.deliver(
+                """
+                From: Bruno Lima <bruno@exemplo.com.br>
+                To: Suporte <suporte@loja.example>
+                Subject: Dúvida sobre o plano
+                Date: Mon, 07 Dec 2026 10:00:00 -0300
+                Message-ID: <duvida-1@exemplo.com.br>
+                Content-Type: text/plain; charset=utf-8
+
+                Olá, o plano de 300 mega tem fidelidade?
+
+                Enviado do meu iPhone
+                """)
+            let pass = try await watcher.poll()
+            #expect(pass == .init(leased: true, processed: 1, failed: 1))
+            #expect(try setup.dovecot.uids(user: "cadastro", mailbox: MailboxWatcher.failedMailbox).count == 1)
+            let records = try await setup.fixture.store.inboxMessages.list(page: try PageRequest(limit: 10)).items
+            #expect(records.first { $0.uid == 1 }?.action == .failed)
+
+            let question = try #require(records.first { $0.uid == 2 })
+            #expect(question.kind == .other)
+            #expect(question.action == .conversation)
+            let conversations = try await setup.fixture.store.conversations.find(
+                "status", equals: Conversation.Status.waitingAgent.rawValue, page: try PageRequest(limit: 10)).items
+            #expect(conversations.count == 1)
+            let conversation = try #require(conversations.first)
+            #expect(conversation.channel == Conversation.emailChannel)
+            #expect(conversation.customerName == "Bruno Lima")
+            #expect(conversation.emailThread?.supportAddress == "suporte@loja.example")
+            let first = try await setup.fixture.store.chatMessages.messages(in: conversation.id, after: 0, limit: 5).first
+            #expect(first?.text == "Dúvida sobre o plano\n\nOlá, o plano de 300 mega tem fidelidade?", "without the device footer")
+            await watcher.shutdown()
+        }
+    }
 }

@@ -16,7 +16,7 @@ struct TemporaryBounceTests {
                 subject: "Delivery delayed", receivedAt: date, kind: .bounce, replyText: nil))
         let classification = Classification(
             kind: .bounce, bounces: [BounceRecipient(recipient: "ana@exemplo.com.br", status: "4.2.2", permanent: false)])
-        let outcome = try await actions.apply(classification, messageID: record.messageID, now: date)
+        let outcome = try await actions.apply(classification, to: record, recipient: nil, now: date)
         record.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
         _ = try await store.inboxMessages.update(record)
         return outcome.action

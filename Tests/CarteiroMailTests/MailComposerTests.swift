@@ -52,6 +52,25 @@ import Testing
         #expect(parsed.headers.value(for: "List-Unsubscribe") == nil)
     }
 
+    @Test func anAnswerInAnEmailConversationIsThreadedAndNotMarkedAutoSubmitted() throws {
+        let threading = Send.Threading(inReplyTo: "q2@exemplo.com.br", references: ["q1@exemplo.com.br", "a1@isp.example", "q2@exemplo.com.br"])
+        let composer = MailComposer(
+            configuration: .init(from: try MailAddress("contato@isp.example"), replyTo: try MailAddress("suporte@isp.example"), threading: threading),
+            clock: clock)
+        let template = try MailTemplate(subject: "{{{subject}}}", html: nil, text: "{{{answer}}}", extraVariables: ["subject", "answer"])
+        var job = try job(.transactional)
+        job = EmailJob(
+            sendID: job.sendID, recipient: job.recipient, recipientName: "Ana", stream: .transactional,
+            variables: ["subject": "Re: Fatura", "answer": "Já corrigimos {{isto}} & <aquilo>."], dueAt: clock.now(), createdAt: clock.now())
+        let parsed = ParsedMessage.parse(try composer.compose(job, template: template).bytes)
+        #expect(parsed.inReplyTo == "q2@exemplo.com.br")
+        #expect(parsed.references == threading.references)
+        #expect(parsed.replyTo.first?.address == "suporte@isp.example")
+        #expect(parsed.subject == "Re: Fatura")
+        #expect(parsed.textBody?.contains("Já corrigimos {{isto}} & <aquilo>.") == true, "the agent's words, not a template")
+        #expect(parsed.headers.value(for: "Auto-Submitted") == nil, "a person wrote it (RFC 3834)")
+    }
+
     @Test func lineBreakFromTemplateOutputInAHeaderIsATypedErrorNotAStrippedValue() throws {
         let job = try job(.bulk, name: "Ana\r\nBcc: everyone@example.com")
         let template = try MailTemplate(subject: "Oi {{name}}", html: nil, text: "x")

@@ -128,6 +128,13 @@ import Testing
             var claimed = full
             try claimed.assign(toAgent: "agent \(text)", at: now.addingTimeInterval(2))
             conversations.append(claimed)
+            var byEmail = claimed
+            byEmail.emailThread = Conversation.EmailThread(subject: text, supportAddress: "suporte@example.com", firstMessageID: "q\(index)@example.com")
+            byEmail.emailThread?.add("\(text)@example.com", fromCustomer: false)
+            conversations.append(byEmail)
+            var bare = plain
+            bare.emailThread = Conversation.EmailThread(subject: "", supportAddress: nil, firstMessageID: nil)
+            conversations.append(bare)
         }
         for conversation in conversations {
             let written = ConversationEncoder.encode(conversation)
@@ -135,6 +142,7 @@ import Testing
             #expect(String(decoding: written, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
             let read = try decoder.decode(Conversation.self, from: written)
             #expect(read.owner == conversation.owner && read.waitingSince == conversation.waitingSince && read.botState == conversation.botState)
+            #expect(read.emailThread == conversation.emailThread)
         }
     }
 }

@@ -38,7 +38,8 @@ public actor SendCatalog {
         { send in
             let from = try MailAddress(send.from.value, displayName: send.fromName)
             let replyTo = try send.replyTo.map { address throws(MIMEError) in try MailAddress(address.value) }
-            return MailComposer(configuration: .init(from: from, replyTo: replyTo), signer: keyring.signer(forDomain: from.domain), clock: clock)
+            return MailComposer(
+                configuration: .init(from: from, replyTo: replyTo, threading: send.threading), signer: keyring.signer(forDomain: from.domain), clock: clock)
         }
     }
 

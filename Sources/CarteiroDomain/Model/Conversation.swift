@@ -46,6 +46,9 @@ public struct Conversation: Aggregate {
     public var botState: String?
     /// Since when the conversation waits for an agent; nil when it does not.
     public var waitingSince: Date?
+    /// For a conversation by email (channel `email`): its subject and the Message-IDs that lead
+    /// back to it, the customer's and our answers'. Nil for chats.
+    public var emailThread: EmailThread?
     public let createdAt: Date
     public var updatedAt: Date
 
@@ -93,6 +96,43 @@ public struct Conversation: Aggregate {
         status = try status.moving(to: .closed)
         waitingSince = nil
         updatedAt = now
+    }
+}
+
+extension Conversation {
+    /// The channel of conversations started by an email to a watched mailbox.
+    public static let emailChannel = "email"
+
+    /// What threads an email conversation: a customer's reply whose In-Reply-To or References
+    /// names one of `messageIDs` continues it, and an answer goes out `In-Reply-To` the
+    /// customer's last message with every known id as `References`.
+    public struct EmailThread: Hashable, Sendable, Codable {
+        /// The subject of the customer's first message.
+        public var subject: String
+        /// The address the customer wrote to, where answers ask replies to go (Reply-To).
+        public var supportAddress: String?
+        /// The Message-ID of the customer's latest message, without angle brackets.
+        public var lastCustomerMessageID: String?
+        /// Every Message-ID of the thread, oldest first, without angle brackets; at most
+        /// `maximumMessageIDs` (the oldest are dropped, the first is kept).
+        public private(set) var messageIDs: [String]
+
+        public static let maximumMessageIDs = 50
+
+        public init(subject: String, supportAddress: String?, firstMessageID: String?) {
+            self.subject = subject
+            self.supportAddress = supportAddress
+            self.lastCustomerMessageID = firstMessageID
+            self.messageIDs = firstMessageID.map { [$0] } ?? []
+        }
+
+        /// Adds a Message-ID of the thread (a customer's when `fromCustomer`); one already known changes nothing.
+        public mutating func add(_ messageID: String, fromCustomer: Bool) {
+            if fromCustomer { lastCustomerMessageID = messageID }
+            guard !messageIDs.contains(messageID) else { return }
+            messageIDs.append(messageID)
+            if messageIDs.count > Self.maximumMessageIDs { messageIDs.remove(at: 1) }
+        }
     }
 }
 

@@ -30,6 +30,8 @@ public struct InboxMessage: Aggregate {
         case ignored
         /// An operator reclassified it and its effect was undone.
         case reverted
+        /// Its effects failed `InboxMessage.maximumAttempts` times: moved to `Failed`, for review.
+        case failed
     }
 
     public let id: InboxMessageID
@@ -54,6 +56,13 @@ public struct InboxMessage: Aggregate {
     public private(set) var contactStatusBefore: Contact.Status?
     /// The kinds it had before an operator reclassified it, oldest first.
     public private(set) var previousKinds: [Kind]
+    /// How many times the watcher began applying its effects (nil in records written before
+    /// attempts were counted: one).
+    public private(set) var attempts: Int?
+
+    /// A message whose effects keep failing is given up after this many attempts, so that it
+    /// does not hold back the rest of its mailbox.
+    public static let maximumAttempts = 5
 
     public init(
         id: InboxMessageID = InboxMessageID(), mailbox: String, uidValidity: UInt32, uid: UInt32, messageID: String?, from: String?,
@@ -72,7 +81,11 @@ public struct InboxMessage: Aggregate {
         self.action = .processing
         self.replyText = replyText
         self.previousKinds = []
+        self.attempts = 1
     }
+
+    /// One more attempt at its effects (after a stop or a failure).
+    public mutating func countAttempt() { attempts = (attempts ?? 1) + 1 }
 
     /// The unique key of a mailbox's message.
     public static func key(mailbox: String, uidValidity: UInt32, uid: UInt32) -> String { "\(mailbox)#\(uidValidity)#\(uid)" }

@@ -31,6 +31,8 @@ public struct Send: Aggregate {
     public let textBody: String?
     /// Template variables beyond the contact's fields (for example CSV columns).
     public let extraVariables: [String]
+    /// Set on an answer a person wrote in an email conversation: the headers that thread it.
+    public let threading: Threading?
     public private(set) var status: Status
     /// Recipients given, before suppression and duplicate removal.
     public var requested: Int
@@ -41,7 +43,8 @@ public struct Send: Aggregate {
 
     public init(
         id: SendID = SendID(), campaignID: CampaignID? = nil, stream: MailStream, route: String? = nil, from: EmailAddress, fromName: String? = nil,
-        replyTo: EmailAddress? = nil, subject: String, htmlBody: String?, textBody: String?, extraVariables: [String] = [], createdAt: Date
+        replyTo: EmailAddress? = nil, subject: String, htmlBody: String?, textBody: String?, extraVariables: [String] = [], threading: Threading? = nil,
+        createdAt: Date
     ) throws(ValidationError) {
         guard htmlBody?.isEmpty == false || textBody?.isEmpty == false else {
             throw ValidationError(field: "body", reason: "a send needs an HTML or a text body")
@@ -58,12 +61,25 @@ public struct Send: Aggregate {
         self.htmlBody = htmlBody
         self.textBody = textBody
         self.extraVariables = extraVariables
+        self.threading = threading
         self.status = .sending
         self.requested = 0
         self.suppressed = 0
         self.duplicates = 0
         self.createdAt = createdAt
         self.updatedAt = createdAt
+    }
+
+    /// The In-Reply-To and References of an answer (RFC 5322 section 3.6.4), Message-IDs without
+    /// angle brackets. An answer a person wrote carries no `Auto-Submitted`.
+    public struct Threading: Hashable, Sendable, Codable {
+        public var inReplyTo: String?
+        public var references: [String]
+
+        public init(inReplyTo: String?, references: [String]) {
+            self.inReplyTo = inReplyTo
+            self.references = references
+        }
     }
 
     public mutating func move(to next: Status, at now: Date) throws(TransitionError) {

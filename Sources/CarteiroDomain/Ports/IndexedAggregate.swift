@@ -75,6 +75,7 @@ extension Conversation: StoredAggregate {
         .single("customer") { $0.customerID },
         .single("owner") { $0.owner.indexValue },
         .single("resume", unique: true) { $0.resumeTokenHash },
+        .multiple("email_message") { $0.emailThread?.messageIDs ?? [] },
     ]
 }
 

@@ -39,7 +39,10 @@ public struct InboxActions: Sendable {
         self.temporaryBounces = temporaryBounces
     }
 
-    public func apply(_ classification: Classification, messageID: String?, now: Date = Date()) async throws -> Outcome {
+    /// Applies what `classification` calls for to `record`'s message; `recipient` is the
+    /// address it was written to (an email conversation's answers ask for replies there).
+    public func apply(_ classification: Classification, to record: InboxMessage, recipient: String?, now: Date = Date()) async throws -> Outcome {
+        let messageID = record.messageID
         let sender = classification.email.flatMap { try? EmailAddress($0) }
         switch classification.kind {
         case .confirm, .decline:
@@ -93,8 +96,24 @@ public struct InboxActions: Sendable {
         case .autoReply:
             return Outcome(action: .ignored, contactID: nil, detail: "automatic reply")
         case .other:
-            // Email conversations with the agents are not built yet: the message stays for review.
-            return Outcome(action: .ignored, contactID: nil, detail: "kept for review")
+            return try await converse(classification, record: record, sender: sender, recipient: recipient, now: now)
+        }
+    }
+
+    /// A question by email waits for an agent as a conversation of its own; a reply to one
+    /// continues it.
+    private func converse(_ classification: Classification, record: InboxMessage, sender: EmailAddress?, recipient: String?, now: Date)
+        async throws -> Outcome
+    {
+        guard let sender else { return Outcome(action: .ignored, contactID: nil, detail: "no sender address to answer") }
+        let message = EmailConversations.IncomingMessage(
+            sender: sender, name: classification.name, subject: record.subject, text: classification.replyText ?? "",
+            messageID: record.messageID, referencedMessageIDs: classification.referencedMessageIDs, recipient: recipient, key: record.key)
+        let contact = try await store.contacts.find(email: sender)?.id
+        switch try await EmailConversations(store: store).receive(message, newConversationID: ConversationID(rawValue: record.id.rawValue), now: now) {
+        case .started(let id): return Outcome(action: .conversation, contactID: contact, detail: "conversation \(id) waits for an agent")
+        case .continued(let id): return Outcome(action: .conversation, contactID: contact, detail: "continues conversation \(id)")
+        case .alreadyReceived(let id): return Outcome(action: .conversation, contactID: contact, detail: "already in conversation \(id)")
         }
     }
 

@@ -124,9 +124,21 @@ public final class MailboxWatcher: Sendable {
         }
         let classification = MessageClassifier.classify(parsed, context: ClassificationContext(isSignupAddress: isToSignUpAddress(parsed)))
         var record: InboxMessage
-        if let stored {
-            // Recorded before a stop, its effects perhaps half done: applied again (each is idempotent).
-            record = stored
+        if var stored {
+            // Recorded before a stop or a failure, its effects perhaps half done: applied again
+            // (each is idempotent), unless they failed too often: then it goes to Failed, so
+            // that one message does not hold back the mailbox.
+            stored.countAttempt()
+            if (stored.attempts ?? 1) > InboxMessage.maximumAttempts {
+                stored.record(.failed, contactID: nil, detail: "its effects failed \(InboxMessage.maximumAttempts) times")
+                _ = try await store.inboxMessages.update(stored)
+                try await file(uid: uid, uidValidity: uidValidity, to: Self.failedMailbox)
+                logger.error(
+                    "an inbox message whose effects kept failing was moved to Failed",
+                    metadata: ["mailbox": "\(mailbox)", "uid": "\(uid)", "record": "\(stored.id)"])
+                return false
+            }
+            record = try await store.inboxMessages.update(stored)
         } else {
             do {
                 record = try await store.inboxMessages.insert(
@@ -140,7 +152,7 @@ public final class MailboxWatcher: Sendable {
                 return true
             }
         }
-        let outcome = try await actions.apply(classification, messageID: parsed.messageID, now: now)
+        let outcome = try await actions.apply(classification, to: record, recipient: Self.recipient(of: parsed), now: now)
         record.record(outcome.action, contactID: outcome.contactID, detail: outcome.detail, contactStatusBefore: outcome.statusBefore)
         _ = try await store.inboxMessages.update(record)
         logger.info(
@@ -153,6 +165,14 @@ public final class MailboxWatcher: Sendable {
     private func file(uid: UInt32, uidValidity: UInt32, to target: String) async throws {
         try await client.markSeen(uid: uid, uidValidity: uidValidity)
         try await client.move(uid: uid, to: target, uidValidity: uidValidity)
+    }
+
+    /// The address the message was written to: its Delivered-To, else its first To.
+    static func recipient(of message: ParsedMessage) -> String? {
+        if let delivered = message.headers.values(for: "Delivered-To").first?.trimmingCharacters(in: .whitespaces), !delivered.isEmpty {
+            return delivered
+        }
+        return message.to.first?.address
     }
 
     /// Whether a To, Cc or Delivered-To address is the sign-up address (with or without a +tag).

@@ -11,12 +11,19 @@ public struct MailComposer: Sendable {
         public var messageIDDomain: String
         /// Bulk mail carries List-Unsubscribe, List-Unsubscribe-Post and List-Id when set.
         public var unsubscribe: UnsubscribeLinks?
+        /// An answer in an email conversation: In-Reply-To and References, and no Auto-Submitted
+        /// (a person wrote it, so the customer's auto-responder may answer it: RFC 3834).
+        public var threading: Send.Threading?
 
-        public init(from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil, unsubscribe: UnsubscribeLinks? = nil) {
+        public init(
+            from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil, unsubscribe: UnsubscribeLinks? = nil,
+            threading: Send.Threading? = nil
+        ) {
             self.from = from
             self.replyTo = replyTo
             self.messageIDDomain = messageIDDomain ?? String(from.domain)
             self.unsubscribe = unsubscribe
+            self.threading = threading
         }
     }
 
@@ -43,7 +50,7 @@ public struct MailComposer: Sendable {
         var headers: [(name: String, value: String)] = []
         switch job.stream {
         case .transactional:
-            headers.append(("Auto-Submitted", "auto-generated"))
+            if configuration.threading == nil { headers.append(("Auto-Submitted", "auto-generated")) }
         case .bulk:
             if let unsubscribe = configuration.unsubscribe, let unsubscribeURL {
                 headers.append(("List-Unsubscribe", "<\(unsubscribeURL)>, <mailto:\(unsubscribe.mailbox)?subject=unsubscribe%20\(job.id.rawValue)>"))
@@ -61,7 +68,8 @@ public struct MailComposer: Sendable {
         do {
             let message = OutgoingMessage(
                 from: configuration.from, to: [recipient], replyTo: configuration.replyTo, subject: rendered.subject, date: clock.now(),
-                messageID: Self.messageID(for: job.id, domain: configuration.messageIDDomain), textBody: rendered.text, htmlBody: rendered.html,
+                messageID: Self.messageID(for: job.id, domain: configuration.messageIDDomain), inReplyTo: configuration.threading?.inReplyTo,
+                references: configuration.threading?.references ?? [], textBody: rendered.text, htmlBody: rendered.html,
                 headers: headers)
             var bytes = try message.render()
             if let signer { bytes = try signer.sign(bytes) }

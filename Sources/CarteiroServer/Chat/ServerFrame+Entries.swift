@@ -49,6 +49,7 @@ extension WaitingConversation {
         self.init(
             conversationID: conversation.id.rawValue, customer: conversation.customerID, name: conversation.customerName,
             intents: conversation.detectedIntents,
-            waitingSince: ISO8601DateFormatter().string(from: conversation.waitingSince ?? conversation.updatedAt))
+            waitingSince: ISO8601DateFormatter().string(from: conversation.waitingSince ?? conversation.updatedAt), channel: conversation.channel,
+            email: conversation.customerEmail?.value)
     }
 }

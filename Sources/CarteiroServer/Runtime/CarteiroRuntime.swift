@@ -44,7 +44,8 @@ public struct CarteiroRuntime {
             conversations = ConversationService(
                 dependencies: .init(
                     conversations: store.conversations, messages: store.chatMessages, bot: bot, hub: ConversationHub(),
-                    signUps: configuration.signUps.mail.map { ChatSignUpRequests(store: store, settings: $0) }),
+                    signUps: configuration.signUps.mail.map { ChatSignUpRequests(store: store, settings: $0) },
+                    emailAnswers: configuration.signUps.mail.map { ChatEmailAnswers(store: store, mailFrom: $0.mailFrom) }),
                 logger: logger)
         } else {
             conversations = nil

@@ -15,6 +15,14 @@ enum ConversationEncoder {
         json.string("customerID", conversation.customerID)
         json.optional("customerName", conversation.customerName)
         json.strings("detectedIntents", conversation.detectedIntents)
+        if let thread = conversation.emailThread {
+            json.beginObject(key: "emailThread")
+            json.optional("lastCustomerMessageID", thread.lastCustomerMessageID)
+            json.strings("messageIDs", thread.messageIDs)
+            json.string("subject", thread.subject)
+            json.optional("supportAddress", thread.supportAddress)
+            json.endObject()
+        }
         json.string("id", conversation.id.rawValue)
         json.integer("lastSequence", conversation.lastSequence)
         json.string("locale", conversation.locale)

@@ -41,7 +41,7 @@ public struct ReclassifyInboxMessage: Sendable {
         case .unsubscribed: .unsubscribed
         case .bounced: .bounced
         case .complained: .complained
-        case .processing, .signedUp, .deferred, .conversation, .ignored, .reverted: nil
+        case .processing, .signedUp, .deferred, .conversation, .ignored, .reverted, .failed: nil
         }
     }
 }

@@ -13,6 +13,8 @@ public struct AcceptSend: Sendable {
         public let recipients: RecipientSource
         /// Recipient rows given (blank CSV lines aside), before duplicate and suppression removal.
         public let requested: Int
+        /// See `SendRequest.reachesUnsubscribed`.
+        public var reachesUnsubscribed = false
     }
 
     private let sends: any AggregateRepository<Send>
@@ -77,13 +79,21 @@ public struct AcceptSend: Sendable {
             send = try Send(
                 id: request.sendID ?? SendID(), campaignID: request.campaignID, stream: request.stream, route: request.route, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
                 replyTo: try request.replyTo.map { try EmailAddress($0.address, field: "reply-to") }, subject: request.subject,
-                htmlBody: request.htmlBody, textBody: request.textBody, extraVariables: columns.sorted(), createdAt: now)
+                htmlBody: request.htmlBody, textBody: request.textBody, extraVariables: columns.sorted(), threading: request.threading,
+                createdAt: now)
         } catch let error as ValidationError {
             throw SendRequestError(field: error.field, error.reason)
         } catch {
             throw SendRequestError(field: "send", "\(error)")
         }
-        return Plan(send: send, recipients: request.recipients, requested: requested)
+        return Plan(send: send, recipients: request.recipients, requested: requested, reachesUnsubscribed: request.reachesUnsubscribed)
+    }
+
+    /// Whether a suppressed address gets this send all the same: an answer to someone who
+    /// unsubscribed from our mailings (or declined one) and then wrote to us.
+    private func reaches(_ address: EmailAddress, _ plan: Plan) async throws -> Bool {
+        guard plan.reachesUnsubscribed, let contact = try await contacts.find(email: address) else { return false }
+        return contact.status == .unsubscribed || contact.status == .declined
     }
 
     /// Writes the send, then its jobs in chunks, reading the recipients a second time (the first
@@ -129,7 +139,7 @@ public struct AcceptSend: Sendable {
             }
             guard let row else { break }
             rows += 1
-            if !suppression.isEmpty, suppression.contains(row.email) {
+            if !suppression.isEmpty, suppression.contains(row.email), try await !reaches(row.email, plan) {
                 if suppressedSeen.insert(row.email.canonical).inserted { suppressed += 1 } else { duplicates += 1 }
                 continue
             }

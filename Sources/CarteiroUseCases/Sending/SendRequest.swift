@@ -19,6 +19,11 @@ public struct SendRequest: Sendable {
     /// The send's identifier when the caller fixed it beforehand (a campaign does, so that an
     /// interrupted acceptance can be run again and adds only what is missing); nil: a new one.
     public var sendID: SendID?
+    /// Set for an answer in an email conversation: the headers that thread it.
+    public var threading: Send.Threading?
+    /// An answer to someone who wrote to us reaches them even when they unsubscribed from (or
+    /// declined) our mailings; bounced, complained and erased addresses stay suppressed.
+    public var reachesUnsubscribed = false
 
     public init(
         from: MailAddress, replyTo: MailAddress? = nil, subject: String, textBody: String?, htmlBody: String?, recipients: RecipientSource,

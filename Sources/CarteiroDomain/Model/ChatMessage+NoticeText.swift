@@ -1,10 +1,8 @@
-import CarteiroDomain
-
-/// What the customer reads when the owner or status of a conversation changes, in its locale.
-enum SystemNotices {
-    static func text(_ notice: ChatMessage.Notice, agent: String?, locale: String) -> String {
+extension ChatMessage.Notice {
+    /// What the customer reads when the owner or status of a conversation changes, in its locale.
+    public func text(agent: String?, locale: String) -> String {
         let english = locale.lowercased().hasPrefix("en")
-        switch notice {
+        switch self {
         case .queued:
             return english ? "Waiting for an agent." : "Aguardando um atendente."
         case .assigned:
