@@ -147,6 +147,51 @@ async def handoff(customer_url, agent_url, token):
     }
 
 
+async def converse(url, name, *texts):
+    """A customer who says each text in turn; returns the bot's first reply to each."""
+    frames, replies = [], []
+    async with connect(url) as ws:
+        await ws.send(json.dumps({"type": "hello", "locale": "pt-BR", "name": name}))
+        welcome = await recv_until(ws, is_type("welcome"), frames)
+        for text in texts:
+            ack = await say(ws, text, frames)
+            replies.append((await bot_reply(ws, frames, ack["sequence"])).get("text"))
+    return {"welcome": welcome, "replies": replies}
+
+
+async def email_agent(agent_url, token, customer_email, answer):
+    """An agent who waits for the email conversation of `customer_email`, claims it, answers, and
+    waits for the customer's next message (a reply by email)."""
+    agent = []
+    async with connect(agent_url, additional_headers={"Authorization": f"Bearer {token}"}) as aws:
+        waiting = None
+        for _ in range(300):
+            await aws.send(json.dumps({"type": "list"}))
+            frame = await recv_until(aws, is_type("waiting"), agent)
+            found = [c for c in frame["conversations"] if c.get("email") == customer_email]
+            if found:
+                waiting = found[0]
+                break
+            await asyncio.sleep(0.1)
+        if waiting is None:
+            raise TimeoutError(f"no conversation of {customer_email} waited within 30 s")
+        conversation = waiting["conversation_id"]
+        await aws.send(json.dumps({"type": "claim", "conversation_id": conversation}))
+        await recv_until(aws, is_type("claimed", conversation_id=conversation), agent)
+        history = await recv_until(aws, is_type("history", conversation_id=conversation), agent)
+        await aws.send(json.dumps({"type": "message", "conversation_id": conversation, "client_id": "agent-1", "text": answer}))
+        ack = await recv_until(aws, lambda f: f.get("client_id") == "agent-1" and f.get("type") in ("ack", "error"), agent)
+        if ack["type"] == "error":
+            return {"waiting": waiting, "history": history, "error_frame": ack}
+        reply = None
+        for _ in range(4):  # up to a minute for the reply's round trip through the mailbox
+            with contextlib.suppress(asyncio.TimeoutError):
+                reply = await recv_until(
+                    aws, lambda f: f.get("type") == "message" and f.get("from") == "customer" and f.get("sequence", 0) > ack["sequence"], agent)
+                break
+    return {"waiting": waiting, "history": history, "ack": ack, "reply": reply}
+
+
 async def start(url, text):
     frames = []
     async with connect(url) as ws:
@@ -519,6 +564,8 @@ SCENARIOS = {
     "capacity": capacity,
     "agent-status": agent_status,
     "agent-revoked": agent_revoked,
+    "converse": converse,
+    "email-agent": email_agent,
     "burst": burst, "dialogue": dialogue, "resume": resume, "handoff": handoff, "start": start, "resume-and-say": resume_and_say, "limits": limits,
     "origin": origin,
 }

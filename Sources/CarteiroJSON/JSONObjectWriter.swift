@@ -5,6 +5,14 @@ public import Foundation
 /// them (slashes included).
 public struct JSONObjectWriter {
     private var bytes: [UInt8]
+    /// `\/` for `/`, as Foundation writes it (where bytes must match); plain `/` for output people read.
+    private var escapesSlashes = true
+
+    /// A writer whose strings escape `/` as Foundation's `JSONEncoder` does unless told not to.
+    public init(escapingSlashes: Bool) {
+        self.init()
+        escapesSlashes = escapingSlashes
+    }
 
     public init() {
         bytes = []
@@ -87,7 +95,8 @@ public struct JSONObjectWriter {
             var runStart = 0
             for index in 0..<utf8.count {
                 let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") else { continue }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (byte == UInt8(ascii: "/") && escapesSlashes)
+                else { continue }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 appendEscaped(byte)
                 runStart = index + 1

@@ -98,8 +98,10 @@ actor ChatScreen {
             if conversations.isEmpty { line("no conversation is waiting for an agent", color: .yellow) }
             for (index, conversation) in conversations.enumerated() {
                 let intents = conversation.intents.isEmpty ? "" : " intents: \(conversation.intents.joined(separator: ", "))"
+                // An email conversation's answers go out by email: the agent sees it at once.
+                let byEmail = conversation.channel == "email" ? " by email <\(conversation.email ?? "")>" : ""
                 let heading =
-                    "  \(index + 1)) \(conversation.conversationID) \(conversation.name ?? conversation.customer) since \(conversation.waitingSince)\(intents)"
+                    "  \(index + 1)) \(conversation.conversationID) \(conversation.name ?? conversation.customer)\(byEmail) since \(conversation.waitingSince)\(intents)"
                 let last = conversation.lastText.map { " — “\($0)”" } ?? ""
                 line(TerminalText.labelled(TerminalText.escaped(heading), last, indent: "    "))
             }

@@ -43,14 +43,14 @@ extension MailCommand {
         }
 
         static func jsonLine(file: String, _ classification: Classification) -> String {
-            var object = JSONObjectWriter()
+            var object = JSONObjectWriter(escapingSlashes: false)
             object.string("file", file)
             object.string("kind", classification.kind.rawValue)
             object.stringOrNull("reply_text", classification.replyText)
             object.stringOrNull("email", classification.email)
             object.stringOrNull("name", classification.name)
             let bounces = classification.bounces.map { bounce in
-                var entry = JSONObjectWriter()
+                var entry = JSONObjectWriter(escapingSlashes: false)
                 entry.string("recipient", bounce.recipient)
                 entry.stringOrNull("status", bounce.status)
                 entry.raw("permanent", (bounce.permanent ? "true" : "false").utf8)

@@ -18,7 +18,7 @@ import Testing
         for object in objects {
             #expect(Set(object.keys) == ["file", "kind", "reply_text", "email", "name", "bounces"], "\(object)")
         }
-        #expect(lines[0].hasPrefix("{\"file\":"), "keys in the documented order")
+        #expect(lines[0].hasPrefix("{\"file\":\"\(files[0])\""), "keys in the documented order, the path as given: \(lines[0])")
         #expect(objects[0]["kind"] as? String == "other")
         #expect(objects[0]["reply_text"] as? String == "Hello")
         #expect(objects[0]["name"] as? String == "Megan One")
