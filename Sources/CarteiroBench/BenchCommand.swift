@@ -6,7 +6,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Carteiro's parts on this machine; prints one line per figure.",
-        subcommands: [StoreBench.self, ParseBench.self, DeliveryBench.self, ChatBench.self, ConnectionsBench.self, SoakBench.self, APIBench.self, BounceBench.self]
+        subcommands: [StoreBench.self, ParseBench.self, DeliveryBench.self, ChatBench.self, ConnectionsBench.self, SoakBench.self, APIBench.self, BounceBench.self, TrackingBench.self]
     )
 
     public init() {}

@@ -16,6 +16,12 @@ struct HTTPLoad {
 
     /// Answers per second over the whole run.
     func run(on group: any EventLoopGroup) async throws -> Double {
+        let (answers, seconds) = try await measure(on: group)
+        return Double(answers) / seconds
+    }
+
+    /// Answers (all 200) and the seconds the run took.
+    func measure(on group: any EventLoopGroup) async throws -> (answers: Int, seconds: Double) {
         let deadline = ContinuousClock.now + duration
         let started = ContinuousClock.now
         let total = try await withThrowingTaskGroup(of: Int.self) { tasks in
@@ -25,7 +31,7 @@ struct HTTPLoad {
             return try await tasks.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - started
-        return Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (total, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     private func runConnection(on group: any EventLoopGroup, until deadline: ContinuousClock.Instant) async throws -> Int {

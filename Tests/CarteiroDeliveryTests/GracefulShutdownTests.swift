@@ -138,6 +138,7 @@ private struct StoppingQueue: EmailJobQueue {
     func hold(sendID: SendID, at now: Date) async throws -> Int { try await base.hold(sendID: sendID, at: now) }
     func release(sendID: SendID, at now: Date) async throws -> Int { try await base.release(sendID: sendID, at: now) }
     func cancel(sendID: SendID, at now: Date) async throws -> Int { try await base.cancel(sendID: sendID, at: now) }
+    func cancelBulk(to recipient: EmailAddress, at now: Date) async throws -> Int { try await base.cancelBulk(to: recipient, at: now) }
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> { try await base.jobs(sendID: sendID, page: page) }
     func streamStats() async throws -> [MailStream: StreamStats] { try await base.streamStats() }
 }

@@ -115,6 +115,9 @@ import Testing
         #expect(configured.signUps.inboxes.count == 2)
         #expect(configured.signUps.inboxInterval == .seconds(120))
         #expect(try await read().signUps.mail == nil, "no sign-up address: no sign-up mail")
+        let linksOnly = try await read(flags: { $0.flag(Keys.publicURL, "https://mail.loja.example") })
+        #expect(linksOnly.signUps.publicURL?.absoluteString == "https://mail.loja.example", "a public URL alone gives tracking and unsubscribe links")
+        #expect(linksOnly.signUps.machineOpenWindow == .seconds(10))
 
         for (flags, key): ((inout ConfigurationSources) -> Void, String) in [
             ({ $0.flag(Keys.signUpAddress, "not an address") }, Keys.signUpAddress.flag),
@@ -123,6 +126,7 @@ import Testing
             ({ $0.flag(Keys.inboxes, ["imap://host/INBOX"]) }, Keys.inboxes.flag),
             ({ $0.flag(Keys.inboxInterval, "soon") }, Keys.inboxInterval.flag),
             ({ $0.flag(Keys.inboxInterval, "0s") }, Keys.inboxInterval.flag),
+            ({ $0.flag(Keys.machineOpenWindow, "a while") }, Keys.machineOpenWindow.flag),
             ({
                 $0.flag(Keys.signUpAddress, "cadastro@loja.example")
                 $0.flag(Keys.publicURL, "ftp://loja.example")

@@ -25,9 +25,10 @@ extension APIHandlers {
         guard case .json(let body) = input.body else { throw APIError.badRequest("expected JSON") }
         let parts = try await campaignParts(
             templateID: body.templateId, listIDs: body.listIds ?? [], segmentIDs: body.segmentIds ?? [], from: body.from, replyTo: body.replyTo)
-        let campaign = try Campaign(
+        var campaign = try Campaign(
             name: body.name, templateID: parts.template, listIDs: parts.lists, segmentIDs: parts.segments, from: parts.from.address,
             fromName: parts.from.name, replyTo: parts.replyTo, createdAt: Date())
+        campaign.tracking = EngagementTracking(opens: body.trackOpens ?? true, clicks: body.trackClicks ?? true)
         return .created(.init(body: .json(try await self.body(try await store.campaigns.insert(campaign)))))
     }
 
@@ -53,6 +54,8 @@ extension APIHandlers {
         try campaign.edit(
             name: body.name ?? campaign.name, templateID: parts.template, listIDs: parts.lists, segmentIDs: parts.segments, from: parts.from.address,
             fromName: parts.from.name, replyTo: parts.replyTo, at: Date())
+        let tracking = campaign.tracking ?? .all
+        campaign.tracking = EngagementTracking(opens: body.trackOpens ?? tracking.opens, clicks: body.trackClicks ?? tracking.clicks)
         return .ok(.init(body: .json(try await self.body(try await store.campaigns.update(campaign)))))
     }
 
@@ -103,11 +106,13 @@ extension APIHandlers {
 
     func getCampaignReport(_ input: Operations.GetCampaignReport.Input) async throws -> Operations.GetCampaignReport.Output {
         let campaign = try await campaign(input.path.campaignId)
+        let counts = try await dispatcher.counts(of: campaign)
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        campaignId: campaign.id.rawValue, status: .init(campaign.status), counts: .init(try await dispatcher.counts(of: campaign)),
+                        campaignId: campaign.id.rawValue, status: .init(campaign.status), counts: .init(counts),
+                        engagement: .init(try await store.engagement.summary(campaign: campaign.id, topLinks: 10), sent: counts.sent),
                         startedAt: campaign.startedAt, finishedAt: campaign.finishedAt))))
     }
 
@@ -121,7 +126,7 @@ extension APIHandlers {
             id: campaign.id.rawValue, name: campaign.name, templateId: campaign.templateID.rawValue, templateRevision: campaign.templateRevision,
             listIds: campaign.listIDs.map(\.rawValue), segmentIds: campaign.segmentIDs.map(\.rawValue),
             from: campaign.fromName.map { "\($0) <\(campaign.from.value)>" } ?? campaign.from.value, replyTo: campaign.replyTo?.value,
-            status: .init(campaign.status), scheduledAt: campaign.scheduledAt, startedAt: campaign.startedAt, finishedAt: campaign.finishedAt,
+            trackOpens: (campaign.tracking ?? .all).opens, trackClicks: (campaign.tracking ?? .all).clicks, status: .init(campaign.status), scheduledAt: campaign.scheduledAt, startedAt: campaign.startedAt, finishedAt: campaign.finishedAt,
             counts: .init(try await dispatcher.counts(of: campaign)), createdAt: campaign.createdAt, updatedAt: campaign.updatedAt,
             version: campaign.version)
     }
@@ -181,5 +186,20 @@ extension Components.Schemas.CampaignCounts {
         self.init(
             audience: counts.audience, suppressed: counts.suppressed, duplicates: counts.duplicates, queued: counts.queued, sent: counts.sent,
             failed: counts.failed, cancelled: counts.cancelled)
+    }
+}
+
+extension Components.Schemas.CampaignEngagement {
+    init(_ summary: EngagementSummary, sent: Int) {
+        func rate(_ count: Int) -> Double { sent == 0 ? 0 : (Double(count) / Double(sent) * 10_000).rounded() / 10_000 }
+        self.init(
+            opens: .init(summary.opens), clicks: .init(summary.clicks), openRate: rate(summary.opens.unique), clickRate: rate(summary.clicks.unique),
+            links: summary.links.map { .init(url: $0.url, unique: $0.unique, total: $0.total) })
+    }
+}
+
+extension Components.Schemas.EngagementCounts {
+    init(_ counts: CarteiroDomain.EngagementCounts) {
+        self.init(unique: counts.unique, total: counts.total, machine: counts.machine)
     }
 }

@@ -33,13 +33,21 @@ public actor SendCatalog {
     }
 
     /// A composer from the send's own sender fields, signed with the keyring's keys for the
-    /// sender's domain when it has some: `carteiro send` and every worker compose alike.
-    public static func composer(signingWith keyring: DKIMKeyring = DKIMKeyring(), clock: any WallClock = SystemWallClock()) -> ComposerFactory {
+    /// sender's domain when it has some: `carteiro send` and every worker compose alike. With
+    /// `links` (a public URL is configured), bulk mail carries one-click unsubscribe headers, and
+    /// a campaign's mail its tracking.
+    public static func composer(
+        signingWith keyring: DKIMKeyring = DKIMKeyring(), links: MailLinks? = nil, clock: any WallClock = SystemWallClock()
+    ) -> ComposerFactory {
         { send in
             let from = try MailAddress(send.from.value, displayName: send.fromName)
             let replyTo = try send.replyTo.map { address throws(MIMEError) in try MailAddress(address.value) }
+            let bulk = send.stream == .bulk
             return MailComposer(
-                configuration: .init(from: from, replyTo: replyTo, threading: send.threading), signer: keyring.signer(forDomain: from.domain), clock: clock)
+                configuration: .init(
+                    from: from, replyTo: replyTo, unsubscribe: bulk ? links?.unsubscribe(for: send) : nil, threading: send.threading,
+                    tracking: bulk ? links?.tracking(for: send) : nil),
+                signer: keyring.signer(forDomain: from.domain), clock: clock)
         }
     }
 

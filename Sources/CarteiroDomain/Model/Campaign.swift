@@ -31,6 +31,8 @@ public struct Campaign: Aggregate {
     public var from: EmailAddress
     public var fromName: String?
     public var replyTo: EmailAddress?
+    /// Open and click tracking; nil (campaigns stored before tracking existed): both on.
+    public var tracking: EngagementTracking?
     public private(set) var status: Status
     public private(set) var scheduledAt: Date?
     public private(set) var startedAt: Date?

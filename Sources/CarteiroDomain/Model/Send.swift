@@ -33,6 +33,8 @@ public struct Send: Aggregate {
     public let extraVariables: [String]
     /// Set on an answer a person wrote in an email conversation: the headers that thread it.
     public let threading: Threading?
+    /// What of a bulk send's engagement is tracked (a campaign's choice); nil: nothing.
+    public let tracking: EngagementTracking?
     public private(set) var status: Status
     /// Recipients given, before suppression and duplicate removal.
     public var requested: Int
@@ -44,7 +46,7 @@ public struct Send: Aggregate {
     public init(
         id: SendID = SendID(), campaignID: CampaignID? = nil, stream: MailStream, route: String? = nil, from: EmailAddress, fromName: String? = nil,
         replyTo: EmailAddress? = nil, subject: String, htmlBody: String?, textBody: String?, extraVariables: [String] = [], threading: Threading? = nil,
-        createdAt: Date
+        tracking: EngagementTracking? = nil, createdAt: Date
     ) throws(ValidationError) {
         guard htmlBody?.isEmpty == false || textBody?.isEmpty == false else {
             throw ValidationError(field: "body", reason: "a send needs an HTML or a text body")
@@ -62,6 +64,7 @@ public struct Send: Aggregate {
         self.textBody = textBody
         self.extraVariables = extraVariables
         self.threading = threading
+        self.tracking = tracking
         self.status = .sending
         self.requested = 0
         self.suppressed = 0

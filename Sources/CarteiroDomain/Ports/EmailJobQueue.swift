@@ -38,6 +38,10 @@ public protocol EmailJobQueue: Sendable {
     /// Cancels the send's jobs no worker holds (queued, retry-scheduled or held): they are never
     /// sent. Returns how many.
     func cancel(sendID: SendID, at now: Date) async throws -> Int
+    /// Cancels every bulk job to `recipient` that is queued, waiting for a retry or held (not
+    /// one being sent at this moment): an address that unsubscribed gets no more bulk mail.
+    /// Returns how many were cancelled.
+    func cancelBulk(to recipient: EmailAddress, at now: Date) async throws -> Int
     /// Jobs of a send in identifier order.
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob>
     /// Per stream: jobs waiting (queued or retry-scheduled, due or not) and the creation time of

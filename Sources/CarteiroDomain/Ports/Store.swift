@@ -26,6 +26,10 @@ public protocol Store: Sendable {
     var mailboxCursors: any AggregateRepository<MailboxCursor> { get }
     /// Agent and admin tokens (hashes only).
     var accessTokens: any AccessTokenStore { get }
+    /// Opens and clicks of the mail sent.
+    var engagement: any EngagementLog { get }
+    /// Secrets shared by every process (the link-signing key).
+    var secrets: any ServerSecrets { get }
 
     /// A short description for logs, with credentials masked.
     var displayName: String { get }

@@ -88,6 +88,7 @@ public struct InboxActions: Sendable {
             let event = DomainEvent(
                 occurredAt: now, payload: .contactUnsubscribed(.init(contactID: contact.id, email: contact.email, reason: "email reply")))
             _ = try await store.contacts.update(contact, events: [event])
+            _ = try await store.emailJobs.cancelBulk(to: contact.email, at: now)
             return Outcome(action: .unsubscribed, contactID: contact.id, detail: nil, statusBefore: before)
         case .bounce:
             return try await suppress(classification.bounces, as: .bounced, now: now)
@@ -160,6 +161,7 @@ public struct InboxActions: Sendable {
                                 reason: "bounce report", permanent: true))))
             }
             _ = try await store.contacts.update(contact, events: events)
+            _ = try await store.emailJobs.cancelBulk(to: address, at: now)
             details.append("\(address.canonical) \(recipient.status ?? "") \(status.rawValue)")
             outcome.action = status == .complained ? .complained : .bounced
         }

@@ -14,16 +14,19 @@ public struct MailComposer: Sendable {
         /// An answer in an email conversation: In-Reply-To and References, and no Auto-Submitted
         /// (a person wrote it, so the customer's auto-responder may answer it: RFC 3834).
         public var threading: Send.Threading?
+        /// Bulk mail's HTML gets its links rewritten and an open pixel when set.
+        public var tracking: TrackingLinks?
 
         public init(
             from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil, unsubscribe: UnsubscribeLinks? = nil,
-            threading: Send.Threading? = nil
+            threading: Send.Threading? = nil, tracking: TrackingLinks? = nil
         ) {
             self.from = from
             self.replyTo = replyTo
             self.messageIDDomain = messageIDDomain ?? String(from.domain)
             self.unsubscribe = unsubscribe
             self.threading = threading
+            self.tracking = tracking
         }
     }
 
@@ -45,7 +48,10 @@ public struct MailComposer: Sendable {
             ?? TemplateValues(email: job.recipient.value, name: job.recipientName, unsubscribeURL: unsubscribeURL)
         values.attributes.merge(job.variables) { _, fromJob in fromJob }
         if values.name == nil { values.name = job.recipientName }
-        let rendered = template.render(values)
+        var rendered = template.render(values)
+        if job.stream == .bulk, let tracking = configuration.tracking, let html = rendered.html {
+            rendered.html = tracking.track(html, jobID: job.id.rawValue, composedAt: clock.now(), keeping: Set(unsubscribeURL.map { [$0] } ?? []))
+        }
 
         var headers: [(name: String, value: String)] = []
         switch job.stream {

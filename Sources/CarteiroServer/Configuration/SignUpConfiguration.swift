@@ -16,7 +16,7 @@ public struct SignUpConfiguration: Sendable {
             "From of Carteiro's own mail (confirmations, answers to email conversations), 'Name <addr>'; unset: the sign-up address")
         public static let publicURL = Setting<String?>(
             "http.publicURL", flag: "public-url", environment: "CARTEIRO_PUBLIC_URL", default: nil,
-            "public base URL of this server (https://example.com): confirm links are <URL>/confirm/<token>; unset: confirmations carry no link")
+            "public base URL of this server (https://example.com): confirm links are <URL>/confirm/<token>, bulk mail carries one-click unsubscribe (<URL>/u/…) and campaigns' open and click tracking (<URL>/t/…); unset: none of these links")
         public static let inboxes = Setting<[String]>(
             "inbox.urls", flag: "inbox", environment: "CARTEIRO_INBOX", default: [],
             "mailbox the inbox role reads, imap://user:pass@host:port/INBOX or imaps://… (sign-up, bounce and support addresses)")
@@ -24,7 +24,11 @@ public struct SignUpConfiguration: Sendable {
             "inbox.interval", flag: "inbox-interval", environment: "CARTEIRO_INBOX_INTERVAL", default: "10s",
             "how often each mailbox is read: 500ms, 10s, 2m")
 
-        public static let all: [any SettingDescription] = [signUpAddress, mailFrom, publicURL, inboxes, inboxInterval]
+        public static let machineOpenWindow = Setting<String>(
+            "tracking.machineWindow", flag: "tracking-machine-window", environment: "CARTEIRO_TRACKING_MACHINE_WINDOW", default: "10s",
+            "opens and clicks this soon after a message was sent are counted as machines' (image proxies, link scanners), apart from people's: 0s, 10s, 1m")
+
+        public static let all: [any SettingDescription] = [signUpAddress, mailFrom, publicURL, inboxes, inboxInterval, machineOpenWindow]
     }
 
     /// The sign-up address, From and link base; nil when no sign-up address is configured.
@@ -32,11 +36,20 @@ public struct SignUpConfiguration: Sendable {
     /// The mailboxes to read, as given (credentials included: never logged).
     public var inboxes: [URL]
     public var inboxInterval: Duration
+    /// The public base of the links in Carteiro's mail (confirm, unsubscribe, tracking); nil: none.
+    public var publicURL: URL?
+    /// Opens and clicks this soon after sending are machines'.
+    public var machineOpenWindow: Duration
 
-    public init(mail: SignUpMailSettings? = nil, inboxes: [URL] = [], inboxInterval: Duration = .seconds(10)) {
+    public init(
+        mail: SignUpMailSettings? = nil, inboxes: [URL] = [], inboxInterval: Duration = .seconds(10), publicURL: URL? = nil,
+        machineOpenWindow: Duration = .seconds(10)
+    ) {
         self.mail = mail
         self.inboxes = inboxes
         self.inboxInterval = inboxInterval
+        self.publicURL = publicURL ?? mail?.publicURL
+        self.machineOpenWindow = machineOpenWindow
     }
 
     public init(reader: ConfigReader) throws(ConfigurationError) {
@@ -57,11 +70,9 @@ public struct SignUpConfiguration: Sendable {
             }
             publicURL = url
         }
-        if signUpAddress == nil, mailFrom != nil || publicURL != nil {
-            // Without it there is nothing to sign up to; say so rather than ignore the others.
-            let given = [mailFrom == nil ? nil : Keys.mailFrom.flag, publicURL == nil ? nil : Keys.publicURL.flag].compactMap { $0 }
-            throw ConfigurationError(
-                key: Keys.signUpAddress.flag, message: "is not set, and --\(given.joined(separator: " and --")) mean nothing without it")
+        if signUpAddress == nil, mailFrom != nil {
+            // Without it Carteiro sends no mail of its own; say so rather than ignore the From.
+            throw ConfigurationError(key: Keys.signUpAddress.flag, message: "is not set, and --\(Keys.mailFrom.flag) means nothing without it")
         }
         let mail = signUpAddress.map { SignUpMailSettings(signUpAddress: $0, mailFrom: mailFrom ?? $0, publicURL: publicURL) }
         let inboxes = try reader.stringArray(forKey: Keys.inboxes.configKey, default: []).map { text throws(ConfigurationError) -> URL in
@@ -78,7 +89,11 @@ public struct SignUpConfiguration: Sendable {
         guard let interval = Self.duration(intervalText), interval >= .milliseconds(100), interval <= .seconds(86_400) else {
             throw ConfigurationError(key: Keys.inboxInterval.flag, message: "'\(intervalText)' is not a duration from 100ms to 24h such as 10s or 2m")
         }
-        self.init(mail: mail, inboxes: inboxes, inboxInterval: interval)
+        let windowText = reader.string(forKey: Keys.machineOpenWindow.configKey, default: Keys.machineOpenWindow.defaultValue)
+        guard let window = Self.duration(windowText), window <= .seconds(3_600) else {
+            throw ConfigurationError(key: Keys.machineOpenWindow.flag, message: "'\(windowText)' is not a duration up to 1h such as 10s")
+        }
+        self.init(mail: mail, inboxes: inboxes, inboxInterval: interval, publicURL: publicURL, machineOpenWindow: window)
     }
 
     /// `500ms`, `10s`, `2m`, `1h`, or a number of seconds.

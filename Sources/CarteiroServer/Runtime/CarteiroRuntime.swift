@@ -7,7 +7,7 @@ import CarteiroInbox
 import CarteiroMIME
 import CarteiroUseCases
 public import CarteiroEvents
-import CarteiroMail
+public import CarteiroMail
 import Foundation
 public import Hummingbird
 import HummingbirdCore
@@ -27,6 +27,10 @@ public struct CarteiroRuntime {
     public let logger: Logger
     /// The chat role's conversations (with their hub), when the process has the role and a bot.
     private let conversations: ConversationService?
+    /// The public links of bulk mail; nil without `--public-url`.
+    private let links: MailLinks?
+    /// Opens and clicks taken by the `api` role's tracking routes, written in batches.
+    private let engagementRecorder: EngagementRecorder?
     /// Agent tokens as the chat role checks them (one cache and one use throttle per process).
     private let agentAuthenticator: AgentAuthenticator
     /// Ends agent sessions whose token was revoked or expired; runs with the chat role.
@@ -35,8 +39,17 @@ public struct CarteiroRuntime {
     private let tokenUses: TokenUseThrottle
 
     /// `bot` is the trained bot of the `chat` role; without it the role serves no conversations.
-    public init(configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, bot: Bot? = nil, logger: Logger) {
+    /// `links`: the public links of bulk mail (unsubscribe, tracking), when a public URL is
+    /// configured (see `MailLinks.load`).
+    public init(
+        configuration: ServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry, bot: Bot? = nil, links: MailLinks? = nil,
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.links = links
+        engagementRecorder = links.map { _ in
+            EngagementRecorder(store: store, machineWindow: configuration.signUps.machineOpenWindow.timeInterval)
+        }
         self.store = store
         self.registry = registry
         self.logger = logger
@@ -67,6 +80,9 @@ public struct CarteiroRuntime {
         }
         if configuration.roles.contains(.api) || configuration.roles.contains(.inbox), configuration.signUps.mail != nil {
             ConfirmationPages(store: store, logger: logger).register(on: router)
+        }
+        if configuration.roles.contains(.api), let links, let engagementRecorder {
+            EngagementRoutes(store: store, links: links, recorder: engagementRecorder, logger: logger).register(on: router)
         }
         let chat = configuration.chat
         let gate = ConnectionGate(
@@ -144,6 +160,9 @@ public struct CarteiroRuntime {
         }
         if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
         if configuration.roles.contains(.api) { services.append(CampaignClock(store: store, logger: logger)) }
+        if configuration.roles.contains(.api), let engagementRecorder {
+            services.append(EngagementFlushService(recorder: engagementRecorder, logger: logger))
+        }
         if configuration.roles.contains(.inbox) {
             let signUps = configuration.signUps
             if signUps.inboxes.isEmpty {
@@ -207,7 +226,7 @@ public struct CarteiroRuntime {
             relays: installer.initialRelays, strategy: delivery.strategy, clock: clock,
             onTransition: { relay, transition in reporter.breakerChanged(relay: relay, transition: transition, at: clock.now()) })
         let worker = DeliveryWorker(
-            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: delivery.keyring)),
+            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: delivery.keyring, links: links)),
             pool: pool, configuration: delivery.workerConfiguration(workerID: workerID, routes: [route]), clock: clock, throttle: store.throttle,
             logger: logger)
         return [

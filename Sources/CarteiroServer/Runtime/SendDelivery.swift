@@ -61,6 +61,7 @@ public struct SendDelivery: Sendable {
     private let delivery: DeliveryConfiguration
     private let relays: [(url: String, definition: RelayDefinition)]
     private let keyring: DKIMKeyring
+    private let links: MailLinks?
     private let routes: [String]
     private let options: Options
     private let logger: Logger
@@ -68,8 +69,9 @@ public struct SendDelivery: Sendable {
     /// `routes`: the routes of the jobs this process may take (the send's).
     public init(
         store: any Store, delivery: DeliveryConfiguration, relays: [(url: String, definition: RelayDefinition)], keyring: DKIMKeyring,
-        routes: [String], options: Options, logger: Logger
+        links: MailLinks? = nil, routes: [String], options: Options, logger: Logger
     ) {
+        self.links = links
         self.store = store
         self.delivery = delivery
         self.relays = relays
@@ -99,7 +101,7 @@ public struct SendDelivery: Sendable {
             options.parallelBatches ?? DeliveryWorker.Configuration.defaultParallelBatches(relays: relays.count, connections: totalConnections)
         let tally = SendTally()
         let worker = DeliveryWorker(
-            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: keyring)), pool: pool,
+            queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: keyring, links: links)), pool: pool,
             configuration: delivery.workerConfiguration(workerID: options.workerID, routes: routes, parallelBatches: lanes),
             clock: SystemWallClock(), throttle: store.throttle, logger: logger, progress: { tally.add($0) })
         let heartbeat = delivery.heartbeatInterval

@@ -215,6 +215,20 @@ struct MongoEmailJobQueue: EmailJobQueue {
         try await setStatus(of: sendID, from: [.queued, .retryScheduled, .held], at: now) { _ in .cancelled }
     }
 
+    func cancelBulk(to recipient: EmailAddress, at now: Date) async throws -> Int {
+        let collection = self.collection
+        return try await database.run { connection in
+            try connection.updateMany(
+                filter: [
+                    "recipientKey": .string(recipient.canonical), "streamPriority": .int64(Int64(MailStream.bulk.priority)),
+                    "status": ["$in": .array([EmailJob.Status.queued, .retryScheduled, .held].map { .string($0.rawValue) })],
+                ],
+                update: ["$set": ["status": .string(EmailJob.Status.cancelled.rawValue), "updatedAt": MongoEmailJobCoding.milliseconds(now)]],
+                in: collection
+            ).modified
+        }
+    }
+
     /// Moves the send's jobs in `statuses` to `next(attempted)`: two updates, for jobs never
     /// attempted and for the others.
     private func setStatus(

@@ -62,6 +62,8 @@ public final class MongoStore: Store {
     public let relayStates: any RelayStateBoard
     public let throttle: any DeliveryThrottle
     public let accessTokens: any AccessTokenStore
+    public let engagement: any EngagementLog
+    public let secrets: any ServerSecrets
     public let displayName: String
 
     private let database: MongoDatabase
@@ -87,6 +89,8 @@ public final class MongoStore: Store {
         relayStates = MongoRelayStateBoard(database: database)
         throttle = MongoDeliveryThrottle(database: database)
         accessTokens = MongoAccessTokenStore(database: database)
+        engagement = MongoEngagementLog(database: database)
+        secrets = MongoServerSecrets(database: database)
     }
 
     /// Connects, checks that a server answers within `connectTimeout` (a clear error naming the
@@ -214,6 +218,7 @@ final class MongoDatabase: Sendable {
                     MongoIndex(keys: ["lease.token": 1], name: "lease_token"),
                     MongoIndex(keys: ["sendID": 1, "status": 1], name: "send_status"),
                     MongoIndex(keys: ["status": 1, "streamPriority": 1, "createdAt": 1], name: "waiting_age"),
+                    MongoIndex(keys: ["recipientKey": 1], name: "recipient"),
                 ], on: Self.emailJobsCollection)
             // Each minute's allowance documents go a minute after their minute ends.
             try connection.createIndexes(
@@ -232,6 +237,10 @@ final class MongoDatabase: Sendable {
             try connection.createIndexes(
                 [MongoIndex(keys: ["tokenHash": 1], name: "token_hash", unique: true), MongoIndex(keys: ["name": 1], name: "name")],
                 on: Self.accessTokensCollection)
+            try connection.createIndexes(
+                [MongoIndex(keys: ["campaignID": 1], name: "campaign")], on: MongoEngagementLog.hitsCollection)
+            try connection.createIndexes(
+                [MongoIndex(keys: ["campaignID": 1], name: "campaign")], on: MongoEngagementLog.firstsCollection)
         }
     }
 

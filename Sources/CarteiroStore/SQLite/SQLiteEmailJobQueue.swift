@@ -284,6 +284,18 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         try await setStatus(of: sendID, from: "'queued', 'retry_scheduled', 'held'", to: "'cancelled'", at: now)
     }
 
+    func cancelBulk(to recipient: EmailAddress, at now: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE email_jobs SET status = 'cancelled', updated_at = ?
+                    WHERE recipient_key = ? AND stream_priority = ? AND status IN ('queued', 'retry_scheduled', 'held')
+                    """,
+                arguments: [StoreCoding.milliseconds(now), recipient.canonical, MailStream.bulk.priority])
+            return db.changesCount
+        }
+    }
+
     /// One statement on the send's jobs in the given statuses (SQL literals, never caller input).
     private func setStatus(of sendID: SendID, from statuses: String, to status: String, at now: Date) async throws -> Int {
         try await database.write { db in

@@ -181,6 +181,38 @@ enum SQLiteSchema {
                 try createAggregateTable(collection, in: db)
             }
         }
+        migrator.registerMigration("v12: engagement and server secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE engagement_hits (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        job_id TEXT NOT NULL,
+                        send_id TEXT,
+                        campaign_id TEXT,
+                        contact_id TEXT,
+                        link_index INTEGER,
+                        url TEXT,
+                        machine INTEGER NOT NULL,
+                        user_agent TEXT,
+                        at_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX engagement_hits_campaign ON engagement_hits (campaign_id, kind);
+                    CREATE TABLE engagement_firsts (
+                        job_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        campaign_id TEXT,
+                        at_ms INTEGER NOT NULL,
+                        PRIMARY KEY (job_id, kind)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX engagement_firsts_campaign ON engagement_firsts (campaign_id, kind);
+                    CREATE INDEX email_jobs_recipient ON email_jobs (recipient_key);
+                    CREATE TABLE server_secrets (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        value BLOB NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

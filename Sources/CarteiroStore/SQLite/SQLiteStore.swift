@@ -76,6 +76,8 @@ public final class SQLiteStore: Store {
     public let relayStates: any RelayStateBoard
     public let throttle: any DeliveryThrottle
     public let accessTokens: any AccessTokenStore
+    public let engagement: any EngagementLog
+    public let secrets: any ServerSecrets
     public let displayName: String
 
     private let database: SQLiteDatabase
@@ -103,6 +105,8 @@ public final class SQLiteStore: Store {
         relayStates = SQLiteRelayStateBoard(database: database)
         throttle = SQLiteDeliveryThrottle(database: database)
         accessTokens = SQLiteAccessTokenStore(database: database)
+        engagement = SQLiteEngagementLog(database: database)
+        secrets = SQLiteServerSecrets(database: database)
     }
 
     public func ping() async throws {

@@ -69,6 +69,7 @@ public struct CampaignDispatcher: Sendable {
         let check = try TemplateCheck(subject: template.subject, html: template.htmlBody, text: template.textBody)
         let recipients = try await CampaignAudience(store: store).recipients(of: campaign, asOf: startedAt, now: now)
         var request = try sendRequest(for: campaign, template: template, check: check, recipients: recipients, stream: .bulk)
+        request.tracking = campaign.tracking ?? .all
         request.campaignID = campaign.id
         request.sendID = sendID
         if recipients.isEmpty {

@@ -80,7 +80,7 @@ public struct AcceptSend: Sendable {
                 id: request.sendID ?? SendID(), campaignID: request.campaignID, stream: request.stream, route: request.route, from: try EmailAddress(request.from.address, field: "from"), fromName: request.from.displayName,
                 replyTo: try request.replyTo.map { try EmailAddress($0.address, field: "reply-to") }, subject: request.subject,
                 htmlBody: request.htmlBody, textBody: request.textBody, extraVariables: columns.sorted(), threading: request.threading,
-                createdAt: now)
+                tracking: request.stream == .bulk ? request.tracking : nil, createdAt: now)
         } catch let error as ValidationError {
             throw SendRequestError(field: error.field, error.reason)
         } catch {

@@ -19,6 +19,8 @@ public struct SendRequest: Sendable {
     /// The send's identifier when the caller fixed it beforehand (a campaign does, so that an
     /// interrupted acceptance can be run again and adds only what is missing); nil: a new one.
     public var sendID: SendID?
+    /// Open and click tracking of bulk mail (a campaign's); nil: none.
+    public var tracking: EngagementTracking?
     /// Set for an answer in an email conversation: the headers that thread it.
     public var threading: Send.Threading?
     /// An answer to someone who wrote to us reaches them even when they unsubscribed from (or

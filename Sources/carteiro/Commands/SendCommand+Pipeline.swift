@@ -14,10 +14,12 @@ import Synchronization
 extension SendCommand {
     /// `makePlan` checks a new send (nil: `--resume`), given the route its jobs will carry.
     func runPipeline(plan makePlan: ((String?) throws -> AcceptSend.Plan)?, logger: Logger, started: ContinuousClock.Instant = .now) async throws {
-        var sources = storeOptions.sources(settings: StoreConfiguration.Keys.all + DeliveryConfiguration.Keys.all)
+        var sources = storeOptions.sources(
+            settings: StoreConfiguration.Keys.all + DeliveryConfiguration.Keys.all + [SignUpConfiguration.Keys.publicURL])
         deliveryOptions.addFlags(to: &sources)
-        let (storage, delivery) = try await StoreOptions.read(sources) { reader throws(ConfigurationError) in
-            (try StoreConfiguration(reader: reader), try DeliveryConfiguration(reader: reader))
+        sources.flag(SignUpConfiguration.Keys.publicURL, publicURL)
+        let (storage, delivery, links) = try await StoreOptions.read(sources) { reader throws(ConfigurationError) in
+            (try StoreConfiguration(reader: reader), try DeliveryConfiguration(reader: reader), try SignUpConfiguration(reader: reader).publicURL)
         }
         guard let giveUp = Self.duration(giveUpAfter) else {
             throw CLIError.badInput("--give-up-after '\(giveUpAfter)' is not a duration such as 30s, 10m or 1h")
@@ -48,8 +50,8 @@ extension SendCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await store.runMaintenance() }
                 try await runPipeline(
-                    plan: plan, store: store, storage: storage, delivery: delivery, relays: relays, ownRoute: ownRoute, giveUp: giveUp, logger: logger,
-                    started: started)
+                    plan: plan, store: store, storage: storage, delivery: delivery, publicURL: links, relays: relays, ownRoute: ownRoute,
+                    giveUp: giveUp, logger: logger, started: started)
                 group.cancelAll()
             }
         } catch {
@@ -60,7 +62,7 @@ extension SendCommand {
     }
 
     private func runPipeline(
-        plan: AcceptSend.Plan?, store: any Store, storage: StoreConfiguration, delivery: DeliveryConfiguration,
+        plan: AcceptSend.Plan?, store: any Store, storage: StoreConfiguration, delivery: DeliveryConfiguration, publicURL: URL?,
         relays: [(String, RelayDefinition)], ownRoute: String, giveUp: Duration, logger: Logger, started: ContinuousClock.Instant
     ) async throws {
         let sendID: SendID
@@ -97,9 +99,15 @@ extension SendCommand {
         MallocTuning.releaseFreeMemory()
 
         guard let send = try await store.sends.get(sendID) else { throw CLIError.failed("send \(sendID) vanished from the store") }
+        let mailLinks: MailLinks?
+        do {
+            mailLinks = try await MailLinks.load(publicURL: publicURL, unsubscribeMailbox: nil, store: store)
+        } catch {
+            throw CLIError.failed("cannot read the link-signing key from \(storage.location): \(error)")
+        }
         let runner = SendDelivery(
             store: store, delivery: delivery, relays: relays.map { (url: $0.0, definition: $0.1) },
-            keyring: try legacyKeyring(domain: String(send.from.domain), adding: delivery.keyring), routes: [send.route ?? ownRoute],
+            keyring: try legacyKeyring(domain: String(send.from.domain), adding: delivery.keyring), links: mailLinks, routes: [send.route ?? ownRoute],
             options: .init(
                 parallelBatches: parallelBatches, connectionsPerRelay: concurrency, giveUpAfter: giveUp,
                 workerID: "send-\(ProcessInfo.processInfo.processIdentifier)"),

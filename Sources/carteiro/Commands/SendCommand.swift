@@ -58,6 +58,11 @@ struct SendCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
+    @Option(
+        name: .customLong(SignUpConfiguration.Keys.publicURL.flag),
+        help: "Public base URL of the server that answers unsubscribe links (https://example.com): bulk mail then carries one-click List-Unsubscribe.")
+    var publicURL: String?
+
     @OptionGroup var deliveryOptions: DeliveryOptions
 
     @Option(help: "Parallel connections to each relay; overrides the URL's connections= (default: 8).")

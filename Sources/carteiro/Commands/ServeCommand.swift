@@ -1,6 +1,9 @@
 import ArgumentParser
 import CarteiroChat
 import CarteiroDomain
+import CarteiroMail
+import CarteiroMIME
+import CarteiroUseCases
 import CarteiroServer
 import Foundation
 import Logging
@@ -61,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(SignUpKeys.publicURL.flag), help: .init(SignUpKeys.publicURL.help)) var publicURL: String?
     @Option(name: .customLong(SignUpKeys.inboxes.flag), help: .init(SignUpKeys.inboxes.help)) var inboxes: [String] = []
     @Option(name: .customLong(SignUpKeys.inboxInterval.flag), help: .init(SignUpKeys.inboxInterval.help)) var inboxInterval: String?
+    @Option(name: .customLong(SignUpKeys.machineOpenWindow.flag), help: .init(SignUpKeys.machineOpenWindow.help)) var machineOpenWindow: String?
 
     func run() async throws {
         let configuration = try await makeConfiguration()
@@ -85,7 +89,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.badInput("cannot open the store \(configuration.store): \(error)")
         }
-        let runtime = CarteiroRuntime(configuration: configuration, store: store, registry: registry, bot: bot, logger: logger)
+        let links: MailLinks?
+        do {
+            links = try await MailLinks.load(
+                publicURL: configuration.signUps.publicURL, unsubscribeMailbox: configuration.signUps.mail?.signUpAddress.address, store: store)
+        } catch {
+            throw CLIError.failed("cannot read the link-signing key from \(configuration.store): \(error)")
+        }
+        let runtime = CarteiroRuntime(configuration: configuration, store: store, registry: registry, bot: bot, links: links, logger: logger)
         do {
             try await runtime.run { port in
                 logger.info("listening", metadata: ["url": "http://\(configuration.host):\(port)"])
@@ -128,6 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(SignUpKeys.mailFrom, mailFrom)
         sources.flag(SignUpKeys.publicURL, publicURL)
         sources.flag(SignUpKeys.inboxes, inboxes)
+        sources.flag(SignUpKeys.machineOpenWindow, machineOpenWindow)
         sources.flag(SignUpKeys.inboxInterval, inboxInterval)
         return try await StoreOptions.read(sources) { reader throws(ConfigurationError) in try ServerConfiguration(reader: reader) }
     }

@@ -1,0 +1,107 @@
+import CarteiroDomain
+import Foundation
+import MongoKit
+
+/// Opens and clicks as documents of `engagement_hits`; the first of each message and kind a
+/// person made is a document of `engagement_firsts` whose `_id` is `job#kind`, upserted with
+/// `$setOnInsert` so that only the write that creates it counts (an insert that fails on a
+/// duplicate key would abort the transaction that writes the event with it).
+struct MongoEngagementLog: EngagementLog {
+    let database: MongoDatabase
+
+    static let hitsCollection = "engagement_hits"
+    static let firstsCollection = "engagement_firsts"
+
+    func record(_ hits: [EngagementHit], firstEvent: @Sendable (EngagementHit) -> DomainEvent?) async throws -> [EngagementHit] {
+        guard !hits.isEmpty else { return [] }
+        let events = hits.map { $0.machine ? nil : firstEvent($0) }
+        let documents = hits.map(Self.document(for:))
+        let human = Array(zip(hits, events).filter { !$0.0.machine })
+        return try await database.write(appendsEvents: !human.isEmpty) { connection, session in
+            _ = try connection.insertMany(documents, into: Self.hitsCollection, session: session)
+            var firsts: [EngagementHit] = []
+            var firstEvents: [DomainEvent] = []
+            for (hit, event) in human {
+                var marker: BSONDocument = ["at": MongoEmailJobCoding.milliseconds(hit.at)]
+                if let campaign = hit.campaignID { marker["campaignID"] = .string(campaign.rawValue) }
+                marker["kind"] = .string(hit.kind.rawValue)
+                let result = try connection.updateOne(
+                    filter: ["_id": .string("\(hit.jobID.rawValue)#\(hit.kind.rawValue)")], update: ["$setOnInsert": .document(marker)],
+                    in: Self.firstsCollection, upsert: true, session: session)
+                if result.upsertedID != nil {
+                    firsts.append(hit)
+                    if let event { firstEvents.append(event) }
+                }
+            }
+            _ = try MongoEventLog.append(firstEvents, connection: connection, session: session)
+            return firsts
+        }
+    }
+
+    private static func document(for hit: EngagementHit) -> BSONDocument {
+        var document: BSONDocument = [
+            "kind": .string(hit.kind.rawValue), "jobID": .string(hit.jobID.rawValue), "machine": .bool(hit.machine),
+            "at": MongoEmailJobCoding.milliseconds(hit.at),
+        ]
+        if let send = hit.sendID { document["sendID"] = .string(send.rawValue) }
+        if let campaign = hit.campaignID { document["campaignID"] = .string(campaign.rawValue) }
+        if let contact = hit.contactID { document["contactID"] = .string(contact.rawValue) }
+        if let index = hit.linkIndex { document["linkIndex"] = .int64(Int64(index)) }
+        if let url = hit.url { document["url"] = .string(url) }
+        if let agent = hit.userAgent { document["userAgent"] = .string(String(agent.prefix(300))) }
+        return document
+    }
+
+    func summary(campaign: CampaignID, topLinks: Int) async throws -> EngagementSummary {
+        let id = BSON.string(campaign.rawValue)
+        return try await database.run { connection in
+            var summary = EngagementSummary()
+            for kind in EngagementHit.Kind.allCases {
+                let name = BSON.string(kind.rawValue)
+                let counts = EngagementCounts(
+                    unique: try connection.countDocuments(filter: ["campaignID": id, "kind": name], in: Self.firstsCollection),
+                    total: try connection.countDocuments(filter: ["campaignID": id, "kind": name, "machine": false], in: Self.hitsCollection),
+                    machine: try connection.countDocuments(filter: ["campaignID": id, "kind": name, "machine": true], in: Self.hitsCollection))
+                if kind == .open { summary.opens = counts } else { summary.clicks = counts }
+            }
+            // Per URL: its clicks, and the distinct messages they came from (people).
+            let grouped = try connection.aggregate(
+                [
+                    ["$match": ["campaignID": id, "kind": "click", "machine": false, "url": ["$exists": true]]],
+                    ["$group": ["_id": "$url", "jobs": ["$addToSet": "$jobID"], "n": ["$sum": 1]]],
+                ], in: Self.hitsCollection)
+            summary.links = grouped.compactMap { row -> EngagementSummary.Link? in
+                guard let url = row["_id"]?.stringValue else { return nil }
+                return EngagementSummary.Link(url: url, unique: row["jobs"]?.arrayValue?.count ?? 0, total: row["n"]?.intValue ?? 0)
+            }
+            .sorted { ($0.unique, $0.total, $1.url) > ($1.unique, $1.total, $0.url) }
+            .prefix(topLinks).map { $0 }
+            return summary
+        }
+    }
+
+    func count() async throws -> Int {
+        try await database.run { connection in try connection.countDocuments(in: Self.hitsCollection) }
+    }
+}
+
+/// Secrets as documents of `server_secrets` (`_id` the name, `value` base64): upserted with
+/// `$setOnInsert`, so the first process's value stays and every process reads it.
+struct MongoServerSecrets: ServerSecrets {
+    let database: MongoDatabase
+
+    static let collection = "server_secrets"
+
+    func secret(named name: String, generate: @Sendable () -> [UInt8]) async throws -> [UInt8] {
+        let candidate = Data(generate()).base64EncodedString()
+        let stored = try await database.run { connection in
+            _ = try connection.updateOne(
+                filter: ["_id": .string(name)], update: ["$setOnInsert": ["value": .string(candidate)]], in: Self.collection, upsert: true)
+            return try connection.findOne(["_id": .string(name)], in: Self.collection)?["value"]?.stringValue
+        }
+        guard let stored, let bytes = Data(base64Encoded: stored) else {
+            throw StoreError(.unavailable, "the server secret \(name) could not be read back")
+        }
+        return Array(bytes)
+    }
+}
