@@ -91,7 +91,7 @@ struct EventsCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let location = try await options.location()
         do {
-            return try await StoreFactory.open(location, logger: logger)
+            return try await StoreFactory.open(location, compoundPagingIndexes: options.compoundPagingIndexes, logger: logger)
         } catch {
             throw CLIError.badInput("cannot open the store \(location): \(error)")
         }

@@ -41,7 +41,8 @@ extension SendCommand {
         do {
             // Peak resident memory is a requirement here: the reading connections, which count
             // jobs by status now and then, keep 512 KiB of pages each instead of 2 MB.
-            store = try await StoreFactory.open(location, sqliteCaches: .init(readerKiB: 512), logger: logger)
+            store = try await StoreFactory.open(
+                location, compoundPagingIndexes: storeOptions.compoundPagingIndexes, sqliteCaches: .init(readerKiB: 512), logger: logger)
         } catch {
             throw CLIError.badInput("cannot open the store \(location): \(error)")
         }

@@ -39,6 +39,29 @@ import Testing
         #expect(parsed[1].text?.hasPrefix("Olá José Ñúñez, seu plano Fibra 1 Giga.") == true)
     }
 
+    @Test func withAPublicURLBulkMailCarriesOneClickUnsubscribeAndWithoutOneItDoesNot() async throws {
+        let sink = try await SMTPSink.Scripted.start()
+        defer { sink.stop() }
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        for (publicURL, recipient) in [("https://mail.isp.example/", "ana@example.com"), (nil, "bia@example.com")] {
+            let result = try await CarteiroProcess.run(
+                ["send", "--from", "ofertas@isp.example", "--subject", "Oferta", "--text", "Oi", "--to", recipient, "--relay", sink.url, "--data-dir", folder.path]
+                    + (publicURL.map { ["--public-url", $0] } ?? []))
+            #expect(result.exitCode == 0, "\(result.standardError)")
+        }
+        let messages = await sink.waitForMessages(2)
+        let withLinks = ParsedMessage.parse(try #require(messages.first { $0.recipients.contains("ana@example.com") }).data)
+        let header = try #require(withLinks.headers.value(for: "List-Unsubscribe"))
+        #expect(header.hasPrefix("<https://mail.isp.example/u/"), "\(header)")
+        #expect(header.contains("<mailto:ofertas@isp.example?"), "the sender's address, no watched mailbox being known")
+        #expect(withLinks.headers.value(for: "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click")
+        #expect(withLinks.headers.value(for: "Precedence") == "bulk")
+        let without = ParsedMessage.parse(try #require(messages.first { $0.recipients.contains("bia@example.com") }).data)
+        #expect(without.headers.value(for: "List-Unsubscribe") == nil)
+        #expect(without.headers.value(for: "Precedence") == "bulk")
+    }
+
     @Test func refusedRecipientsMakeExitOneWithTheServersReply() async throws {
         let sink = try await SMTPSink.Scripted.start(
             .init(recipientReplies: [("^nobody@", "550 5.1.1 <nobody@example.com>: Recipient address rejected")]))
