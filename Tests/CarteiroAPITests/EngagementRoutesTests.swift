@@ -85,6 +85,13 @@ import Testing
             }
             #expect(opened.map(\.contactID) == [setup.contact.id], "one email.opened, with its contact")
             #expect(events.filter { $0.kind == .emailClicked }.count == 1)
+
+            // Segments read it: "opened in the last 30 days" now holds Ana, "never clicked" does not.
+            let audience = SegmentAudience(store: setup.store)
+            let openers = SegmentFilter(engagement: [try .init(event: .opened, withinDays: 30)])
+            #expect(try await audience.preview(openers).sample.map(\.id) == [setup.contact.id])
+            let notClicked = SegmentFilter(engagement: [try .init(event: .clicked, withinDays: 30, negated: true)])
+            #expect(try await audience.preview(notClicked).count == 0)
         }
     }
 

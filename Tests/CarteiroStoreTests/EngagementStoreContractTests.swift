@@ -95,4 +95,32 @@ struct EngagementStoreContractTests {
             #expect(try await store.emailJobs.cancelBulk(to: ana, at: now) == 0, "nothing left to cancel")
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aContactsLastSendOpenAndClickAreReadForSegmentsMachinesAside(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let store = fixture.store
+            let start = fixture.clock.now()
+            let (ana, bia, caio) = (ContactID(), ContactID(), ContactID())
+            let job = EmailJob(sendID: SendID(), contactID: ana, recipient: try EmailAddress("ana@exemplo.com.br"), stream: .bulk, dueAt: start, createdAt: start)
+            _ = try await store.emailJobs.enqueue([job], events: [])
+            let claimed = try await store.emailJobs.claim(
+                ClaimRequest(owner: "w", limit: 10, leaseDuration: .seconds(30), streams: [.bulk], now: start.addingTimeInterval(1)))
+            let sentAt = start.addingTimeInterval(2)
+            _ = try await store.emailJobs.record(
+                claimed.map { EmailJobOutcome(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .sent(relay: "r")) }, at: sentAt)
+            let opened = start.addingTimeInterval(3_600)
+            try await store.engagement.record(
+                [
+                    EngagementHit(kind: .open, jobID: job.id, contactID: ana, at: opened.addingTimeInterval(-60)),
+                    EngagementHit(kind: .open, jobID: job.id, contactID: ana, at: opened),
+                    EngagementHit(kind: .click, jobID: job.id, contactID: ana, url: "https://x.example", machine: true, at: opened),
+                    EngagementHit(kind: .click, jobID: EmailJobID(), contactID: bia, url: "https://x.example", at: opened),
+                ]) { _ in nil }
+            let found = try await store.engagement.lastEngagement(of: [ana, bia, caio])
+            #expect(found[ana] == ContactEngagement(lastSentAt: sentAt, lastOpenedAt: opened, lastClickedAt: nil), "a scanner's click is no click")
+            #expect(found[bia] == ContactEngagement(lastClickedAt: opened))
+            #expect(found[caio] == nil)
+        }
+    }
 }

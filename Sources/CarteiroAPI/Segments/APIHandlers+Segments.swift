@@ -57,7 +57,7 @@ extension APIHandlers {
     }
 
     private func preview(_ filter: SegmentFilter) async throws -> Components.Schemas.SegmentPreview {
-        let preview = try await SegmentAudience(contacts: store.contacts).preview(filter)
+        let preview = try await SegmentAudience(store: store).preview(filter)
         return .init(count: preview.count, sample: preview.sample.map(Self.contact))
     }
 

@@ -87,6 +87,9 @@ public protocol EngagementLog: Sendable {
     func summary(campaign: CampaignID, topLinks: Int) async throws -> EngagementSummary
     /// Hits stored, people's and machines'.
     func count() async throws -> Int
+    /// When each of `contacts` was last sent a message (a job that reached `sent`), last opened
+    /// one and last clicked in one (people's opens and clicks); contacts with none are absent.
+    func lastEngagement(of contacts: [ContactID]) async throws -> [ContactID: ContactEngagement]
 }
 
 /// Secrets every process of one installation shares (the key that signs links in mail), made

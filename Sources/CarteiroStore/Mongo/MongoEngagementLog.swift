@@ -83,6 +83,38 @@ struct MongoEngagementLog: EngagementLog {
     func count() async throws -> Int {
         try await database.run { connection in try connection.countDocuments(in: Self.hitsCollection) }
     }
+
+    func lastEngagement(of contacts: [ContactID]) async throws -> [ContactID: ContactEngagement] {
+        guard !contacts.isEmpty else { return [:] }
+        let ids = BSON.array(contacts.map { .string($0.rawValue) })
+        return try await database.run { connection in
+            var found: [ContactID: ContactEngagement] = [:]
+            // Newest first, so the first seen per contact and kind is the last one.
+            for hit in try connection.find(
+                ["contactID": ["$in": ids], "machine": false], in: Self.hitsCollection, sort: ["at": -1],
+                projection: ["contactID": 1, "kind": 1, "at": 1])
+            {
+                guard let id = hit["contactID"]?.stringValue.map(ContactID.init(rawValue:)), let at = MongoEmailJobCoding.date(hit["at"]) else {
+                    continue
+                }
+                switch EngagementHit.Kind(rawValue: hit["kind"]?.stringValue ?? "") {
+                case .open where found[id]?.lastOpenedAt == nil: found[id, default: ContactEngagement()].lastOpenedAt = at
+                case .click where found[id]?.lastClickedAt == nil: found[id, default: ContactEngagement()].lastClickedAt = at
+                default: break
+                }
+            }
+            for job in try connection.find(
+                ["contactID": ["$in": ids], "status": .string(EmailJob.Status.sent.rawValue)], in: MongoDatabase.emailJobsCollection,
+                sort: ["updatedAt": -1], projection: ["contactID": 1, "updatedAt": 1])
+            {
+                guard let id = job["contactID"]?.stringValue.map(ContactID.init(rawValue:)), found[id]?.lastSentAt == nil,
+                    let at = MongoEmailJobCoding.date(job["updatedAt"])
+                else { continue }
+                found[id, default: ContactEngagement()].lastSentAt = at
+            }
+            return found
+        }
+    }
 }
 
 /// Secrets as documents of `server_secrets` (`_id` the name, `value` base64): upserted with

@@ -219,6 +219,7 @@ final class MongoDatabase: Sendable {
                     MongoIndex(keys: ["sendID": 1, "status": 1], name: "send_status"),
                     MongoIndex(keys: ["status": 1, "streamPriority": 1, "createdAt": 1], name: "waiting_age"),
                     MongoIndex(keys: ["recipientKey": 1], name: "recipient"),
+                    MongoIndex(keys: ["contactID": 1], name: "contact"),
                 ], on: Self.emailJobsCollection)
             // Each minute's allowance documents go a minute after their minute ends.
             try connection.createIndexes(
@@ -238,7 +239,8 @@ final class MongoDatabase: Sendable {
                 [MongoIndex(keys: ["tokenHash": 1], name: "token_hash", unique: true), MongoIndex(keys: ["name": 1], name: "name")],
                 on: Self.accessTokensCollection)
             try connection.createIndexes(
-                [MongoIndex(keys: ["campaignID": 1], name: "campaign")], on: MongoEngagementLog.hitsCollection)
+                [MongoIndex(keys: ["campaignID": 1], name: "campaign"), MongoIndex(keys: ["contactID": 1], name: "contact")],
+                on: MongoEngagementLog.hitsCollection)
             try connection.createIndexes(
                 [MongoIndex(keys: ["campaignID": 1], name: "campaign")], on: MongoEngagementLog.firstsCollection)
         }

@@ -83,6 +83,39 @@ struct SQLiteEngagementLog: EngagementLog {
     func count() async throws -> Int {
         try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM engagement_hits") ?? 0 }
     }
+
+    func lastEngagement(of contacts: [ContactID]) async throws -> [ContactID: ContactEngagement] {
+        guard !contacts.isEmpty else { return [:] }
+        let ids = contacts.map(\.rawValue)
+        return try await database.read { db in
+            var found: [ContactID: ContactEngagement] = [:]
+            let marks = databaseQuestionMarks(count: ids.count)
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT contact_id, kind, max(at_ms) AS last FROM engagement_hits
+                    WHERE machine = 0 AND contact_id IN (\(marks)) GROUP BY contact_id, kind
+                    """,
+                arguments: StatementArguments(ids))
+            {
+                let id = ContactID(rawValue: row["contact_id"])
+                let last = StoreCoding.date(milliseconds: row["last"])
+                switch EngagementHit.Kind(rawValue: row["kind"]) {
+                case .open: found[id, default: ContactEngagement()].lastOpenedAt = last
+                case .click: found[id, default: ContactEngagement()].lastClickedAt = last
+                case nil: break
+                }
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT contact_id, max(updated_at) AS last FROM email_jobs WHERE status = 'sent' AND contact_id IN (\(marks)) GROUP BY contact_id",
+                arguments: StatementArguments(ids))
+            {
+                found[ContactID(rawValue: row["contact_id"]), default: ContactEngagement()].lastSentAt = StoreCoding.date(milliseconds: row["last"])
+            }
+            return found
+        }
+    }
 }
 
 /// Secrets as rows of `server_secrets`: the first insert wins, every later one reads it.

@@ -198,6 +198,7 @@ enum SQLiteSchema {
                         at_ms INTEGER NOT NULL
                     );
                     CREATE INDEX engagement_hits_campaign ON engagement_hits (campaign_id, kind);
+                    CREATE INDEX engagement_hits_contact ON engagement_hits (contact_id) WHERE contact_id IS NOT NULL;
                     CREATE TABLE engagement_firsts (
                         job_id TEXT NOT NULL,
                         kind TEXT NOT NULL,
@@ -207,6 +208,7 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     CREATE INDEX engagement_firsts_campaign ON engagement_firsts (campaign_id, kind);
                     CREATE INDEX email_jobs_recipient ON email_jobs (recipient_key);
+                    CREATE INDEX email_jobs_contact ON email_jobs (contact_id) WHERE contact_id IS NOT NULL;
                     CREATE TABLE server_secrets (
                         name TEXT PRIMARY KEY NOT NULL,
                         value BLOB NOT NULL

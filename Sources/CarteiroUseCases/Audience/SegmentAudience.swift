@@ -5,8 +5,13 @@ public import Foundation
 /// allows (one list, a required tag, one status) and checks every condition on each candidate.
 public struct SegmentAudience: Sendable {
     private let contacts: any AggregateRepository<Contact>
+    /// What engagement conditions read: when each contact was last sent, opened, clicked.
+    private let engagement: any EngagementLog
 
-    public init(contacts: any AggregateRepository<Contact>) { self.contacts = contacts }
+    public init(store: any Store) {
+        contacts = store.contacts
+        engagement = store.engagement
+    }
 
     public struct Preview: Sendable {
         public let count: Int
@@ -31,8 +36,10 @@ public struct SegmentAudience: Sendable {
             let request = try PageRequest(limit: 1000, cursor: cursor)
             let page =
                 if let index { try await contacts.find(index.field, equals: index.value, page: request) } else { try await contacts.list(page: request) }
+            // Engagement is read for the page's candidates only, and only when the filter asks.
+            let recorded = filter.engagement.isEmpty ? [:] : try await engagement.lastEngagement(of: page.items.map(\.id))
             let matching = page.items.filter { contact in
-                filter.matches(contact, attribute: { contact.attributes[$0]?.csvText }, recorded: nil, now: now)
+                filter.matches(contact, attribute: { contact.attributes[$0]?.csvText }, recorded: recorded[contact.id], now: now)
             }
             if !matching.isEmpty { try await body(matching) }
             cursor = page.nextCursor

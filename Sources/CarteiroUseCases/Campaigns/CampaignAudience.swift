@@ -7,10 +7,12 @@ public import Foundation
 public struct CampaignAudience: Sendable {
     private let contacts: any AggregateRepository<Contact>
     private let segments: any AggregateRepository<Segment>
+    private let audience: SegmentAudience
 
     public init(store: any Store) {
         contacts = store.contacts
         segments = store.segments
+        audience = SegmentAudience(store: store)
     }
 
     /// The recipients, in identifier order within each source. Template values are the
@@ -30,7 +32,6 @@ public struct CampaignAudience: Sendable {
                 cursor = page.nextCursor
             } while cursor != nil
         }
-        let audience = SegmentAudience(contacts: contacts)
         for segmentID in campaign.segmentIDs {
             guard let segment = try await segments.get(segmentID) else { throw StoreError(.notFound, "segment \(segmentID) does not exist") }
             try await audience.forEachPage(of: segment.filter, now: now) { page in page.forEach(add) }
