@@ -139,6 +139,8 @@ private struct StoppingQueue: EmailJobQueue {
     func release(sendID: SendID, at now: Date) async throws -> Int { try await base.release(sendID: sendID, at: now) }
     func cancel(sendID: SendID, at now: Date) async throws -> Int { try await base.cancel(sendID: sendID, at: now) }
     func cancelBulk(to recipient: EmailAddress, at now: Date) async throws -> Int { try await base.cancelBulk(to: recipient, at: now) }
+    func deliveryBreakdown(sendID: SendID) async throws -> DeliveryBreakdown { try await base.deliveryBreakdown(sendID: sendID) }
+    func sentCounts(from: Date, to: Date) async throws -> [MailStream: Int] { try await base.sentCounts(from: from, to: to) }
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob> { try await base.jobs(sendID: sendID, page: page) }
     func streamStats() async throws -> [MailStream: StreamStats] { try await base.streamStats() }
 }

@@ -46,6 +46,8 @@ public struct Conversation: Aggregate {
     public var botState: String?
     /// Since when the conversation waits for an agent; nil when it does not.
     public var waitingSince: Date?
+    /// When it was first handed to the agents' queue; nil for a conversation the bot alone had.
+    public var handedOffAt: Date?
     /// For a conversation by email (channel `email`): its subject and the Message-IDs that lead
     /// back to it, the customer's and our answers'. Nil for chats.
     public var emailThread: EmailThread?
@@ -71,6 +73,7 @@ public struct Conversation: Aggregate {
     public mutating func requestAgent(at now: Date) throws(TransitionError) {
         status = try status.moving(to: .waitingAgent)
         waitingSince = now
+        if handedOffAt == nil { handedOffAt = now }
         updatedAt = now
     }
 
@@ -100,6 +103,25 @@ public struct Conversation: Aggregate {
 }
 
 extension Conversation {
+    /// `yyyy-MM-dd` of `date` in UTC: the day conversations are counted by in usage reports.
+    public static func day(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+
+    /// Every UTC day from `from`'s to the one before `to` (or `from`'s alone when `to` is within it).
+    public static func days(from: Date, to: Date) -> [String] {
+        var days: [String] = []
+        var cursor = from
+        repeat {
+            days.append(day(cursor))
+            cursor = cursor.addingTimeInterval(86_400)
+        } while cursor < to && days.count < 3_700
+        return days
+    }
+
     /// The channel of conversations started by an email to a watched mailbox.
     public static let emailChannel = "email"
 

@@ -42,6 +42,10 @@ public protocol EmailJobQueue: Sendable {
     /// one being sent at this moment): an address that unsubscribed gets no more bulk mail.
     /// Returns how many were cancelled.
     func cancelBulk(to recipient: EmailAddress, at now: Date) async throws -> Int
+    /// How a send's jobs went: sent and failed per relay, failures by reason, sends per hour.
+    func deliveryBreakdown(sendID: SendID) async throws -> DeliveryBreakdown
+    /// Jobs that reached `sent` from `from` (included) to `to` (excluded), by stream.
+    func sentCounts(from: Date, to: Date) async throws -> [MailStream: Int]
     /// Jobs of a send in identifier order.
     func jobs(sendID: SendID, page: PageRequest) async throws -> Page<EmailJob>
     /// Per stream: jobs waiting (queued or retry-scheduled, due or not) and the creation time of
@@ -137,4 +141,35 @@ extension Duration {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
+}
+
+/// How a send's jobs went, for reports.
+public struct DeliveryBreakdown: Hashable, Sendable {
+    public struct RelayCounts: Hashable, Sendable {
+        public var sent: Int
+        public var failed: Int
+
+        public init(sent: Int = 0, failed: Int = 0) {
+            self.sent = sent
+            self.failed = failed
+        }
+    }
+
+    public var relays: [String: RelayCounts]
+    /// Failed jobs by reason (`DeliveryFailure.reason`).
+    public var failures: [String: Int]
+    /// Sent jobs by the hour they were sent in (the hour's start).
+    public var sentPerHour: [Date: Int]
+
+    public init(relays: [String: RelayCounts] = [:], failures: [String: Int] = [:], sentPerHour: [Date: Int] = [:]) {
+        self.relays = relays
+        self.failures = failures
+        self.sentPerHour = sentPerHour
+    }
+}
+
+extension DeliveryFailure {
+    /// What a report counts failures by: the enhanced status code (`5.1.1`), else the reply
+    /// code (`550`), else `no reply` (the relay could not be reached or said nothing).
+    public var reason: String { enhancedStatus ?? replyCode.map(String.init) ?? "no reply" }
 }

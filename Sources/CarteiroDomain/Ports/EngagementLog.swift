@@ -1,9 +1,13 @@
 public import Foundation
 
-/// One open or click of a message Carteiro sent.
+/// One open or click of a message Carteiro sent, or what ended its recipient's mail: an
+/// unsubscribe through its link, a bounce or a complaint that named it.
 public struct EngagementHit: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
-        case open, click
+        case open, click, unsubscribe, bounce, complaint
+
+        /// Opens and clicks have a first (with its event); the others are only counted.
+        public var hasFirst: Bool { self == .open || self == .click }
     }
 
     public var kind: Kind
@@ -68,11 +72,21 @@ public struct EngagementSummary: Hashable, Sendable {
     public var opens: EngagementCounts
     public var clicks: EngagementCounts
     public var links: [Link]
+    /// Recipients who unsubscribed through a message's link, whose message bounced, who complained of it.
+    public var unsubscribed: Int
+    public var bounced: Int
+    public var complained: Int
 
-    public init(opens: EngagementCounts = .init(), clicks: EngagementCounts = .init(), links: [Link] = []) {
+    public init(
+        opens: EngagementCounts = .init(), clicks: EngagementCounts = .init(), links: [Link] = [], unsubscribed: Int = 0, bounced: Int = 0,
+        complained: Int = 0
+    ) {
         self.opens = opens
         self.clicks = clicks
         self.links = links
+        self.unsubscribed = unsubscribed
+        self.bounced = bounced
+        self.complained = complained
     }
 }
 

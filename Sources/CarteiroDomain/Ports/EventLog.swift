@@ -9,6 +9,8 @@ public protocol EventLog: Sendable {
     /// Events after `position`, in position order.
     func read(after position: Int64, limit: Int) async throws -> [DomainEvent]
     func lastPosition() async throws -> Int64
+    /// Events of `kind` that occurred from `from` (included) to `to` (excluded).
+    func count(kind: DomainEvent.Kind, from: Date, to: Date) async throws -> Int
 
     func checkpoint(of subscriber: String) async throws -> Int64
     func saveCheckpoint(_ position: Int64, of subscriber: String) async throws

@@ -76,6 +76,9 @@ extension Conversation: StoredAggregate {
         .single("owner") { $0.owner.indexValue },
         .single("resume", unique: true) { $0.resumeTokenHash },
         .multiple("email_message") { $0.emailThread?.messageIDs ?? [] },
+        // Usage reports count conversations by the day they started, and those handed to agents.
+        .single("created_day") { Conversation.day($0.createdAt) },
+        .single("handed_created_day") { $0.handedOffAt == nil ? nil : Conversation.day($0.createdAt) },
     ]
 }
 

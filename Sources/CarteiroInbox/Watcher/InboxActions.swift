@@ -91,9 +91,13 @@ public struct InboxActions: Sendable {
             _ = try await store.emailJobs.cancelBulk(to: contact.email, at: now)
             return Outcome(action: .unsubscribed, contactID: contact.id, detail: nil, statusBefore: before)
         case .bounce:
-            return try await suppress(classification.bounces, as: .bounced, now: now)
+            let outcome = try await suppress(classification.bounces, as: .bounced, now: now)
+            if outcome.action == .bounced { try await count(.bounce, of: classification.originalMessageID, now: now) }
+            return outcome
         case .complaint:
-            return try await suppress(classification.bounces, as: .complained, now: now)
+            let outcome = try await suppress(classification.bounces, as: .complained, now: now)
+            if outcome.action == .complained { try await count(.complaint, of: classification.originalMessageID, now: now) }
+            return outcome
         case .autoReply:
             return Outcome(action: .ignored, contactID: nil, detail: "automatic reply")
         case .other:
@@ -116,6 +120,15 @@ public struct InboxActions: Sendable {
         case .continued(let id): return Outcome(action: .conversation, contactID: contact, detail: "continues conversation \(id)")
         case .alreadyReceived(let id): return Outcome(action: .conversation, contactID: contact, detail: "already in conversation \(id)")
         }
+    }
+
+    /// Counts a bounce or complaint against the campaign of the message it returned, found by
+    /// that message's Message-ID (`jobid@domain`, as the composer writes it).
+    private func count(_ kind: EngagementHit.Kind, of messageID: String?, now: Date) async throws {
+        guard let messageID, let at = messageID.firstIndex(of: "@") else { return }
+        guard let job = try await store.emailJobs.get(EmailJobID(rawValue: String(messageID[..<at]))) else { return }
+        try await store.engagement.record(
+            [EngagementHit(kind: kind, jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, at: now)]) { _ in nil }
     }
 
     /// A permanent bounce makes its contact `bounced`; a complaint `complained`. A temporary

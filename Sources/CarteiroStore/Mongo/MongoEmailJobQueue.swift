@@ -229,6 +229,65 @@ struct MongoEmailJobQueue: EmailJobQueue {
         }
     }
 
+    func deliveryBreakdown(sendID: SendID) async throws -> DeliveryBreakdown {
+        let collection = self.collection
+        let send = BSON.string(sendID.rawValue)
+        return try await database.run { connection in
+            var breakdown = DeliveryBreakdown()
+            for (status, isSent) in [(EmailJob.Status.sent, true), (.failed, false)] {
+                for row in try connection.aggregate(
+                    [
+                        ["$match": ["sendID": send, "status": .string(status.rawValue), "relay": ["$exists": true]]],
+                        ["$group": ["_id": "$relay", "n": ["$sum": 1]]],
+                    ], in: collection)
+                {
+                    guard let relay = row["_id"]?.stringValue else { continue }
+                    let count = row["n"]?.intValue ?? 0
+                    if isSent { breakdown.relays[relay, default: .init()].sent = count } else { breakdown.relays[relay, default: .init()].failed = count }
+                }
+            }
+            for job in try connection.find(
+                ["sendID": send, "status": .string(EmailJob.Status.failed.rawValue)], in: collection, projection: ["lastError": 1])
+            {
+                let failure = job["lastError"]?.documentValue.map(MongoEmailJobCoding.failure(from:))
+                breakdown.failures[failure?.reason ?? "no reply", default: 0] += 1
+            }
+            for row in try connection.aggregate(
+                [
+                    ["$match": ["sendID": send, "status": .string(EmailJob.Status.sent.rawValue)]],
+                    ["$group": ["_id": ["$subtract": ["$updatedAt", ["$mod": ["$updatedAt", .int64(3_600_000)]]]], "n": ["$sum": 1]]],
+                ], in: collection)
+            {
+                guard let start = row["_id"].flatMap(Self.milliseconds) else { continue }
+                breakdown.sentPerHour[Date(timeIntervalSince1970: TimeInterval(start) / 1_000)] = row["n"]?.intValue ?? 0
+            }
+            return breakdown
+        }
+    }
+
+    func sentCounts(from: Date, to: Date) async throws -> [MailStream: Int] {
+        let collection = self.collection
+        return try await database.run { connection in
+            var counts: [MailStream: Int] = [:]
+            for stream in MailStream.allCases {
+                let count = try connection.countDocuments(
+                    filter: [
+                        "status": .string(EmailJob.Status.sent.rawValue), "streamPriority": .int64(Int64(stream.priority)),
+                        "updatedAt": ["$gte": MongoEmailJobCoding.milliseconds(from), "$lt": MongoEmailJobCoding.milliseconds(to)],
+                    ], in: collection)
+                if count > 0 { counts[stream] = count }
+            }
+            return counts
+        }
+    }
+
+    /// A whole number of milliseconds, however the server typed it (`$subtract` may give a double).
+    private static func milliseconds(_ value: BSON) -> Int64? {
+        if let integer = value.int64Value { return integer }
+        if let number = value.doubleValue { return Int64(number) }
+        return value.intValue.map(Int64.init)
+    }
+
     /// Moves the send's jobs in `statuses` to `next(attempted)`: two updates, for jobs never
     /// attempted and for the others.
     private func setStatus(

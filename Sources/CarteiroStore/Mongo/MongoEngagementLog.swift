@@ -14,9 +14,9 @@ struct MongoEngagementLog: EngagementLog {
 
     func record(_ hits: [EngagementHit], firstEvent: @Sendable (EngagementHit) -> DomainEvent?) async throws -> [EngagementHit] {
         guard !hits.isEmpty else { return [] }
-        let events = hits.map { $0.machine ? nil : firstEvent($0) }
+        let events = hits.map { $0.machine || !$0.kind.hasFirst ? nil : firstEvent($0) }
         let documents = hits.map(Self.document(for:))
-        let human = Array(zip(hits, events).filter { !$0.0.machine })
+        let human = Array(zip(hits, events).filter { !$0.0.machine && $0.0.kind.hasFirst })
         return try await database.write(appendsEvents: !human.isEmpty) { connection, session in
             _ = try connection.insertMany(documents, into: Self.hitsCollection, session: session)
             var firsts: [EngagementHit] = []
@@ -56,7 +56,10 @@ struct MongoEngagementLog: EngagementLog {
         let id = BSON.string(campaign.rawValue)
         return try await database.run { connection in
             var summary = EngagementSummary()
-            for kind in EngagementHit.Kind.allCases {
+            summary.unsubscribed = try connection.countDocuments(filter: ["campaignID": id, "kind": "unsubscribe"], in: Self.hitsCollection)
+            summary.bounced = try connection.countDocuments(filter: ["campaignID": id, "kind": "bounce"], in: Self.hitsCollection)
+            summary.complained = try connection.countDocuments(filter: ["campaignID": id, "kind": "complaint"], in: Self.hitsCollection)
+            for kind in [EngagementHit.Kind.open, .click] {
                 let name = BSON.string(kind.rawValue)
                 let counts = EngagementCounts(
                     unique: try connection.countDocuments(filter: ["campaignID": id, "kind": name], in: Self.firstsCollection),

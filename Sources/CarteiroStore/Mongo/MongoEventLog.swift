@@ -65,6 +65,14 @@ struct MongoEventLog: EventLog {
         return event
     }
 
+    func count(kind: DomainEvent.Kind, from: Date, to: Date) async throws -> Int {
+        try await database.run { connection in
+            try connection.countDocuments(
+                filter: ["kind": .string(kind.rawValue), "occurredAt": ["$gte": .datetime(from.bsonRounded), "$lt": .datetime(to.bsonRounded)]],
+                in: MongoDatabase.eventsCollection)
+        }
+    }
+
     func lastPosition() async throws -> Int64 {
         try await database.run { connection in
             try connection.find([:], in: MongoDatabase.eventsCollection, sort: ["position": -1], limit: 1).first?["position"]?.int64Value ?? 0

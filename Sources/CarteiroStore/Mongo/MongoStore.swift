@@ -225,7 +225,8 @@ final class MongoDatabase: Sendable {
             try connection.createIndexes(
                 [MongoIndex(keys: ["expireAt": 1], name: "expire_at", expireAfterSeconds: 0)], on: Self.deliveryRatesCollection)
             try connection.createIndexes(
-                [MongoIndex(keys: ["position": 1], name: "position", unique: true)], on: Self.eventsCollection)
+                [MongoIndex(keys: ["position": 1], name: "position", unique: true), MongoIndex(keys: ["occurredAt": 1], name: "occurred_at")],
+                on: Self.eventsCollection)
             try connection.createIndexes(
                 [MongoIndex(keys: ["subscriber": 1, "position": 1], name: "subscriber_position")], on: Self.parkedCollection)
             try connection.createIndexes(

@@ -296,6 +296,57 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
         }
     }
 
+    func deliveryBreakdown(sendID: SendID) async throws -> DeliveryBreakdown {
+        try await database.read { db in
+            var breakdown = DeliveryBreakdown()
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT coalesce(relay, '') AS relay, status, count(*) AS n FROM email_jobs WHERE send_id = ? AND status IN ('sent', 'failed') GROUP BY 1, 2",
+                arguments: [sendID.rawValue])
+            {
+                let relay: String = row["relay"]
+                let count: Int = row["n"]
+                if (row["status"] as String) == EmailJob.Status.sent.rawValue {
+                    breakdown.relays[relay, default: .init()].sent = count
+                } else {
+                    breakdown.relays[relay, default: .init()].failed = count
+                }
+            }
+            breakdown.relays.removeValue(forKey: "")
+            let decoder = StoreCoding.makeDecoder()
+            for row in try Row.fetchAll(
+                db, sql: "SELECT last_error FROM email_jobs WHERE send_id = ? AND status = 'failed'", arguments: [sendID.rawValue])
+            {
+                let failure = (row["last_error"] as Data?).flatMap { try? decoder.decode(DeliveryFailure.self, from: $0) }
+                breakdown.failures[failure?.reason ?? "no reply", default: 0] += 1
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT updated_at / 3600000 AS hour, count(*) AS n FROM email_jobs WHERE send_id = ? AND status = 'sent' GROUP BY 1",
+                arguments: [sendID.rawValue])
+            {
+                let hour: Int64 = row["hour"]
+                breakdown.sentPerHour[Date(timeIntervalSince1970: TimeInterval(hour * 3_600))] = row["n"]
+            }
+            return breakdown
+        }
+    }
+
+    func sentCounts(from: Date, to: Date) async throws -> [MailStream: Int] {
+        try await database.read { db in
+            var counts: [MailStream: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT stream_priority, count(*) AS n FROM email_jobs WHERE status = 'sent' AND updated_at >= ? AND updated_at < ? GROUP BY 1",
+                arguments: [StoreCoding.milliseconds(from), StoreCoding.milliseconds(to)])
+            {
+                let priority: Int = row["stream_priority"]
+                if let stream = MailStream.allCases.first(where: { $0.priority == priority }) { counts[stream] = row["n"] }
+            }
+            return counts
+        }
+    }
+
     /// One statement on the send's jobs in the given statuses (SQL literals, never caller input).
     private func setStatus(of sendID: SendID, from statuses: String, to status: String, at now: Date) async throws -> Int {
         try await database.write { db in

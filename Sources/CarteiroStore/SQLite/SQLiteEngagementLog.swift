@@ -10,7 +10,7 @@ struct SQLiteEngagementLog: EngagementLog {
     func record(_ hits: [EngagementHit], firstEvent: @Sendable (EngagementHit) -> DomainEvent?) async throws -> [EngagementHit] {
         guard !hits.isEmpty else { return [] }
         // Events are made outside the writer: it only inserts.
-        let events = hits.map { $0.machine ? nil : firstEvent($0) }
+        let events = hits.map { $0.machine || !$0.kind.hasFirst ? nil : firstEvent($0) }
         return try await database.write(appendsEvents: events.contains { $0 != nil }) { db in
             let insertHit = try db.cachedStatement(
                 sql: """
@@ -27,7 +27,7 @@ struct SQLiteEngagementLog: EngagementLog {
                     hit.kind.rawValue, hit.jobID.rawValue, hit.sendID?.rawValue, hit.campaignID?.rawValue, hit.contactID?.rawValue, hit.linkIndex,
                     hit.url, hit.machine, hit.userAgent.map { String($0.prefix(300)) }, at,
                 ])
-                guard !hit.machine else { continue }
+                guard !hit.machine, hit.kind.hasFirst else { continue }
                 try insertFirst.execute(arguments: [hit.jobID.rawValue, hit.kind.rawValue, hit.campaignID?.rawValue, at])
                 if db.changesCount == 1 {
                     firsts.append(hit)
@@ -51,7 +51,12 @@ struct SQLiteEngagementLog: EngagementLog {
                 let kind: String = row["kind"]
                 let machine: Bool = row["machine"]
                 let count: Int = row["n"]
-                update(&summary, kind: kind) { counts in if machine { counts.machine = count } else { counts.total = count } }
+                switch EngagementHit.Kind(rawValue: kind) {
+                case .unsubscribe: summary.unsubscribed += count
+                case .bounce: summary.bounced += count
+                case .complaint: summary.complained += count
+                default: update(&summary, kind: kind) { counts in if machine { counts.machine = count } else { counts.total = count } }
+                }
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT kind, count(*) AS n FROM engagement_firsts WHERE campaign_id = ? GROUP BY kind", arguments: [id])
@@ -76,7 +81,7 @@ struct SQLiteEngagementLog: EngagementLog {
         switch EngagementHit.Kind(rawValue: kind) {
         case .open: change(&summary.opens)
         case .click: change(&summary.clicks)
-        case nil: break
+        default: break
         }
     }
 
@@ -103,7 +108,7 @@ struct SQLiteEngagementLog: EngagementLog {
                 switch EngagementHit.Kind(rawValue: row["kind"]) {
                 case .open: found[id, default: ContactEngagement()].lastOpenedAt = last
                 case .click: found[id, default: ContactEngagement()].lastClickedAt = last
-                case nil: break
+                default: break
                 }
             }
             for row in try Row.fetchAll(

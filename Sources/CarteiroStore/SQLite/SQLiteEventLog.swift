@@ -64,6 +64,14 @@ struct SQLiteEventLog: EventLog {
         return event
     }
 
+    func count(kind: DomainEvent.Kind, from: Date, to: Date) async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM events WHERE kind = ? AND occurred_at >= ? AND occurred_at < ?",
+                arguments: [kind.rawValue, StoreCoding.milliseconds(from), StoreCoding.milliseconds(to)]) ?? 0
+        }
+    }
+
     func lastPosition() async throws -> Int64 {
         try await database.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM events") ?? 0 }
     }

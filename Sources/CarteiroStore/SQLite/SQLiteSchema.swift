@@ -209,6 +209,8 @@ enum SQLiteSchema {
                     CREATE INDEX engagement_firsts_campaign ON engagement_firsts (campaign_id, kind);
                     CREATE INDEX email_jobs_recipient ON email_jobs (recipient_key);
                     CREATE INDEX email_jobs_contact ON email_jobs (contact_id) WHERE contact_id IS NOT NULL;
+                    CREATE INDEX email_jobs_sent_at ON email_jobs (updated_at) WHERE status = 'sent';
+                    CREATE INDEX events_kind_time ON events (kind, occurred_at);
                     CREATE TABLE server_secrets (
                         name TEXT PRIMARY KEY NOT NULL,
                         value BLOB NOT NULL

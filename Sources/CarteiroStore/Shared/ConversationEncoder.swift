@@ -23,6 +23,7 @@ enum ConversationEncoder {
             json.optional("supportAddress", thread.supportAddress)
             json.endObject()
         }
+        if let handedOffAt = conversation.handedOffAt { json.integer("handedOffAt", Int(StoreCoding.milliseconds(handedOffAt))) }
         json.string("id", conversation.id.rawValue)
         json.integer("lastSequence", conversation.lastSequence)
         json.string("locale", conversation.locale)

@@ -44,6 +44,12 @@ public struct UnsubscribeByLink: Sendable {
                 occurredAt: now, payload: .contactUnsubscribed(.init(contactID: contact.id, email: contact.email, reason: "one-click link")))
             do {
                 _ = try await store.contacts.update(changed, events: [event])
+                // Counted against the campaign whose message it came from.
+                try await store.engagement.record(
+                    [
+                        EngagementHit(
+                            kind: .unsubscribe, jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: contact.id, at: now)
+                    ]) { _ in nil }
                 return .unsubscribed(contact.id, cancelledJobs: cancelled)
             } catch let error as StoreError where error.isConflict {
                 guard let fresh = try await store.contacts.get(contact.id) else { return .unknownMessage }
