@@ -181,6 +181,11 @@ enum SQLiteSchema {
                 try createAggregateTable(collection, in: db)
             }
         }
+        migrator.registerMigration("v13: webhooks") { db in
+            for collection in [Webhook.collection, WebhookCursor.collection, WebhookDelivery.collection] {
+                try createAggregateTable(collection, in: db)
+            }
+        }
         return migrator
     }
 

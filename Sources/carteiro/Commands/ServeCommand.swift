@@ -2,6 +2,7 @@ import ArgumentParser
 import CarteiroChat
 import CarteiroDomain
 import CarteiroServer
+import CarteiroWebhooks
 import Foundation
 import Logging
 import Metrics
@@ -21,6 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     typealias HTTPKeys = HTTPConfiguration.Keys
     typealias ChatKeys = ChatConfiguration.Keys
     typealias SignUpKeys = SignUpConfiguration.Keys
+    typealias WebhookKeys = WebhookConfiguration.Keys
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong(Keys.host.flag), help: .init(Keys.host.help)) var host: String?
@@ -61,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(SignUpKeys.publicURL.flag), help: .init(SignUpKeys.publicURL.help)) var publicURL: String?
     @Option(name: .customLong(SignUpKeys.inboxes.flag), help: .init(SignUpKeys.inboxes.help)) var inboxes: [String] = []
     @Option(name: .customLong(SignUpKeys.inboxInterval.flag), help: .init(SignUpKeys.inboxInterval.help)) var inboxInterval: String?
+    @Option(name: .customLong(WebhookKeys.retryWindow.flag), help: .init(WebhookKeys.retryWindow.help)) var webhookRetryWindow: String?
+    @Option(name: .customLong(WebhookKeys.backoffCap.flag), help: .init(WebhookKeys.backoffCap.help)) var webhookBackoffCap: String?
+    @Option(name: .customLong(WebhookKeys.requestTimeout.flag), help: .init(WebhookKeys.requestTimeout.help)) var webhookTimeout: String?
 
     func run() async throws {
         let configuration = try await makeConfiguration()
@@ -129,6 +134,9 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(SignUpKeys.publicURL, publicURL)
         sources.flag(SignUpKeys.inboxes, inboxes)
         sources.flag(SignUpKeys.inboxInterval, inboxInterval)
+        sources.flag(WebhookKeys.retryWindow, webhookRetryWindow)
+        sources.flag(WebhookKeys.backoffCap, webhookBackoffCap)
+        sources.flag(WebhookKeys.requestTimeout, webhookTimeout)
         return try await StoreOptions.read(sources) { reader throws(ConfigurationError) in try ServerConfiguration(reader: reader) }
     }
 }
