@@ -34,14 +34,15 @@ public struct WebhookDeliveryService: Service {
                     for await _ in signals { await loops.ringAll() }
                 }
                 while !Task.isCancelled {
-                    let webhooks = await self.listWebhooks()
-                    for webhook in webhooks where await loops.start(webhook) {
-                        let doorbell = await loops.doorbell(for: webhook.id)
-                        group.addTask {
-                            await self.deliver(webhook, with: deliverer, doorbell: doorbell, loops: loops)
+                    if let webhooks = await self.listWebhooks() {
+                        for webhook in webhooks {
+                            guard let doorbell = await loops.start(webhook) else { continue }
+                            group.addTask {
+                                await self.deliver(webhook, with: deliverer, doorbell: doorbell, loops: loops)
+                            }
                         }
+                        await loops.stop(except: Set(webhooks.map(\.id)))
                     }
-                    if let webhooks { await loops.stop(except: Set(webhooks.map(\.id))) }
                     try? await Task.sleep(for: configuration.refreshInterval)
                 }
                 await loops.stopAll()
@@ -99,14 +100,13 @@ public struct WebhookDeliveryService: Service {
 actor WebhookLoops {
     private var running: [WebhookID: Doorbell] = [:]
 
-    /// Registers a loop for `webhook`; false when one runs already.
-    func start(_ webhook: Webhook) -> Bool {
-        guard running[webhook.id] == nil else { return false }
-        running[webhook.id] = Doorbell()
-        return true
+    /// Registers a loop for `webhook` and returns its wake-up; nil when one runs already.
+    func start(_ webhook: Webhook) -> Doorbell? {
+        guard running[webhook.id] == nil else { return nil }
+        let doorbell = Doorbell()
+        running[webhook.id] = doorbell
+        return doorbell
     }
-
-    func doorbell(for id: WebhookID) -> Doorbell { running[id] ?? Doorbell() }
 
     func isRunning(_ id: WebhookID) -> Bool { running[id] != nil }
 

@@ -39,7 +39,9 @@ struct WebhookStoreContractTests {
                 _ = try await store.webhookCursors.insert(WebhookCursor(webhookID: webhookID, position: 0))
             }
             var first = cursor, second = cursor
-            #expect(first.lease(to: "worker-a", at: now, for: 60) && second.lease(to: "worker-b", at: now, for: 60), "each sees it free")
+            let tookFirst = first.lease(to: "worker-a", at: now, for: 60)
+            let tookSecond = second.lease(to: "worker-b", at: now, for: 60)
+            #expect(tookFirst && tookSecond, "each sees it free")
             _ = try await store.webhookCursors.update(first)
             do {
                 _ = try await store.webhookCursors.update(second)
@@ -49,8 +51,10 @@ struct WebhookStoreContractTests {
             }
             var reread = try #require(try await store.webhookCursors.findUnique("webhook", webhookID.rawValue))
             #expect(reread.leaseHolder == "worker-a" && reread.position == 7)
-            #expect(!reread.lease(to: "worker-b", at: now.addingTimeInterval(30), for: 60), "still running")
-            #expect(reread.lease(to: "worker-b", at: now.addingTimeInterval(61), for: 60), "expired: taken over")
+            let whileRunning = reread.lease(to: "worker-b", at: now.addingTimeInterval(30), for: 60)
+            #expect(!whileRunning, "still running")
+            let afterExpiry = reread.lease(to: "worker-b", at: now.addingTimeInterval(61), for: 60)
+            #expect(afterExpiry, "expired: taken over")
             reread.advance(to: 12)
             reread.advance(to: 9)
             let saved = try await store.webhookCursors.update(reread)

@@ -32,7 +32,8 @@ struct WebhookDeliveryTests {
                 // Long enough for a duplicate to show up if there were one.
                 try await Task.sleep(for: .milliseconds(500))
                 let requests = receiver.requests()
-                #expect(requests.allSatisfy(\.accepted), "every signature valid: \(requests.filter { !$0.accepted }.map(\.reason))")
+                let refused = requests.filter { !$0.accepted }.map(\.reason)
+                #expect(refused.isEmpty, "every signature valid: \(refused)")
                 #expect(requests.map(\.id) == wanted.map(\.id.rawValue), "each wanted event once, in order, and nothing else")
                 #expect(requests.allSatisfy { $0.attempt == "1" && $0.webhookId == webhook.id.rawValue })
                 #expect(requests.map(\.kind) == ["contact.unsubscribed", "contact.confirmed", "contact.unsubscribed"])
@@ -69,7 +70,8 @@ struct WebhookDeliveryTests {
                 let accepted = try await receiver.waitForAccepted { $0.count >= produced.count }
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(accepted.map(\.id) == produced.map(\.id.rawValue), "every event, once, in order")
-                #expect(receiver.requests().allSatisfy(\.accepted))
+                let refused = receiver.requests().filter { !$0.accepted }
+                #expect(refused.isEmpty, "every request accepted: \(refused)")
                 let log = try await fixture.store.webhookDeliveries.find("webhook", equals: webhook.id.rawValue, page: .first).items
                 #expect(log.count == produced.count && log.allSatisfy { $0.status == .delivered })
                 #expect(log[1].attempts >= 3, "the head event was retried until the receiver came back")

@@ -1,4 +1,5 @@
 public import CarteiroWebhooks
+import CarteiroDomain
 public import Configuration
 import Foundation
 
