@@ -7,7 +7,9 @@ public struct WebhookConfiguration: Sendable {
     public var retryWindow: TimeInterval
     /// The wait between attempts: 1 s doubling to 10 min by default.
     public var backoff: WebhookBackoff
-    /// One request's whole time (connect, send, answer); longer is a failed attempt.
+    /// One request's whole time (connect, send, answer); longer is a failed attempt. A refused
+    /// connection is tried again by the HTTP client's pool until this runs out, so an attempt
+    /// at a dead receiver takes this long.
     public var requestTimeout: TimeInterval
     /// How long a process keeps a webhook without renewing its lease; another process takes
     /// over after it (a crashed process's webhooks resume this soon). Longer than a request.

@@ -139,6 +139,9 @@ public final class WebhookDeliverer: Sendable {
                 (WebhookSignature.headerName, signature.headerValue), ("Carteiro-Event-Id", event.id.rawValue),
                 ("Carteiro-Event-Kind", event.kind.rawValue), ("Carteiro-Delivery-Attempt", "\(delivery.attempts + 1)"),
             ])
+        // Stopped mid-request (shutdown): nothing is recorded; the event goes out again from the
+        // cursor, in this process's next run or another's.
+        try Task.checkCancellation()
         let finished = clock.now()
         switch outcome {
         case .delivered(let statusCode):

@@ -87,6 +87,7 @@ public struct WebhookDeliveryService: Service {
                 }
                 failures.succeeded()
             } catch {
+                if Task.isCancelled { break }
                 wait = failures.failed()
                 logger.error("webhook delivery stopped on a store error; trying again", metadata: ["webhook": "\(webhook.id)", "error": "\(error)"])
             }

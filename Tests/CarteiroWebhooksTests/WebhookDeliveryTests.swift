@@ -14,7 +14,7 @@ import Testing
 @Suite("Webhook delivery to a Python receiver — both backends", .serialized)
 struct WebhookDeliveryTests {
     static let fast = WebhookConfiguration(
-        retryWindow: 60, backoff: WebhookBackoff(base: 0.1, cap: 0.4), requestTimeout: 2, leaseDuration: 10, pollInterval: .milliseconds(100),
+        retryWindow: 60, backoff: WebhookBackoff(base: 0.1, cap: 0.4), requestTimeout: 0.5, leaseDuration: 10, pollInterval: .milliseconds(100),
         refreshInterval: .milliseconds(100))
 
     @Test(arguments: Backend.allCases)
@@ -61,8 +61,9 @@ struct WebhookDeliveryTests {
                     produced += try await fixture.store.events.append([index.isMultiple(of: 2) ? confirmed(index) : unsubscribed(index)])
                     try await Task.sleep(for: .milliseconds(150))
                 }
-                // Down for a while: several attempts of the head event fail (connection refused).
-                try await Task.sleep(for: .seconds(1))
+                // Down for a while: several attempts of the head event fail (connection refused
+                // until the request timeout).
+                try await Task.sleep(for: .seconds(1.5))
                 let head = try await fixture.store.webhookDeliveries.findUnique(
                     "key", WebhookDelivery.key(webhookID: webhook.id, eventID: produced[1].id))
                 #expect(head?.status == .retrying && (head?.attempts ?? 0) >= 2, "retried while down: \(String(describing: head))")

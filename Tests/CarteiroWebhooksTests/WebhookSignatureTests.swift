@@ -43,6 +43,8 @@ import Testing
         delivery.recordFailure(statusCode: 500, error: "HTTP 500", at: start, retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
         #expect(delivery.status == .retrying && delivery.nextAttemptAt == start.addingTimeInterval(1))
         delivery.recordFailure(statusCode: nil, error: "refused", at: start.addingTimeInterval(86_000), retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
-        #expect(delivery.status == .parked && delivery.nextAttemptAt == nil)
+        #expect(delivery.status == .retrying, "the next attempt, 2 s later, is still within 24 h")
+        delivery.recordFailure(statusCode: nil, error: "refused", at: start.addingTimeInterval(86_399), retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
+        #expect(delivery.status == .parked && delivery.nextAttemptAt == nil && delivery.attempts == 3, "the next one would be past it")
     }
 }
