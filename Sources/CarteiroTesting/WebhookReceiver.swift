@@ -54,7 +54,9 @@ public final class WebhookReceiver: Sendable {
         stop()
         let root = try repositoryRoot()
         let python = root.appendingPathComponent(".venv/bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python) else { throw LaunchError(description: "\(python) is missing: run scripts/setup.sh") }
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw LaunchError(description: "\(python) is missing: run scripts/setup.sh")
+        }
         var arguments = [
             root.appendingPathComponent("scripts/webhook_receiver.py").path, "--port", "\(port)", "--secret", secret, "--record", recordFile.path,
         ]

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// The `Carteiro-Signature` header of a webhook request: `t=<unix seconds>,v1=<hex>`, where the
 /// hex is the lowercase HMAC-SHA256, keyed with the webhook's secret, of `"<t>.<body>"`.

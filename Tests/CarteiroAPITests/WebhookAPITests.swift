@@ -132,7 +132,8 @@ import Testing
                 #expect(accepted.map(\.id) == [event.id.rawValue])
                 var status = ""
                 while status != "delivered", ContinuousClock.now < deadline + .seconds(10) {
-                    status = try await api.request(.get, "/api/v1/webhooks/\(id)/deliveries").json["items"]
+                    status =
+                        try await api.request(.get, "/api/v1/webhooks/\(id)/deliveries").json["items"]
                         .flatMap { ($0 as? [[String: Any]])?.first?["status"] as? String } ?? ""
                     try await Task.sleep(for: .milliseconds(50))
                 }

@@ -73,7 +73,8 @@ struct WebhookStoreContractTests {
                 try (0..<3).map { index in
                     DomainEvent(
                         occurredAt: now,
-                        payload: .contactUnsubscribed(.init(contactID: ContactID(), email: try EmailAddress("c\(index)@example.com"), reason: "test")))
+                        payload: .contactUnsubscribed(.init(contactID: ContactID(), email: try EmailAddress("c\(index)@example.com"), reason: "test"))
+                    )
                 })
             var delivered = WebhookDelivery(webhookID: webhookID, event: events[0], firstAttemptAt: now)
             delivered.recordSuccess(statusCode: 204, at: now)
@@ -90,7 +91,9 @@ struct WebhookStoreContractTests {
             await #expect(throws: StoreError.self, "one record per webhook and event") {
                 _ = try await store.webhookDeliveries.insert(WebhookDelivery(webhookID: webhookID, event: events[0], firstAttemptAt: now))
             }
-            #expect(try await store.webhookDeliveries.findUnique("key", WebhookDelivery.key(webhookID: webhookID, eventID: events[1].id))?.id == parked.id)
+            #expect(
+                try await store.webhookDeliveries.findUnique("key", WebhookDelivery.key(webhookID: webhookID, eventID: events[1].id))?.id == parked.id
+            )
             let log = try await store.webhookDeliveries.find("webhook", equals: webhookID.rawValue, page: .first)
             #expect(log.items.map(\.eventPosition) == [events[0].position, events[1].position])
             let parkedOnes = try await store.webhookDeliveries.find("webhook_status", equals: "\(webhookID.rawValue)/parked", page: .first)

@@ -186,16 +186,19 @@ struct WebhookDeliveryTests {
 
 private func unsubscribed(_ index: Int) throws -> DomainEvent {
     DomainEvent(
-        occurredAt: Date(), payload: .contactUnsubscribed(.init(contactID: ContactID(), email: try EmailAddress("u\(index)@example.com"), reason: "link")))
+        occurredAt: Date(),
+        payload: .contactUnsubscribed(.init(contactID: ContactID(), email: try EmailAddress("u\(index)@example.com"), reason: "link")))
 }
 
 private func confirmed(_ index: Int) throws -> DomainEvent {
     DomainEvent(
-        occurredAt: Date(), payload: .contactConfirmed(.init(contactID: ContactID(), email: try EmailAddress("c\(index)@example.com"), evidence: "link")))
+        occurredAt: Date(),
+        payload: .contactConfirmed(.init(contactID: ContactID(), email: try EmailAddress("c\(index)@example.com"), evidence: "link")))
 }
 
 private func emailSent() throws -> DomainEvent {
     DomainEvent(
         occurredAt: Date(),
-        payload: .emailSent(.init(jobID: EmailJobID(), sendID: SendID(), campaignID: nil, contactID: nil, recipient: try EmailAddress("s@example.com"), relay: "r")))
+        payload: .emailSent(
+            .init(jobID: EmailJobID(), sendID: SendID(), campaignID: nil, contactID: nil, recipient: try EmailAddress("s@example.com"), relay: "r")))
 }

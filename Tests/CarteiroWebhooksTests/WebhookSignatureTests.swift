@@ -24,11 +24,19 @@ import Testing
     }
 
     @Test func aWebhookTakesHTTPURLsAndKnownKindsOnly() throws {
-        #expect(throws: ValidationError.self) { try Webhook(url: "ftp://x.example", eventKinds: ["*"], secret: nil, createdAt: Date(), startsAfter: 0) }
+        #expect(throws: ValidationError.self) {
+            try Webhook(url: "ftp://x.example", eventKinds: ["*"], secret: nil, createdAt: Date(), startsAfter: 0)
+        }
         #expect(throws: ValidationError.self) { try Webhook(url: "/relative", eventKinds: ["*"], secret: nil, createdAt: Date(), startsAfter: 0) }
-        #expect(throws: ValidationError.self) { try Webhook(url: "https://x.example", eventKinds: ["email.nope"], secret: nil, createdAt: Date(), startsAfter: 0) }
-        #expect(throws: ValidationError.self) { try Webhook(url: "https://x.example", eventKinds: [], secret: nil, createdAt: Date(), startsAfter: 0) }
-        #expect(throws: ValidationError.self) { try Webhook(url: "https://x.example", eventKinds: ["*"], secret: "short", createdAt: Date(), startsAfter: 0) }
+        #expect(throws: ValidationError.self) {
+            try Webhook(url: "https://x.example", eventKinds: ["email.nope"], secret: nil, createdAt: Date(), startsAfter: 0)
+        }
+        #expect(throws: ValidationError.self) {
+            try Webhook(url: "https://x.example", eventKinds: [], secret: nil, createdAt: Date(), startsAfter: 0)
+        }
+        #expect(throws: ValidationError.self) {
+            try Webhook(url: "https://x.example", eventKinds: ["*"], secret: "short", createdAt: Date(), startsAfter: 0)
+        }
         let webhook = try Webhook(url: "https://x.example/h", eventKinds: ["*", "*"], secret: nil, createdAt: Date(), startsAfter: 3)
         #expect(webhook.eventKinds == ["*"] && webhook.wants(.relayStateChanged))
     }
@@ -38,13 +46,16 @@ import Testing
         #expect((1...12).map { backoff.delay(afterAttempts: $0) } == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600])
         let start = Date(timeIntervalSince1970: 0)
         var delivery = WebhookDelivery(
-            webhookID: WebhookID(), event: DomainEvent(occurredAt: start, payload: .relayStateChanged(.init(relay: "r", from: "closed", to: "open", reason: "x"))),
+            webhookID: WebhookID(),
+            event: DomainEvent(occurredAt: start, payload: .relayStateChanged(.init(relay: "r", from: "closed", to: "open", reason: "x"))),
             firstAttemptAt: start)
         delivery.recordFailure(statusCode: 500, error: "HTTP 500", at: start, retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
         #expect(delivery.status == .retrying && delivery.nextAttemptAt == start.addingTimeInterval(1))
-        delivery.recordFailure(statusCode: nil, error: "refused", at: start.addingTimeInterval(86_000), retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
+        delivery.recordFailure(
+            statusCode: nil, error: "refused", at: start.addingTimeInterval(86_000), retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
         #expect(delivery.status == .retrying, "the next attempt, 2 s later, is still within 24 h")
-        delivery.recordFailure(statusCode: nil, error: "refused", at: start.addingTimeInterval(86_399), retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
+        delivery.recordFailure(
+            statusCode: nil, error: "refused", at: start.addingTimeInterval(86_399), retryWindow: 86_400, backoff: backoff.delay(afterAttempts:))
         #expect(delivery.status == .parked && delivery.nextAttemptAt == nil && delivery.attempts == 3, "the next one would be past it")
     }
 }

@@ -1,5 +1,5 @@
-public import CarteiroWebhooks
 import CarteiroDomain
+public import CarteiroWebhooks
 public import Configuration
 import Foundation
 
