@@ -6,8 +6,8 @@ should (HMAC-SHA256 of "<t>.<raw body>" with the shared secret, compared in cons
 within 5 minutes of this machine's clock, so that a captured request cannot be replayed), and
 appends one JSON line per request to --record:
 
-  {"accepted": true, "reason": "", "id": "...", "kind": "...", "position": 42, "webhookId": "...",
-   "attempt": "1", "body": {...}}
+  {"accepted": true, "reason": "", "status": 204, "id": "...", "kind": "...", "position": 42,
+   "subject": "...", "webhookId": "...", "attempt": "1", "body": {...}}
 
 Answers 204 when accepted, 401 for a bad signature, 400 for a stale or missing timestamp, and
 --status CODE for every request when given (to play a failing receiver), after --delay
@@ -84,6 +84,7 @@ def main():
                 "id": (document or {}).get("id"),
                 "kind": (document or {}).get("kind"),
                 "position": (document or {}).get("position"),
+                "subject": (document or {}).get("subject"),
                 "webhookId": (document or {}).get("webhookId"),
                 "body": document,
             }

@@ -21,6 +21,8 @@ public final class WebhookReceiver: Sendable {
         public var id: String?
         public var kind: String?
         public var position: Int64?
+        /// The aggregate the event is about (a contact's id for contact events).
+        public var subject: String?
         public var webhookId: String?
     }
 
