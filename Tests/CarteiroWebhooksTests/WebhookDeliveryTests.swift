@@ -138,6 +138,27 @@ struct WebhookDeliveryTests {
         }
     }
 
+    /// Two deliverers on one store (two worker processes): the cursor's lease keeps the webhook
+    /// with one of them at a time, so no event goes out twice.
+    @Test(arguments: Backend.allCases)
+    func twoDeliverersOnOneStoreSendEachEventOnce(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let receiver = try WebhookReceiver(secret: Webhook.makeSecret())
+            try await receiver.start()
+            _ = try await register(receiver, kinds: ["*"], in: fixture.store)
+            try await running(fixture.store, Self.fast, copies: 2) {
+                var produced: [DomainEvent] = []
+                for index in 0..<8 {
+                    produced += try await fixture.store.events.append([unsubscribed(index)])
+                    if index.isMultiple(of: 3) { try await Task.sleep(for: .milliseconds(120)) }
+                }
+                try await receiver.waitForAccepted { $0.count >= produced.count }
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(receiver.requests().map(\.id) == produced.map(\.id.rawValue), "each once, in order")
+            }
+        }
+    }
+
     // MARK: Helpers
 
     private func register(_ receiver: WebhookReceiver, kinds: [String], in store: any Store) async throws -> Webhook {
@@ -146,11 +167,14 @@ struct WebhookDeliveryTests {
                 url: receiver.url, eventKinds: kinds, secret: receiver.secret, createdAt: Date(), startsAfter: try await store.events.lastPosition()))
     }
 
-    /// Runs the webhook service in a ServiceGroup around `body`, then shuts it down gracefully.
-    private func running(_ store: any Store, _ configuration: WebhookConfiguration, _ body: () async throws -> Void) async throws {
+    /// Runs the webhook service (`copies` of it, as so many worker processes would) in a
+    /// ServiceGroup around `body`, then shuts it down gracefully.
+    private func running(
+        _ store: any Store, _ configuration: WebhookConfiguration, copies: Int = 1, _ body: () async throws -> Void
+    ) async throws {
         let logger = Logger(label: "test.webhooks")
-        let service = WebhookDeliveryService(store: store, configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [service], logger: logger)
+        let services = (0..<copies).map { _ in WebhookDeliveryService(store: store, configuration: configuration, logger: logger) }
+        let group = ServiceGroup(services: services, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {
