@@ -503,7 +503,7 @@ let package = Package(
             name: "CarteiroServerTests",
             dependencies: [
                 "CarteiroChat", "CarteiroConversations", "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
-                "CarteiroStoreTesting", "CarteiroUseCases", "CarteiroMIME",
+                "CarteiroStoreTesting", "CarteiroUseCases", "CarteiroMIME", "CarteiroWebhooks",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
