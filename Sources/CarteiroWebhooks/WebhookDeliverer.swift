@@ -48,9 +48,15 @@ public final class WebhookDeliverer: Sendable {
         return .idle(nextAttempt: nextAttempt)
     }
 
-    /// Gives the lease up, so that another process may take the webhook at once (at shutdown).
-    public func release(_ webhookID: WebhookID) async {
-        guard var cursor = try? await store.webhookCursors.findUnique("webhook", webhookID.rawValue), cursor.leaseHolder == holder else { return }
+    /// When a loop ends: the cursor of a deleted webhook goes; otherwise the lease is given up, so
+    /// that another process may take the webhook at once (at shutdown).
+    public func finish(_ webhookID: WebhookID) async {
+        guard var cursor = try? await store.webhookCursors.findUnique("webhook", webhookID.rawValue) else { return }
+        if case .some(.none) = try? await store.webhooks.get(webhookID) {
+            _ = try? await store.webhookCursors.delete(cursor.id)
+            return
+        }
+        guard cursor.leaseHolder == holder else { return }
         cursor.releaseLease(of: holder)
         _ = try? await store.webhookCursors.update(cursor)
     }
@@ -183,6 +189,8 @@ public final class WebhookDeliverer: Sendable {
         if let stored = try await store.webhookCursors.findUnique("webhook", webhook.id.rawValue) {
             cursor = stored
         } else {
+            // A webhook deleted meanwhile gets no new cursor: that would send its history again.
+            guard try await store.webhooks.get(webhook.id) != nil else { return nil }
             do {
                 cursor = try await store.webhookCursors.insert(WebhookCursor(webhookID: webhook.id, position: webhook.startsAfter))
             } catch let error as StoreError where error.isDuplicate {

@@ -93,7 +93,7 @@ public struct WebhookDeliveryService: Service {
             }
             await doorbell.wait(upTo: wait)
         }
-        await deliverer.release(webhook.id)
+        await deliverer.finish(webhook.id)
     }
 }
 

@@ -95,7 +95,8 @@ struct WebhookStoreContractTests {
                 try await store.webhookDeliveries.findUnique("key", WebhookDelivery.key(webhookID: webhookID, eventID: events[1].id))?.id == parked.id
             )
             let log = try await store.webhookDeliveries.find("webhook", equals: webhookID.rawValue, page: .first)
-            #expect(log.items.map(\.eventPosition) == [events[0].position, events[1].position])
+            #expect(
+                Set(log.items.map(\.eventPosition)) == Set([events[0].position, events[1].position].compactMap { $0 }), "not the other webhook's")
             let parkedOnes = try await store.webhookDeliveries.find("webhook_status", equals: "\(webhookID.rawValue)/parked", page: .first)
             #expect(parkedOnes.items.map(\.id) == [parked.id])
 

@@ -74,6 +74,7 @@ struct WebhookDeliveryTests {
                 let refused = receiver.requests().filter { !$0.accepted }
                 #expect(refused.isEmpty, "every request accepted: \(refused)")
                 let log = try await fixture.store.webhookDeliveries.find("webhook", equals: webhook.id.rawValue, page: .first).items
+                    .sorted { $0.eventPosition < $1.eventPosition }
                 #expect(log.count == produced.count && log.allSatisfy { $0.status == .delivered })
                 #expect(log[1].attempts >= 3, "the head event was retried until the receiver came back")
             }
@@ -155,6 +156,26 @@ struct WebhookDeliveryTests {
                 try await receiver.waitForAccepted { $0.count >= produced.count }
                 try await Task.sleep(for: .milliseconds(600))
                 #expect(receiver.requests().map(\.id) == produced.map(\.id.rawValue), "each once, in order")
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aDeletedWebhookGetsNothingMoreAndItsCursorGoes(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let receiver = try WebhookReceiver(secret: Webhook.makeSecret())
+            try await receiver.start()
+            let webhook = try await register(receiver, kinds: ["*"], in: fixture.store)
+            try await running(fixture.store, Self.fast) {
+                _ = try await fixture.store.events.append([unsubscribed(1)])
+                try await receiver.waitForAccepted { $0.count == 1 }
+                #expect(try await fixture.store.webhookCursors.findUnique("webhook", webhook.id.rawValue) != nil)
+                #expect(try await fixture.store.webhooks.delete(webhook.id))
+                try await Task.sleep(for: .milliseconds(500))
+                _ = try await fixture.store.events.append([unsubscribed(2)])
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(receiver.requests().count == 1, "nothing after the deletion")
+                #expect(try await fixture.store.webhookCursors.findUnique("webhook", webhook.id.rawValue) == nil)
             }
         }
     }

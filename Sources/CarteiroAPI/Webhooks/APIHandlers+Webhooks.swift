@@ -29,8 +29,8 @@ extension APIHandlers {
     func deleteWebhook(_ input: Operations.DeleteWebhook.Input) async throws -> Operations.DeleteWebhook.Output {
         let id = WebhookID(rawValue: input.path.webhookId)
         guard try await store.webhooks.delete(id) else { throw APIError.notFound("webhook", input.path.webhookId) }
-        // The deliverer stops at its next look at the list; its cursor goes (the delivery log stays).
-        if let cursor = try await store.webhookCursors.findUnique("webhook", id.rawValue) { _ = try await store.webhookCursors.delete(cursor.id) }
+        // The deliverers stop at their next look at the list (seconds) and remove its cursor then;
+        // the delivery log stays.
         return .noContent(.init())
     }
 
