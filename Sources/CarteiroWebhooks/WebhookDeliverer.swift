@@ -1,6 +1,7 @@
 public import CarteiroDomain
 public import Foundation
 public import Logging
+import Metrics
 
 /// Delivers one webhook's events: every wanted event after its cursor, in log order, each POSTed
 /// until a 2xx answers or the retry window ends (then it is parked and the webhook moves on),
@@ -167,6 +168,11 @@ public final class WebhookDeliverer: Sendable {
                 logger.notice("a webhook delivery failed; it will be retried", metadata: metadata)
             }
         }
+        // Per outcome of an attempt, not per webhook: webhook ids would make the series unbounded.
+        Counter(
+            label: "carteiro_webhook_attempts_total", dimensions: [("outcome", delivery.status == .retrying ? "failed" : delivery.status.rawValue)]
+        )
+        .increment()
         if delivery.version == 0 {
             do {
                 return try await store.webhookDeliveries.insert(delivery)
