@@ -106,7 +106,7 @@ import Testing
                 .post, "/api/v1/webhooks", json: ["url": receiver.url, "eventKinds": ["contact.unsubscribed"], "secret": receiver.secret])
             let id = try #require(created.json["id"] as? String)
             let configuration = WebhookConfiguration(
-                retryWindow: 1, backoff: WebhookBackoff(base: 0.1, cap: 0.2), requestTimeout: 0.3, leaseDuration: 10,
+                retryWindow: 3, backoff: WebhookBackoff(base: 0.1, cap: 0.2), requestTimeout: 1, leaseDuration: 10,
                 pollInterval: .milliseconds(100), refreshInterval: .milliseconds(100))
             let logger = Logger(label: "test.webhooks")
             let group = ServiceGroup(services: [WebhookDeliveryService(store: store, configuration: configuration, logger: logger)], logger: logger)

@@ -14,7 +14,7 @@ import Testing
 @Suite("Webhook delivery to a Python receiver — both backends", .serialized)
 struct WebhookDeliveryTests {
     static let fast = WebhookConfiguration(
-        retryWindow: 60, backoff: WebhookBackoff(base: 0.1, cap: 0.4), requestTimeout: 0.5, leaseDuration: 10, pollInterval: .milliseconds(100),
+        retryWindow: 60, backoff: WebhookBackoff(base: 0.1, cap: 0.4), requestTimeout: 2, leaseDuration: 10, pollInterval: .milliseconds(100),
         refreshInterval: .milliseconds(100))
 
     @Test(arguments: Backend.allCases)
@@ -52,7 +52,11 @@ struct WebhookDeliveryTests {
             let receiver = try WebhookReceiver(secret: Webhook.makeSecret())
             try await receiver.start()
             let webhook = try await register(receiver, kinds: ["*"], in: fixture.store)
-            try await running(fixture.store, Self.fast) {
+            // A refused connection fails when the request timeout runs out: a short one, for several
+            // attempts while the receiver is down.
+            var configuration = Self.fast
+            configuration.requestTimeout = 1
+            try await running(fixture.store, configuration) {
                 let first = try await fixture.store.events.append([unsubscribed(0)])
                 try await receiver.waitForAccepted { $0.count == 1 }
                 receiver.stop()
@@ -63,7 +67,7 @@ struct WebhookDeliveryTests {
                 }
                 // Down for a while: several attempts of the head event fail (connection refused
                 // until the request timeout).
-                try await Task.sleep(for: .seconds(1.5))
+                try await Task.sleep(for: .seconds(2.5))
                 let head = try await fixture.store.webhookDeliveries.findUnique(
                     "key", WebhookDelivery.key(webhookID: webhook.id, eventID: produced[1].id))
                 #expect(head?.status == .retrying && (head?.attempts ?? 0) >= 2, "retried while down: \(String(describing: head))")

@@ -27,7 +27,7 @@ struct WebhookStoryTests {
         let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let port = try freeLoopbackPort()
         let server = try CarteiroProcess(
-            ["serve", "--roles", "api,worker", "--port", "\(port)", "--webhook-timeout", "1s", "--webhook-backoff-cap", "2s"] + store,
+            ["serve", "--roles", "api,worker", "--port", "\(port)", "--webhook-timeout", "2s", "--webhook-backoff-cap", "2s"] + store,
             environment: environment)
         defer { server.signal(SIGKILL) }
         let api = LiveAPI(port: port, token: token)
@@ -54,7 +54,7 @@ struct WebhookStoryTests {
             let contact = try await api.send("POST", "contacts", json: ["email": "durante\(index)@exemplo.com.br"])
             contactIDs.append(try #require(contact.json["id"] as? String))
         }
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(4))
         let retrying = try await api.send("GET", "webhooks/\(webhookID)/deliveries?status=retrying")
         #expect((retrying.json["items"] as? [[String: Any]])?.count == 1, "the head event waits, retried: \(retrying.body)")
         try await receiver.start()
