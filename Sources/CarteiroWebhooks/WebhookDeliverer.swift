@@ -68,6 +68,8 @@ public final class WebhookDeliverer: Sendable {
     /// returning when it is due again.
     private func deliverStream(_ webhook: Webhook, cursor: inout WebhookCursor) async throws -> Date? {
         while true {
+            // A long backlog is worked through in one pass; a shutdown stops it between events.
+            try Task.checkCancellation()
             let events = try await store.events.read(after: cursor.position, limit: configuration.batchSize)
             guard !events.isEmpty else { return nil }
             var skipped = false
