@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Models, IDs, status machines, events, and the ports (store, event bus, clock) every service meets on.
@@ -138,6 +139,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outgoing webhooks: each registered receiver gets the event log's events it asked for, POSTed
+        // as signed JSON, in order, at least once, from a durable per-webhook checkpoint; retries back
+        // off, then park. One loop per webhook, so a slow or dead receiver never holds up the others.
+        .target(
+            name: "CarteiroWebhooks",
+            dependencies: [
+                "CarteiroDomain",
+                // Doorbell: a loop woken by the log's append signals.
+                "CarteiroEvents",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Use cases the CLI, the admin API and the scheduler share (accepting a send, …): checks,
         // then writes through the store ports. No transport, no concrete store.
         .target(
@@ -197,6 +217,7 @@ let package = Package(
                 "CarteiroInbox",
                 "CarteiroMIME",
                 "CarteiroUseCases",
+                "CarteiroWebhooks",
                 "CMallocShim",
                 "CurlKit",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -324,6 +345,7 @@ let package = Package(
                 "CarteiroInbox",
                 "CarteiroJSON",
                 "CarteiroBench",
+                "CarteiroWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -450,6 +472,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CarteiroWebhooksTests",
+            dependencies: [
+                "CarteiroWebhooks", "CarteiroDomain", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CarteiroUseCasesTests",
             dependencies: ["CarteiroUseCases", "CarteiroDomain", "CarteiroMIME", "CarteiroMail", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting"],
             swiftSettings: swiftSettings
@@ -458,6 +489,8 @@ let package = Package(
             name: "CarteiroAPITests",
             dependencies: [
                 "CarteiroAPI", "CarteiroDomain", "CarteiroMIME", "CarteiroStore", "CarteiroStoreTesting", "CarteiroTesting", "CarteiroUseCases",
+                // The webhook story: the deliverer beside the API, against a real receiver.
+                "CarteiroWebhooks", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -471,7 +504,7 @@ let package = Package(
             name: "CarteiroServerTests",
             dependencies: [
                 "CarteiroChat", "CarteiroConversations", "CarteiroDomain", "CarteiroDelivery", "CarteiroStore", "CarteiroServer", "CarteiroTesting",
-                "CarteiroStoreTesting", "CarteiroUseCases", "CarteiroMIME",
+                "CarteiroStoreTesting", "CarteiroUseCases", "CarteiroMIME", "CarteiroWebhooks",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

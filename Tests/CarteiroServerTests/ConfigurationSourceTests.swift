@@ -1,8 +1,10 @@
 import CarteiroDelivery
+import CarteiroDomain
 import CarteiroServer
 import CarteiroTesting
 import CarteiroMIME
 import CarteiroUseCases
+import CarteiroWebhooks
 import Configuration
 import Foundation
 import Testing
@@ -139,6 +141,26 @@ import Testing
             try await read(flags: { $0.flag(Keys.inboxes, ["imaps://user:hunter2@"]) })
         }
         #expect(refused?.message.contains("hunter2") == false, "the password is not repeated: \(refused?.message ?? "")")
+    }
+
+    @Test func webhookRetryWindowBackoffCapAndTimeoutAreReadAndCheckedWithTheirKeysNamed() async throws {
+        typealias Keys = WebhookConfiguration.Keys
+        let defaults = try await read().webhooks
+        #expect(defaults.retryWindow == 86_400 && defaults.backoff.cap == 600 && defaults.requestTimeout == 10)
+        let configured = try await read(
+            flags: { $0.flag(Keys.retryWindow, "90s") }, environment: ["CARTEIRO_WEBHOOK_BACKOFF_CAP": "2m", "CARTEIRO_WEBHOOK_TIMEOUT": "30s"])
+        #expect(configured.webhooks.retryWindow == 90 && configured.webhooks.backoff.cap == 120)
+        #expect(configured.webhooks.requestTimeout == 30 && configured.webhooks.leaseDuration == 90, "the lease outlasts three requests")
+        for (flags, key): ((inout ConfigurationSources) -> Void, String) in [
+            ({ $0.flag(Keys.retryWindow, "soon") }, Keys.retryWindow.flag),
+            ({ $0.flag(Keys.retryWindow, "0s") }, Keys.retryWindow.flag),
+            ({ $0.flag(Keys.backoffCap, "2d") }, Keys.backoffCap.flag),
+            ({ $0.flag(Keys.requestTimeout, "1h") }, Keys.requestTimeout.flag),
+            ({ $0.flag(Keys.requestTimeout, "500ms") }, Keys.requestTimeout.flag),
+        ] {
+            let error = await #expect(throws: ConfigurationError.self) { try await read(flags: flags) }
+            #expect(error?.key == key)
+        }
     }
 
     @Test func aJSONFileIsReadLikeAYAMLOne() async throws {

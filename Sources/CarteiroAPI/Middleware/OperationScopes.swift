@@ -26,6 +26,12 @@ enum OperationScopes {
         }
         table["listInboxMessages"] = [.contacts, .reports]
         table["reclassifyInboxMessage"] = [.contacts]
+        // Webhooks see every event and hold signing secrets: admin only.
+        for operation in [
+            "listWebhooks", "createWebhook", "getWebhook", "deleteWebhook", "listWebhookDeliveries", "replayWebhookDelivery",
+        ] {
+            table[operation] = []
+        }
         for operation in ["getCampaignReport", "listRelays"] {
             table[operation] = [.campaigns, .reports]
         }

@@ -116,3 +116,23 @@ extension MailboxCursor: StoredAggregate {
     public static let collection = "mailbox_cursors"
     public static let indexedFields: [IndexedField<MailboxCursor>] = [.single("mailbox", unique: true) { $0.mailbox }]
 }
+
+extension Webhook: StoredAggregate {
+    public static let collection = "webhooks"
+    public static let indexedFields: [IndexedField<Webhook>] = []
+}
+
+extension WebhookCursor: StoredAggregate {
+    public static let collection = "webhook_cursors"
+    public static let indexedFields: [IndexedField<WebhookCursor>] = [.single("webhook", unique: true) { $0.webhookID.rawValue }]
+}
+
+extension WebhookDelivery: StoredAggregate {
+    public static let collection = "webhook_deliveries"
+    public static let indexedFields: [IndexedField<WebhookDelivery>] = [
+        .single("key", unique: true) { $0.key },
+        .single("webhook") { $0.webhookID.rawValue },
+        // The delivery log filtered by status (`?status=parked`), and a loop's queued replays.
+        .single("webhook_status") { "\($0.webhookID.rawValue)/\($0.status.rawValue)" },
+    ]
+}

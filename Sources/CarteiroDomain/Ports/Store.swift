@@ -24,6 +24,12 @@ public protocol Store: Sendable {
     var inboxMessages: any AggregateRepository<InboxMessage> { get }
     /// Per mailbox, how far the inbox watcher has read and who holds its lease.
     var mailboxCursors: any AggregateRepository<MailboxCursor> { get }
+    /// Outgoing webhooks: receivers, the kinds they want, their secrets.
+    var webhooks: any AggregateRepository<Webhook> { get }
+    /// Per webhook, how far its deliveries have gone in the event log and who holds its lease.
+    var webhookCursors: any AggregateRepository<WebhookCursor> { get }
+    /// The delivery log: one record per webhook and event sent to it.
+    var webhookDeliveries: any AggregateRepository<WebhookDelivery> { get }
     /// Agent and admin tokens (hashes only).
     var accessTokens: any AccessTokenStore { get }
     /// Opens and clicks of the mail sent.

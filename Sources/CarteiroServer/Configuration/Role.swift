@@ -24,7 +24,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable, Comparable {
     public var services: String {
         switch self {
         case .chat: "WebSocket /chat and /agent, the bot, the conversation feed"
-        case .worker: "email worker, relay pool with heartbeats and breakers, queue gauges, SIGHUP relay reload"
+        case .worker: "email worker, relay pool with heartbeats and breakers, queue gauges, SIGHUP relay reload, outgoing webhooks"
         case .api: "admin API under /api/v1 (bearer tokens with scopes), the campaign clock (scheduled starts, completion)"
         case .inbox: "the IMAP inbox watcher (--inbox mailboxes: sign-up replies, bounces, complaints, unsubscribes), the confirm links"
         case .scheduler: "nothing yet"

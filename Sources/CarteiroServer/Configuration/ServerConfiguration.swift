@@ -1,3 +1,4 @@
+public import CarteiroWebhooks
 public import Configuration
 
 /// Everything `carteiro serve` needs, read once at the entry point (flags, `CARTEIRO_*`
@@ -25,7 +26,7 @@ public struct ServerConfiguration: Sendable {
     /// Every key `serve` reads, in the order `serve --help` and the README list them.
     public static let settings: [any SettingDescription] =
         StoreConfiguration.Keys.all + Keys.all + HTTPConfiguration.Keys.all + DeliveryConfiguration.Keys.all + ChatConfiguration.Keys.all
-        + SignUpConfiguration.Keys.all
+        + SignUpConfiguration.Keys.all + WebhookConfiguration.Keys.all
 
     public var host: String
     public var port: Int
@@ -43,6 +44,8 @@ public struct ServerConfiguration: Sendable {
     public var chat = ChatConfiguration()
     /// Sign-ups by reply: the sign-up address, the From of Carteiro's own mail, confirm links, inboxes.
     public var signUps = SignUpConfiguration()
+    /// The worker role's outgoing webhooks: retry window, backoff cap, request timeout.
+    public var webhooks = WebhookConfiguration()
 
     public var dataDirectory: String { storage.dataDirectory }
     public var store: StoreLocation { storage.location }
@@ -86,6 +89,7 @@ public struct ServerConfiguration: Sendable {
         delivery = try DeliveryConfiguration(reader: reader)
         chat = try ChatConfiguration(reader: reader)
         signUps = try SignUpConfiguration(reader: reader)
+        webhooks = try WebhookConfiguration(reader: reader)
         try validateRelays()
     }
 }

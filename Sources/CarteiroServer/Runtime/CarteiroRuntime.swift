@@ -6,6 +6,7 @@ import CarteiroDelivery
 import CarteiroInbox
 import CarteiroMIME
 import CarteiroUseCases
+import CarteiroWebhooks
 public import CarteiroEvents
 public import CarteiroMail
 import Foundation
@@ -158,7 +159,12 @@ public struct CarteiroRuntime {
                 ConversationFeed(events: store.events, messages: store.chatMessages, hub: conversations.hub, logger: logger))
             services.append(tokenWatch)
         }
-        if configuration.roles.contains(.worker) { services.append(contentsOf: makeWorkerServices()) }
+        if configuration.roles.contains(.worker) {
+            services.append(contentsOf: makeWorkerServices())
+            // Outgoing webhooks go with the worker role: like email, they are deliveries to the
+            // outside world, retried with backoff; the cursor leases let several workers share them.
+            services.append(WebhookDeliveryService(store: store, configuration: configuration.webhooks, logger: logger))
+        }
         if configuration.roles.contains(.api) { services.append(CampaignClock(store: store, logger: logger)) }
         if configuration.roles.contains(.api), let engagementRecorder {
             services.append(EngagementFlushService(recorder: engagementRecorder, logger: logger))

@@ -52,6 +52,9 @@ public final class MongoStore: Store {
     public let signUps: any AggregateRepository<SignUp>
     public let inboxMessages: any AggregateRepository<InboxMessage>
     public let mailboxCursors: any AggregateRepository<MailboxCursor>
+    public let webhooks: any AggregateRepository<Webhook>
+    public let webhookCursors: any AggregateRepository<WebhookCursor>
+    public let webhookDeliveries: any AggregateRepository<WebhookDelivery>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let chatMessages: any ChatMessageLog
@@ -79,6 +82,9 @@ public final class MongoStore: Store {
         signUps = MongoAggregateRepository<SignUp>(database: database)
         inboxMessages = MongoAggregateRepository<InboxMessage>(database: database)
         mailboxCursors = MongoAggregateRepository<MailboxCursor>(database: database)
+        webhooks = MongoAggregateRepository<Webhook>(database: database)
+        webhookCursors = MongoAggregateRepository<WebhookCursor>(database: database)
+        webhookDeliveries = MongoAggregateRepository<WebhookDelivery>(database: database)
         campaigns = MongoAggregateRepository<Campaign>(database: database)
         conversations = MongoAggregateRepository<Conversation>(database: database)
         chatMessages = MongoChatMessageLog(database: database)
@@ -260,6 +266,9 @@ final class MongoDatabase: Sendable {
         (SignUp.collection, SignUp.indexedFields.map { ($0.name, $0.unique) }),
         (InboxMessage.collection, InboxMessage.indexedFields.map { ($0.name, $0.unique) }),
         (MailboxCursor.collection, MailboxCursor.indexedFields.map { ($0.name, $0.unique) }),
+        (Webhook.collection, Webhook.indexedFields.map { ($0.name, $0.unique) }),
+        (WebhookCursor.collection, WebhookCursor.indexedFields.map { ($0.name, $0.unique) }),
+        (WebhookDelivery.collection, WebhookDelivery.indexedFields.map { ($0.name, $0.unique) }),
     ]
 }
 

@@ -217,6 +217,11 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v13: webhooks") { db in
+            for collection in [Webhook.collection, WebhookCursor.collection, WebhookDelivery.collection] {
+                try createAggregateTable(collection, in: db)
+            }
+        }
         return migrator
     }
 

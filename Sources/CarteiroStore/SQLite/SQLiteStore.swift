@@ -66,6 +66,9 @@ public final class SQLiteStore: Store {
     public let signUps: any AggregateRepository<SignUp>
     public let inboxMessages: any AggregateRepository<InboxMessage>
     public let mailboxCursors: any AggregateRepository<MailboxCursor>
+    public let webhooks: any AggregateRepository<Webhook>
+    public let webhookCursors: any AggregateRepository<WebhookCursor>
+    public let webhookDeliveries: any AggregateRepository<WebhookDelivery>
     public let campaigns: any AggregateRepository<Campaign>
     public let conversations: any AggregateRepository<Conversation>
     public let chatMessages: any ChatMessageLog
@@ -95,6 +98,9 @@ public final class SQLiteStore: Store {
         signUps = SQLiteAggregateRepository<SignUp>(database: database)
         inboxMessages = SQLiteAggregateRepository<InboxMessage>(database: database)
         mailboxCursors = SQLiteAggregateRepository<MailboxCursor>(database: database)
+        webhooks = SQLiteAggregateRepository<Webhook>(database: database)
+        webhookCursors = SQLiteAggregateRepository<WebhookCursor>(database: database)
+        webhookDeliveries = SQLiteAggregateRepository<WebhookDelivery>(database: database)
         campaigns = SQLiteAggregateRepository<Campaign>(database: database)
         conversations = SQLiteAggregateRepository<Conversation>(database: database)
         chatMessages = SQLiteChatMessageLog(database: database)

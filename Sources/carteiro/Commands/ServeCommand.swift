@@ -5,6 +5,7 @@ import CarteiroMail
 import CarteiroMIME
 import CarteiroUseCases
 import CarteiroServer
+import CarteiroWebhooks
 import Foundation
 import Logging
 import Metrics
@@ -24,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     typealias HTTPKeys = HTTPConfiguration.Keys
     typealias ChatKeys = ChatConfiguration.Keys
     typealias SignUpKeys = SignUpConfiguration.Keys
+    typealias WebhookKeys = WebhookConfiguration.Keys
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong(Keys.host.flag), help: .init(Keys.host.help)) var host: String?
@@ -65,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong(SignUpKeys.inboxes.flag), help: .init(SignUpKeys.inboxes.help)) var inboxes: [String] = []
     @Option(name: .customLong(SignUpKeys.inboxInterval.flag), help: .init(SignUpKeys.inboxInterval.help)) var inboxInterval: String?
     @Option(name: .customLong(SignUpKeys.machineOpenWindow.flag), help: .init(SignUpKeys.machineOpenWindow.help)) var machineOpenWindow: String?
+    @Option(name: .customLong(WebhookKeys.retryWindow.flag), help: .init(WebhookKeys.retryWindow.help)) var webhookRetryWindow: String?
+    @Option(name: .customLong(WebhookKeys.backoffCap.flag), help: .init(WebhookKeys.backoffCap.help)) var webhookBackoffCap: String?
+    @Option(name: .customLong(WebhookKeys.requestTimeout.flag), help: .init(WebhookKeys.requestTimeout.help)) var webhookTimeout: String?
 
     func run() async throws {
         let configuration = try await makeConfiguration()
@@ -141,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
         sources.flag(SignUpKeys.inboxes, inboxes)
         sources.flag(SignUpKeys.machineOpenWindow, machineOpenWindow)
         sources.flag(SignUpKeys.inboxInterval, inboxInterval)
+        sources.flag(WebhookKeys.retryWindow, webhookRetryWindow)
+        sources.flag(WebhookKeys.backoffCap, webhookBackoffCap)
+        sources.flag(WebhookKeys.requestTimeout, webhookTimeout)
         return try await StoreOptions.read(sources) { reader throws(ConfigurationError) in try ServerConfiguration(reader: reader) }
     }
 }
