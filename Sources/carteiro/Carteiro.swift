@@ -9,7 +9,7 @@ struct Carteiro: AsyncParsableCommand {
         commandName: "carteiro",
         abstract: "Support chat bot and email automation, self-hosted.",
         version: CarteiroVersion,
-        subcommands: [ServeCommand.self, SendCommand.self, DKIMCommand.self, EventsCommand.self, BotCommand.self, ChatCommand.self, TokenCommand.self, MailCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, SendCommand.self, DKIMCommand.self, EventsCommand.self, BotCommand.self, ChatCommand.self, TokenCommand.self, MailCommand.self, ReportCommand.self, BenchCommand.self]
     )
 
     /// Bad input exits 2 with one line, before anything starts (argument-parser's own default

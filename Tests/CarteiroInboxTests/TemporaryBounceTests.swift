@@ -41,4 +41,37 @@ struct TemporaryBounceTests {
             #expect(try await store.contacts.get(contact.id)?.status == .bounced)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func aPermanentBounceAndAComplaintCountAgainstTheCampaignOfTheMessageTheyReturn(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { fixture in
+            let store = fixture.store
+            let now = fixture.clock.now()
+            let campaign = CampaignID()
+            var jobs: [EmailJob] = []
+            for address in ["ana@exemplo.com.br", "bia@exemplo.com.br"] {
+                var contact = try Contact(email: try EmailAddress(address), createdAt: now)
+                try contact.confirm(.init(at: now, method: .api, evidence: "test"))
+                contact = try await store.contacts.insert(contact)
+                jobs.append(
+                    EmailJob(sendID: SendID(), campaignID: campaign, contactID: contact.id, recipient: contact.email, stream: .bulk, dueAt: now, createdAt: now))
+            }
+            _ = try await store.emailJobs.enqueue(jobs, events: [])
+            let actions = InboxActions(store: store, signUps: nil)
+            for (index, (kind, job)) in [(MessageKind.bounce, jobs[0]), (.complaint, jobs[1])].enumerated() {
+                let record = try await store.inboxMessages.insert(
+                    InboxMessage(
+                        mailbox: "bounces@127.0.0.1:1143/INBOX", uidValidity: 1, uid: UInt32(index + 1), messageID: "r\(index)@mx.example",
+                        from: "MAILER-DAEMON@mx.example", subject: "x", receivedAt: now, kind: kind == .bounce ? .bounce : .complaint, replyText: nil))
+                let classification = Classification(
+                    kind: kind, bounces: [BounceRecipient(recipient: job.recipient.value, status: "5.1.1", permanent: true)],
+                    originalMessageID: "\(job.id.rawValue)@loja.example")
+                _ = try await actions.apply(classification, to: record, recipient: nil, now: now)
+            }
+            let summary = try await store.engagement.summary(campaign: campaign, topLinks: 5)
+            #expect(summary.bounced == 1)
+            #expect(summary.complained == 1)
+            #expect(try await store.contacts.find(email: jobs[0].recipient)?.status == .bounced)
+        }
+    }
 }

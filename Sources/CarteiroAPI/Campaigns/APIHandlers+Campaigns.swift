@@ -105,15 +105,7 @@ extension APIHandlers {
     }
 
     func getCampaignReport(_ input: Operations.GetCampaignReport.Input) async throws -> Operations.GetCampaignReport.Output {
-        let campaign = try await campaign(input.path.campaignId)
-        let counts = try await dispatcher.counts(of: campaign)
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        campaignId: campaign.id.rawValue, status: .init(campaign.status), counts: .init(counts),
-                        engagement: .init(try await store.engagement.summary(campaign: campaign.id, topLinks: 10), sent: counts.sent),
-                        startedAt: campaign.startedAt, finishedAt: campaign.finishedAt))))
+        .ok(.init(body: .json(.init(try await Reports(store: store).campaign(try await campaign(input.path.campaignId))))))
     }
 
     private func campaign(_ id: String) async throws -> Campaign {

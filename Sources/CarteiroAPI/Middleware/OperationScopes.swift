@@ -32,7 +32,7 @@ enum OperationScopes {
         ] {
             table[operation] = []
         }
-        for operation in ["getCampaignReport", "listRelays"] {
+        for operation in ["getCampaignReport", "getCampaignFullReport", "getUsageReport", "listRelays"] {
             table[operation] = [.campaigns, .reports]
         }
         return table

@@ -125,6 +125,30 @@ struct EngagementStoryTests {
         #expect(!later.contains("ana@exemplo.com.br"))
         let report = try await api.send("GET", "campaigns/\(second)/report")
         #expect((report.json["counts"] as? [String: Int])?["suppressed"] == 1, "\(report.body)")
+
+        // 6. The reports: the first campaign's, as JSON and CSV, through the API and the CLI; the period's usage.
+        let full = try await api.send("GET", "reports/campaigns/\(first)")
+        #expect(full.status == 200, "\(full.body)")
+        #expect(full.json["outcomes"] as? [String: Int] == ["unsubscribed": 1, "bounced": 0, "complained": 0], "\(full.body)")
+        let delivery = try #require(full.json["delivery"] as? [String: Any])
+        #expect((delivery["relays"] as? [[String: Any]])?.compactMap { $0["sent"] as? Int }.reduce(0, +) == 3, "\(delivery)")
+        #expect((delivery["hourly"] as? [[String: Any]])?.compactMap { $0["sent"] as? Int }.reduce(0, +) == 3, "\(delivery)")
+        let csv = try await Self.get("\(base)/api/v1/reports/campaigns/\(first)", accept: "text/csv", token: api.token)
+        #expect(csv.status == 200)
+        #expect(csv.body.hasPrefix("section,name,value\r\n"), "\(csv.body)")
+        #expect(csv.body.contains("outcomes,unsubscribed,1\r\n") && csv.body.contains("opens,unique,1\r\n"), "\(csv.body)")
+        let from = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-86_400))
+        let to = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400))
+        let usage = try await api.send("GET", "reports/usage?from=\(from)&to=\(to)")
+        #expect(usage.json["sent"] as? [String: Int] == ["bulk": 5, "transactional": 0], "\(usage.body)")
+        #expect(try await api.send("GET", "reports/usage?from=\(to)&to=\(from)").status == 422)
+        let cli = try await CarteiroProcess.run(["report", "campaign", first] + store, environment: environment)
+        #expect(cli.exitCode == 0, "\(cli.standardError)")
+        #expect(cli.standardOutput.contains("counts,sent,3\r\n"), "\(cli.standardOutput)")
+        let cliUsage = try await CarteiroProcess.run(["report", "usage", "--from", from, "--to", to] + store, environment: environment)
+        #expect(cliUsage.standardOutput.contains("sent,bulk,5\r\n"), "\(cliUsage.standardOutput) \(cliUsage.standardError)")
+        let bad = try await CarteiroProcess.run(["report", "usage", "--from", "yesterday", "--to", to] + store, environment: environment)
+        #expect(bad.exitCode != 0 && bad.standardError.contains("--from"), "\(bad.standardError)")
     }
 
     /// The value of the first attribute that follows `marker`.
@@ -137,18 +161,22 @@ struct EngagementStoryTests {
         var status: Int
         var location: String?
         var contentType: String?
+        var body: String
     }
 
     /// A GET as a person's mail client or browser makes it, without following redirects.
-    static func get(_ url: String) async throws -> Fetched {
+    static func get(_ url: String, accept: String? = nil, token: String? = nil) async throws -> Fetched {
         var request = URLRequest(url: URL(string: url)!)
         request.setValue(person, forHTTPHeaderField: "User-Agent")
+        if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
-        let (_, response) = try await session.data(for: request)
+        let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
         return Fetched(
-            status: http?.statusCode ?? 0, location: http?.value(forHTTPHeaderField: "Location"), contentType: http?.value(forHTTPHeaderField: "Content-Type"))
+            status: http?.statusCode ?? 0, location: http?.value(forHTTPHeaderField: "Location"), contentType: http?.value(forHTTPHeaderField: "Content-Type"),
+            body: String(decoding: data, as: UTF8.self))
     }
 
     /// Every event's kind in the log, as `carteiro events tail --after 0` prints them (`payload.kind`).
