@@ -113,6 +113,14 @@ import Testing
         try await APITestClient.with { api in
             let (id, _) = try await Self.draft(api, members: 3)
             #expect(try await api.request(.patch, "/api/v1/campaigns/\(id)", json: ["name": "Natal"], as: .campaigns).json["name"] as? String == "Natal")
+            let withReplyTo = try await api.request(.patch, "/api/v1/campaigns/\(id)", json: ["replyTo": "sac@isp.example"], as: .campaigns)
+            #expect(withReplyTo.json["replyTo"] as? String == "sac@isp.example")
+            // The empty string removes it (schemathesis found it refused: "" matched the address branch first).
+            let removed = try await api.request(.patch, "/api/v1/campaigns/\(id)", json: ["replyTo": "", "trackClicks": false], as: .campaigns)
+            #expect(removed.status == .ok, "\(removed.json)")
+            #expect(removed.json["replyTo"] == nil)
+            #expect(removed.json["trackClicks"] as? Bool == false)
+            #expect(removed.json["trackOpens"] as? Bool == true)
             let at = Date().addingTimeInterval(3600)
             let scheduled = try await api.request(
                 .post, "/api/v1/campaigns/\(id)/schedule", json: ["at": ISO8601DateFormatter().string(from: at)], as: .campaigns)

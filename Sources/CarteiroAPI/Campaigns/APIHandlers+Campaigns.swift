@@ -47,7 +47,8 @@ extension APIHandlers {
             // An empty string removes the reply-to address.
             replyTo: body.replyTo.map { replyTo -> String? in
                 switch replyTo {
-                case .Address(let address): address
+                // "" matches both branches of the oneOf; the decoder takes the first: it removes.
+                case .Address(let address): address.isEmpty ? nil : address
                 case .case2: nil
                 }
             } ?? campaign.replyTo?.value)

@@ -56,13 +56,16 @@ public struct DeliveryWorker: Service {
     private let logger: Logger
     private let progress: (@Sendable (BatchReport) -> Void)?
     private let gate: DomainGate?
+    private let suppression: SuppressionCheck?
     private let storeFailures: LogThrottle
 
     /// `throttle` is required for `configuration.domainLimits` to take effect (the store's).
     public init(
         queue: any EmailJobQueue, catalog: SendCatalog, pool: RelayPool, configuration: Configuration, clock: any WallClock = SystemWallClock(),
-        throttle: (any DeliveryThrottle)? = nil, logger: Logger, progress: (@Sendable (BatchReport) -> Void)? = nil
+        throttle: (any DeliveryThrottle)? = nil, suppression: SuppressionCheck? = nil, logger: Logger,
+        progress: (@Sendable (BatchReport) -> Void)? = nil
     ) {
+        self.suppression = suppression
         self.queue = queue
         self.catalog = catalog
         self.pool = pool
@@ -184,12 +187,13 @@ public struct DeliveryWorker: Service {
     private func handle(
         _ jobs: [EmailJob], lane: String, renewer: LeaseRenewer, random: inout SystemRandomNumberGenerator, nextClaim: () -> ClaimRequest?
     ) async throws -> [EmailJob] {
+        let (sendable, withheld) = await withholdingSuppressed(jobs)
         var admission = DomainGate.Admission()
         let holder = "\(configuration.workerID)/\(lane)/\(UUID().uuidString)"
         if let gate {
-            admission = await gate.admit(jobs, holder: holder, now: clock.now())
+            admission = await gate.admit(sendable, holder: holder, now: clock.now())
         } else {
-            admission.admitted = jobs
+            admission.admitted = sendable
         }
         var (outcomes, report, waitForRelays) = await process(admission.admitted, slots: admission.slots, random: &random)
         if let gate, !admission.slots.isEmpty { await gate.release(admission.slots, holder: holder) }
@@ -197,6 +201,7 @@ public struct DeliveryWorker: Service {
             outcomes.append(.init(jobID: job.id, leaseToken: job.lease?.token ?? "", result: .deferred(until: until)))
         }
         report.deferred = admission.deferred.count
+        outcomes += withheld
         // While the relays are down, the next batch is claimed after the wait, not before it.
         let claimed = try await recordDurably(outcomes, thenClaim: waitForRelays == nil ? nextClaim() : nil)
         // Released first: a job given back unattempted can be claimed again in the same write.
@@ -205,6 +210,31 @@ public struct DeliveryWorker: Service {
         progress?(report)
         if let waitForRelays { try? await Task.sleep(for: waitForRelays) }
         return claimed
+    }
+
+    /// Bulk jobs whose recipient became suppressed since the send was accepted are cancelled
+    /// instead of sent. When the check itself fails, the batch's bulk jobs are given back
+    /// unattempted: none is sent without it.
+    private func withholdingSuppressed(_ jobs: [EmailJob]) async -> (sendable: [EmailJob], withheld: [EmailJobOutcome]) {
+        guard let suppression, jobs.contains(where: { $0.stream == .bulk }) else { return (jobs, []) }
+        let bulk = jobs.filter { $0.stream == .bulk }
+        do {
+            let suppressed = try await suppression.suppressed(bulk.map(\.recipient))
+            guard !suppressed.isEmpty else { return (jobs, []) }
+            let withheld = bulk.filter { suppressed.contains($0.recipient.canonical) }
+            return (
+                jobs.filter { $0.stream != .bulk || !suppressed.contains($0.recipient.canonical) },
+                withheld.map { .init(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .cancelled(reason: "the recipient is suppressed")) }
+            )
+        } catch {
+            let occurrence = storeFailures.record("suppression check")
+            if occurrence.shouldLog {
+                logger.warning(
+                    "cannot check a batch's recipients against the suppression list; its bulk jobs go back to the queue",
+                    metadata: ["error": "\(error)", "unlogged_since_last": "\(occurrence.suppressed)"])
+            }
+            return (jobs.filter { $0.stream != .bulk }, bulk.map { .init(jobID: $0.id, leaseToken: $0.lease?.token ?? "", result: .released) })
+        }
     }
 
     /// Records outcomes (and claims `next` in the same write), retrying while the store is

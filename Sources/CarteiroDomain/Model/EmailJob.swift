@@ -128,6 +128,9 @@ public struct EmailJobOutcome: Hashable, Sendable {
         /// Given back unattempted until `until` (a recipient domain's rate limit was reached): the
         /// attempt is not counted.
         case deferred(until: Date)
+        /// Not sent, and never will be: the recipient became suppressed (unsubscribed, bounced,
+        /// complained, declined, erased) after the job was queued. The attempt is not counted.
+        case cancelled(reason: String)
     }
 
     public let jobID: EmailJobID
@@ -146,6 +149,7 @@ public struct EmailJobOutcome: Hashable, Sendable {
         case .retry: .retryScheduled
         case .failed: .failed
         case .released, .deferred: .queued
+        case .cancelled: .cancelled
         }
     }
 }

@@ -234,7 +234,7 @@ public struct CarteiroRuntime {
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: delivery.keyring, links: links)),
             pool: pool, configuration: delivery.workerConfiguration(workerID: workerID, routes: [route]), clock: clock, throttle: store.throttle,
-            logger: logger)
+            suppression: SuppressionCheck(contacts: store.contacts), logger: logger)
         return [
             RelayHeartbeatService(
                 pool: pool, reporter: reporter,

@@ -103,7 +103,8 @@ public struct SendDelivery: Sendable {
         let worker = DeliveryWorker(
             queue: store.emailJobs, catalog: SendCatalog(sends: store.sends, makeComposer: SendCatalog.composer(signingWith: keyring, links: links)), pool: pool,
             configuration: delivery.workerConfiguration(workerID: options.workerID, routes: routes, parallelBatches: lanes),
-            clock: SystemWallClock(), throttle: store.throttle, logger: logger, progress: { tally.add($0) })
+            clock: SystemWallClock(), throttle: store.throttle, suppression: SuppressionCheck(contacts: store.contacts), logger: logger,
+            progress: { tally.add($0) })
         let heartbeat = delivery.heartbeatInterval
 
         let start = ContinuousClock.now

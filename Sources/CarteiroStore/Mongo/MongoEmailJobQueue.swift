@@ -108,6 +108,9 @@ struct MongoEmailJobQueue: EmailJobQueue {
             case .deferred(let until):
                 set["dueAt"] = MongoEmailJobCoding.milliseconds(until)
                 increment = -1
+            case .cancelled(let reason):
+                set["lastError"] = MongoEmailJobCoding.failureDocument(DeliveryFailure(text: reason))
+                increment = -1
             }
             var update: BSONDocument = ["$set": .document(set), "$unset": ["lease": ""]]
             if increment != 0 { update["$inc"] = ["attempts": .int64(increment)] }
@@ -147,7 +150,7 @@ struct MongoEmailJobQueue: EmailJobQueue {
                                 .init(
                                     jobID: job.id, sendID: job.sendID, campaignID: job.campaignID, contactID: job.contactID, recipient: job.recipient,
                                     failure: failure, attempts: job.attempts))))
-                case .retry, .released, .deferred: break
+                case .retry, .released, .deferred, .cancelled: break
                 }
             }
             _ = try MongoEventLog.append(events, connection: connection, session: session)

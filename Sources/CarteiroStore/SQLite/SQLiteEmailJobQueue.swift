@@ -153,6 +153,9 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                 dueAt = StoreCoding.milliseconds(until)
                 keepsLastError = true
                 returnsAttempt = 1
+            case .cancelled(let reason):
+                failure = DeliveryFailure(text: reason)
+                returnsAttempt = 1
             }
             try statement.execute(arguments: [
                 outcome.newStatus.rawValue, relay, keepsLastError, try failure.map { try encoder.encode($0) }, dueAt, returnsAttempt,
@@ -217,7 +220,7 @@ struct SQLiteEmailJobQueue: EmailJobQueue {
                     .init(
                         jobID: outcome.jobID, sendID: sendID, campaignID: campaignID, contactID: contactID, recipient: recipient,
                         failure: failure, attempts: row[5])))
-        case .retry, .released, .deferred:
+        case .retry, .released, .deferred, .cancelled:
             return nil
         }
     }
