@@ -21,7 +21,7 @@ public struct EngagementFlushService: Service {
         do {
             try await recorder.flush()
         } catch {
-            let pending = await recorder.pendingCount
+            let pending = recorder.pendingCount
             logger.error("opens and clicks lost at shutdown", metadata: ["error": "\(error)", "pending": "\(pending)"])
         }
     }
@@ -36,7 +36,7 @@ public struct EngagementFlushService: Service {
                 let now = ContinuousClock.now
                 guard lastLogged.map({ now - $0 > .seconds(60) }) ?? true else { continue }
                 lastLogged = now
-                let pending = await recorder.pendingCount
+                let pending = recorder.pendingCount
                 logger.warning("opens and clicks cannot be written yet; kept for the next try", metadata: ["error": "\(error)", "pending": "\(pending)"])
             }
         }

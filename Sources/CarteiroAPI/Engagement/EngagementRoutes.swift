@@ -37,7 +37,7 @@ public struct EngagementRoutes: Sendable {
         let recorder = self.recorder
         router.get("t/o/:token") { request, context -> Response in
             guard let hit = tokens.hit(.open, token: context.parameters.get("token") ?? "") else { return Self.notFound() }
-            await recorder.add(hit, userAgent: request.headers[.userAgent])
+            recorder.add(hit, userAgent: request.headers[.userAgent])
             var headers: HTTPFields = [.contentType: "image/gif", .cacheControl: "no-store, no-cache, must-revalidate, private"]
             headers[.expires] = "0"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
@@ -46,7 +46,7 @@ public struct EngagementRoutes: Sendable {
             guard let hit = tokens.hit(.click, token: context.parameters.get("token") ?? ""), let url = hit.url, Self.isWebURL(url) else {
                 return Self.notFound()
             }
-            await recorder.add(hit, userAgent: request.headers[.userAgent])
+            recorder.add(hit, userAgent: request.headers[.userAgent])
             var headers: HTTPFields = [.location: url, .cacheControl: "no-store"]
             headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
             return Response(status: .found, headers: headers)

@@ -16,7 +16,12 @@ struct MongoEngagementLog: EngagementLog {
         guard !hits.isEmpty else { return [] }
         let events = hits.map { $0.machine || !$0.kind.hasFirst ? nil : firstEvent($0) }
         let documents = hits.map(Self.document(for:))
-        let human = Array(zip(hits, events).filter { !$0.0.machine && $0.0.kind.hasFirst })
+        // A message opened many times in one batch asks the firsts collection once.
+        var tried = Set<String>()
+        let human = Array(
+            zip(hits, events).filter { hit, _ in
+                !hit.machine && hit.kind.hasFirst && tried.insert("\(hit.jobID.rawValue)#\(hit.kind.rawValue)").inserted
+            })
         return try await database.write(appendsEvents: !human.isEmpty) { connection, session in
             _ = try connection.insertMany(documents, into: Self.hitsCollection, session: session)
             var firsts: [EngagementHit] = []

@@ -21,13 +21,15 @@ struct SQLiteEngagementLog: EngagementLog {
                 sql: "INSERT OR IGNORE INTO engagement_firsts (job_id, kind, campaign_id, at_ms) VALUES (?, ?, ?, ?)")
             var firsts: [EngagementHit] = []
             var firstEvents: [DomainEvent] = []
+            // A message opened many times in one batch asks the firsts table once.
+            var tried = Set<String>()
             for (hit, event) in zip(hits, events) {
                 let at = StoreCoding.milliseconds(hit.at)
                 try insertHit.execute(arguments: [
                     hit.kind.rawValue, hit.jobID.rawValue, hit.sendID?.rawValue, hit.campaignID?.rawValue, hit.contactID?.rawValue, hit.linkIndex,
                     hit.url, hit.machine, hit.userAgent.map { String($0.prefix(300)) }, at,
                 ])
-                guard !hit.machine, hit.kind.hasFirst else { continue }
+                guard !hit.machine, hit.kind.hasFirst, tried.insert("\(hit.jobID.rawValue)#\(hit.kind.rawValue)").inserted else { continue }
                 try insertFirst.execute(arguments: [hit.jobID.rawValue, hit.kind.rawValue, hit.campaignID?.rawValue, at])
                 if db.changesCount == 1 {
                     firsts.append(hit)

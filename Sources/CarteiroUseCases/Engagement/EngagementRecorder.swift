@@ -1,100 +1,131 @@
 public import CarteiroDomain
 public import CarteiroMail
 public import Foundation
+import Synchronization
 
 /// Opens and clicks as the tracking routes see them, written in batches: a burst of opens costs
 /// the store one write per batch, not one per request. Each hit is told apart as a person's or
 /// a machine's (`MachineTraffic`) and completed with its job's send, campaign and contact; the
 /// first of each message and kind a person made writes `email.opened` / `email.clicked`.
 ///
+/// Taking a hit is a lock and an append, on the caller's thread: the request answers at once.
 /// A batch the store refuses is kept and written with the next (up to `maximumPending` hits).
-public actor EngagementRecorder {
-    private let store: any Store
-    private let machineWindow: TimeInterval
-    private let maximumBatch: Int
-    private let maximumPending: Int
-    private var pending: [Pending] = []
-    /// What a hit needs of its job, for the jobs seen lately.
-    private var jobs: [EmailJobID: JobFacts] = [:]
-    private var dropped = 0
-
+public final class EngagementRecorder: Sendable {
     struct Pending {
         var hit: TrackingLinks.Hit
         var userAgent: String?
         var at: Date
     }
 
-    struct JobFacts {
-        var sendID: SendID?
-        var campaignID: CampaignID?
-        var contactID: ContactID?
+    private struct Buffer {
+        var pending: [Pending] = []
+        var dropped = 0
     }
+
+    private let buffer = Mutex(Buffer())
+    private let writer: Writer
+    private let maximumPending: Int
 
     public init(store: any Store, machineWindow: TimeInterval = MachineTraffic.defaultWindow, maximumBatch: Int = 1_000, maximumPending: Int = 200_000)
     {
-        self.store = store
-        self.machineWindow = machineWindow
-        self.maximumBatch = maximumBatch
+        writer = Writer(store: store, machineWindow: machineWindow, maximumBatch: maximumBatch)
         self.maximumPending = maximumPending
     }
 
     /// Takes a hit to write with the next batch.
     public func add(_ hit: TrackingLinks.Hit, userAgent: String?, at: Date = Date()) {
-        if pending.count >= maximumPending {
-            // The store has refused writes for a long while: the oldest hits go first.
-            pending.removeFirst(pending.count - maximumPending + 1)
-            dropped += 1
+        buffer.withLock { buffer in
+            if buffer.pending.count >= maximumPending {
+                // The store has refused writes for a long while: the oldest hits go first.
+                buffer.pending.removeFirst(buffer.pending.count - maximumPending + 1)
+                buffer.dropped += 1
+            }
+            buffer.pending.append(Pending(hit: hit, userAgent: userAgent, at: at))
         }
-        pending.append(Pending(hit: hit, userAgent: userAgent, at: at))
     }
 
-    public var pendingCount: Int { pending.count }
+    public var pendingCount: Int { buffer.withLock { $0.pending.count } }
     /// Hits given up because too many waited for the store.
-    public var droppedCount: Int { dropped }
+    public var droppedCount: Int { buffer.withLock { $0.dropped } }
 
     /// Writes what is pending, a batch at a time; returns how many hits were written. On a store
-    /// failure the unwritten hits stay pending and the error is thrown.
+    /// failure the unwritten hits stay pending, in order, and the error is thrown.
     @discardableResult
     public func flush() async throws -> Int {
-        var written = 0
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(maximumBatch))
-            pending.removeFirst(batch.count)
-            do {
-                let hits = try await resolve(batch)
-                try await store.engagement.record(hits) { hit in Self.event(for: hit) }
-                written += batch.count
-            } catch {
-                // Back in front, in order, before anything added meanwhile.
-                pending.insert(contentsOf: batch, at: 0)
-                throw error
-            }
-        }
-        return written
+        try await writer.flush(from: self)
     }
 
-    private func resolve(_ batch: [Pending]) async throws -> [EngagementHit] {
-        if jobs.count > 50_000 { jobs.removeAll(keepingCapacity: true) }
-        var hits: [EngagementHit] = []
-        hits.reserveCapacity(batch.count)
-        for pending in batch {
-            let jobID = EmailJobID(rawValue: pending.hit.jobID)
-            let facts: JobFacts
-            if let known = jobs[jobID] {
-                facts = known
-            } else {
-                let job = try await store.emailJobs.get(jobID)
-                facts = JobFacts(sendID: job?.sendID, campaignID: job?.campaignID, contactID: job?.contactID)
-                jobs[jobID] = facts
-            }
-            hits.append(
-                EngagementHit(
-                    kind: pending.hit.kind == .open ? .open : .click, jobID: jobID, sendID: facts.sendID, campaignID: facts.campaignID,
-                    contactID: facts.contactID, linkIndex: pending.hit.linkIndex, url: pending.hit.url,
-                    machine: MachineTraffic.isMachine(userAgent: pending.userAgent, at: pending.at, composedAt: pending.hit.composedAt, window: machineWindow),
-                    userAgent: pending.userAgent, at: pending.at))
+    fileprivate func take(_ count: Int) -> [Pending] {
+        buffer.withLock { buffer in
+            let batch = Array(buffer.pending.prefix(count))
+            buffer.pending.removeFirst(batch.count)
+            return batch
         }
-        return hits
+    }
+
+    fileprivate func giveBack(_ batch: [Pending]) {
+        buffer.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
+    }
+
+    /// Writes batches one flush at a time, and remembers what hits need of their jobs.
+    private actor Writer {
+        struct JobFacts {
+            var sendID: SendID?
+            var campaignID: CampaignID?
+            var contactID: ContactID?
+        }
+
+        let store: any Store
+        let machineWindow: TimeInterval
+        let maximumBatch: Int
+        /// What a hit needs of its job, for the jobs seen lately.
+        var jobs: [EmailJobID: JobFacts] = [:]
+
+        init(store: any Store, machineWindow: TimeInterval, maximumBatch: Int) {
+            self.store = store
+            self.machineWindow = machineWindow
+            self.maximumBatch = maximumBatch
+        }
+
+        func flush(from recorder: EngagementRecorder) async throws -> Int {
+            var written = 0
+            while true {
+                let batch = recorder.take(maximumBatch)
+                guard !batch.isEmpty else { return written }
+                do {
+                    try await store.engagement.record(try await resolve(batch)) { hit in EngagementRecorder.event(for: hit) }
+                    written += batch.count
+                } catch {
+                    recorder.giveBack(batch)
+                    throw error
+                }
+            }
+        }
+
+        private func resolve(_ batch: [Pending]) async throws -> [EngagementHit] {
+            if jobs.count > 50_000 { jobs.removeAll(keepingCapacity: true) }
+            var hits: [EngagementHit] = []
+            hits.reserveCapacity(batch.count)
+            for pending in batch {
+                let jobID = EmailJobID(rawValue: pending.hit.jobID)
+                let facts: JobFacts
+                if let known = jobs[jobID] {
+                    facts = known
+                } else {
+                    let job = try await store.emailJobs.get(jobID)
+                    facts = JobFacts(sendID: job?.sendID, campaignID: job?.campaignID, contactID: job?.contactID)
+                    jobs[jobID] = facts
+                }
+                hits.append(
+                    EngagementHit(
+                        kind: pending.hit.kind == .open ? .open : .click, jobID: jobID, sendID: facts.sendID, campaignID: facts.campaignID,
+                        contactID: facts.contactID, linkIndex: pending.hit.linkIndex, url: pending.hit.url,
+                        machine: MachineTraffic.isMachine(
+                            userAgent: pending.userAgent, at: pending.at, composedAt: pending.hit.composedAt, window: machineWindow),
+                        userAgent: pending.userAgent, at: pending.at))
+            }
+            return hits
+        }
     }
 
     static func event(for hit: EngagementHit) -> DomainEvent {
