@@ -8,7 +8,7 @@ public typealias MailboxCursorID = Identifier<MailboxCursor>
 /// UIDVALIDITY changes, UIDs start over and so does the cursor. The lease lets one watcher
 /// process at a time read the mailbox; taking or renewing it is an optimistic write, so of two
 /// watchers that try at once, one gets a `conflict`.
-public struct MailboxCursor: Aggregate {
+public struct MailboxCursor: Aggregate, Leasable {
     public let id: MailboxCursorID
     public var version: Int
     /// `user@host:port/MAILBOX`, without the password: unique.
@@ -18,6 +18,11 @@ public struct MailboxCursor: Aggregate {
     public private(set) var leaseHolder: String?
     public private(set) var leaseExpiresAt: Date?
 
+    public mutating func setLease(holder: String?, expiresAt: Date?) {
+        leaseHolder = holder
+        leaseExpiresAt = expiresAt
+    }
+
     public init(id: MailboxCursorID = MailboxCursorID(), mailbox: String) {
         self.id = id
         self.version = 0
@@ -26,25 +31,8 @@ public struct MailboxCursor: Aggregate {
         self.lastUID = 0
     }
 
-    /// Whether `holder` may take the lease at `now`: it is free, expired, or already its own.
-    public func canLease(to holder: String, at now: Date) -> Bool {
-        leaseHolder == nil || leaseHolder == holder || (leaseExpiresAt ?? .distantPast) <= now
-    }
 
-    /// Takes or renews the lease until `now + duration`; false (nothing changed) when another
-    /// holder's lease is still running.
-    public mutating func lease(to holder: String, at now: Date, for duration: TimeInterval) -> Bool {
-        guard canLease(to: holder, at: now) else { return false }
-        leaseHolder = holder
-        leaseExpiresAt = now.addingTimeInterval(duration)
-        return true
-    }
 
-    public mutating func releaseLease(of holder: String) {
-        guard leaseHolder == holder else { return }
-        leaseHolder = nil
-        leaseExpiresAt = nil
-    }
 
     /// The UID after which messages are new under the server's current `uidValidity`: 0 when it
     /// changed (every message is new again; the processed records' keys tell which were done).

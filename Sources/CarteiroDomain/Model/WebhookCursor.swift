@@ -8,13 +8,18 @@ public typealias WebhookCursorID = Identifier<WebhookCursor>
 /// only moves forward, and only after the delivery's outcome is stored, so a process that stops
 /// mid-delivery leaves the event to be sent again (at least once). The lease lets one process at a
 /// time deliver the webhook; taking or renewing it is an optimistic write, as for `MailboxCursor`.
-public struct WebhookCursor: Aggregate {
+public struct WebhookCursor: Aggregate, Leasable {
     public let id: WebhookCursorID
     public var version: Int
     public let webhookID: WebhookID
     public private(set) var position: Int64
     public private(set) var leaseHolder: String?
     public private(set) var leaseExpiresAt: Date?
+
+    public mutating func setLease(holder: String?, expiresAt: Date?) {
+        leaseHolder = holder
+        leaseExpiresAt = expiresAt
+    }
 
     /// A new webhook's cursor starts at its `startsAfter`.
     public init(id: WebhookCursorID = WebhookCursorID(), webhookID: WebhookID, position: Int64) {
@@ -24,29 +29,9 @@ public struct WebhookCursor: Aggregate {
         self.position = position
     }
 
-    public func canLease(to holder: String, at now: Date) -> Bool {
-        leaseHolder == nil || leaseHolder == holder || (leaseExpiresAt ?? .distantPast) <= now
-    }
 
-    /// Whether `holder` holds the lease at `now` for at least `margin` more.
-    public func isLeased(to holder: String, at now: Date, margin: TimeInterval = 0) -> Bool {
-        leaseHolder == holder && (leaseExpiresAt ?? .distantPast) > now.addingTimeInterval(margin)
-    }
 
-    /// Takes or renews the lease until `now + duration`; false (nothing changed) when another
-    /// holder's lease is still running.
-    public mutating func lease(to holder: String, at now: Date, for duration: TimeInterval) -> Bool {
-        guard canLease(to: holder, at: now) else { return false }
-        leaseHolder = holder
-        leaseExpiresAt = now.addingTimeInterval(duration)
-        return true
-    }
 
-    public mutating func releaseLease(of holder: String) {
-        guard leaseHolder == holder else { return }
-        leaseHolder = nil
-        leaseExpiresAt = nil
-    }
 
     /// Records that the webhook is done with every event up to `position`.
     public mutating func advance(to position: Int64) {

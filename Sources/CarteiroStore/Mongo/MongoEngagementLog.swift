@@ -66,8 +66,12 @@ struct MongoEngagementLog: EngagementLog {
             summary.complained = try connection.countDocuments(filter: ["campaignID": id, "kind": "complaint"], in: Self.hitsCollection)
             for kind in [EngagementHit.Kind.open, .click] {
                 let name = BSON.string(kind.rawValue)
+                // Messages a person opened (clicked in): distinct jobs among people's hits, read from
+                // the same documents as the totals.
+                let people = try connection.aggregate(
+                    [["$match": ["campaignID": id, "kind": name, "machine": false]], ["$group": ["_id": "$jobID"]]], in: Self.hitsCollection)
                 let counts = EngagementCounts(
-                    unique: try connection.countDocuments(filter: ["campaignID": id, "kind": name], in: Self.firstsCollection),
+                    unique: people.count,
                     total: try connection.countDocuments(filter: ["campaignID": id, "kind": name, "machine": false], in: Self.hitsCollection),
                     machine: try connection.countDocuments(filter: ["campaignID": id, "kind": name, "machine": true], in: Self.hitsCollection))
                 if kind == .open { summary.opens = counts } else { summary.clicks = counts }

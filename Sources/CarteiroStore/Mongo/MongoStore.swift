@@ -248,8 +248,6 @@ final class MongoDatabase: Sendable {
             try connection.createIndexes(
                 [MongoIndex(keys: ["campaignID": 1], name: "campaign"), MongoIndex(keys: ["contactID": 1], name: "contact")],
                 on: MongoEngagementLog.hitsCollection)
-            try connection.createIndexes(
-                [MongoIndex(keys: ["campaignID": 1], name: "campaign")], on: MongoEngagementLog.firstsCollection)
         }
     }
 

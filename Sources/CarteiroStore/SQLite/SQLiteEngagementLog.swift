@@ -60,8 +60,11 @@ struct SQLiteEngagementLog: EngagementLog {
                 default: update(&summary, kind: kind) { counts in if machine { counts.machine = count } else { counts.total = count } }
                 }
             }
+            // Messages a person opened (clicked in): distinct jobs among people's hits.
             for row in try Row.fetchAll(
-                db, sql: "SELECT kind, count(*) AS n FROM engagement_firsts WHERE campaign_id = ? GROUP BY kind", arguments: [id])
+                db,
+                sql: "SELECT kind, count(DISTINCT job_id) AS n FROM engagement_hits WHERE campaign_id = ? AND machine = 0 GROUP BY kind",
+                arguments: [id])
             {
                 let count: Int = row["n"]
                 update(&summary, kind: row["kind"]) { $0.unique = count }

@@ -206,7 +206,6 @@ enum SQLiteSchema {
                         at_ms INTEGER NOT NULL,
                         PRIMARY KEY (job_id, kind)
                     ) WITHOUT ROWID;
-                    CREATE INDEX engagement_firsts_campaign ON engagement_firsts (campaign_id, kind);
                     CREATE INDEX email_jobs_recipient ON email_jobs (recipient_key);
                     CREATE INDEX email_jobs_contact ON email_jobs (contact_id) WHERE contact_id IS NOT NULL;
                     CREATE INDEX email_jobs_sent_at ON email_jobs (updated_at) WHERE status = 'sent';

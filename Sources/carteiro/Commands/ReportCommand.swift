@@ -12,6 +12,18 @@ struct ReportCommand: AsyncParsableCommand {
         subcommands: [Campaign.self, Usage.self]
     )
 
+    /// Opens the store, prints what `report` makes of it, and closes the store whatever happens.
+    static func print(from options: StoreOptions, _ report: (any Store) async throws -> String) async throws {
+        let store = try await EventsCommand.openStore(options)
+        do {
+            FileHandle.standardOutput.write(Data(try await report(store).utf8))
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
     struct Campaign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A campaign's counters, delivery per relay and hour, failures by reason, opens, clicks, links and outcomes.")
@@ -22,17 +34,12 @@ struct ReportCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let store = try await EventsCommand.openStore(storeOptions)
-            do {
+            try await ReportCommand.print(from: storeOptions) { store in
                 guard let campaign = try await store.campaigns.get(CampaignID(rawValue: id)) else {
                     throw CLIError.badInput("no campaign \(id) in the store")
                 }
-                FileHandle.standardOutput.write(Data(ReportCSV.campaign(try await Reports(store: store).campaign(campaign)).utf8))
-            } catch {
-                await store.close()
-                throw error
+                return ReportCSV.campaign(try await Reports(store: store).campaign(campaign))
             }
-            await store.close()
         }
     }
 
@@ -52,14 +59,9 @@ struct ReportCommand: AsyncParsableCommand {
             guard let start = Self.date(from) else { throw CLIError.badInput("--from '\(from)' is not a date such as 2026-12-01") }
             guard let end = Self.date(to) else { throw CLIError.badInput("--to '\(to)' is not a date such as 2027-01-01") }
             guard start < end else { throw CLIError.badInput("--from must be before --to") }
-            let store = try await EventsCommand.openStore(storeOptions)
-            do {
-                FileHandle.standardOutput.write(Data(ReportCSV.usage(try await Reports(store: store).usage(from: start, to: end)).utf8))
-            } catch {
-                await store.close()
-                throw error
+            try await ReportCommand.print(from: storeOptions) { store in
+                ReportCSV.usage(try await Reports(store: store).usage(from: start, to: end))
             }
-            await store.close()
         }
 
         /// A UTC day (`2026-12-01`) or an ISO 8601 time with its offset.

@@ -19,13 +19,9 @@ struct CampaignStoryTests {
     func aCampaignReachesEveryRecipientExactlyOnceDKIMSignedThroughPauseAndResume(_ backend: Backend) async throws {
         let sink = try await SMTPSink.Scripted.start(.init(dataReplyDelay: .milliseconds(60)))
         defer { sink.stop() }
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let mongo = backend == .mongodb ? try await MongoWireServer.start() : nil
-        defer { mongo?.stop() }
-        let store = ["--data-dir", folder.path] + (mongo.map { ["--store", $0.uri] } ?? [])
-        // nx-27017 fails inserts into a collection with a compound {field, _id} index (MongoDB does not).
-        let environment = mongo == nil ? [:] : ["CARTEIRO_MONGO_COMPOUND_INDEXES": "0"]
+        let live = try await LiveStore.start(mongodb: backend == .mongodb)
+        defer { live.stop() }
+        let (folder, store, environment) = (live.folder, live.arguments, live.environment)
 
         let keygen = try await CarteiroProcess.run(
             ["dkim", "keygen", "--domain", "isp.example", "--selector", "s1", "--algorithm", "rsa", "--out", folder.path])
@@ -35,9 +31,7 @@ struct CampaignStoryTests {
             let parts = line.split(separator: " ", maxSplits: 3)
             if parts.count == 4 { records[String(parts[0])] = parts[3].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         }
-        let created = try await CarteiroProcess.run(["token", "create", "--name", "story", "--scope", "admin"] + store, environment: environment)
-        #expect(created.exitCode == 0, "\(created.standardError)")
-        let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = try await live.token(name: "story", scope: "admin")
         let port = try freeLoopbackPort()
         let server = try CarteiroProcess(
             ["serve", "--roles", "api,worker", "--port", "\(port)", "--relay", sink.url + "?connections=1", "--batch-size", "2",

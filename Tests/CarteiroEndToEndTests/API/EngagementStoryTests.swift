@@ -22,16 +22,10 @@ struct EngagementStoryTests {
     func opensClicksTheReportAndAOneClickUnsubscribeThatTheNextCampaignHonours(_ backend: Backend) async throws {
         let sink = try await SMTPSink.Scripted.start()
         defer { sink.stop() }
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let mongo = backend == .mongodb ? try await MongoWireServer.start() : nil
-        defer { mongo?.stop() }
-        let store = ["--data-dir", folder.path] + (mongo.map { ["--store", $0.uri] } ?? [])
-        // nx-27017 fails inserts into a collection with a compound {field, _id} index (MongoDB does not).
-        let environment = mongo == nil ? [:] : ["CARTEIRO_MONGO_COMPOUND_INDEXES": "0"]
-        let created = try await CarteiroProcess.run(["token", "create", "--name", "ops", "--scope", "admin"] + store, environment: environment)
-        #expect(created.exitCode == 0, "\(created.standardError)")
-        let api = LiveAPI(port: try freeLoopbackPort(), token: created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        let live = try await LiveStore.start(mongodb: backend == .mongodb)
+        defer { live.stop() }
+        let (store, environment) = (live.arguments, live.environment)
+        let api = LiveAPI(port: try freeLoopbackPort(), token: try await live.token(name: "ops", scope: "admin"))
         let base = "http://127.0.0.1:\(api.port)"
         // Opens moments after sending count as people's here: the test is the person.
         let server = try CarteiroProcess(

@@ -16,15 +16,10 @@ struct WebhookStoryTests {
 
     @Test(arguments: Backend.allCases)
     func aRegisteredWebhookGetsEverySignUpOnceInOrderAcrossAReceiverOutage(_ backend: Backend) async throws {
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let mongo = backend == .mongodb ? try await MongoWireServer.start() : nil
-        defer { mongo?.stop() }
-        let store = ["--data-dir", folder.path] + (mongo.map { ["--store", $0.uri] } ?? [])
-        let environment = mongo == nil ? [:] : ["CARTEIRO_MONGO_COMPOUND_INDEXES": "0"]
-        let created = try await CarteiroProcess.run(["token", "create", "--name", "story", "--scope", "admin"] + store, environment: environment)
-        #expect(created.exitCode == 0, "\(created.standardError)")
-        let token = created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        let live = try await LiveStore.start(mongodb: backend == .mongodb)
+        defer { live.stop() }
+        let (store, environment) = (live.arguments, live.environment)
+        let token = try await live.token(name: "story", scope: "admin")
         let port = try freeLoopbackPort()
         let server = try CarteiroProcess(
             ["serve", "--roles", "api,worker", "--port", "\(port)", "--webhook-timeout", "2s", "--webhook-backoff-cap", "2s"] + store,

@@ -26,11 +26,9 @@ struct SignUpByReplyStoryTests {
             try dovecot.deliver(Array(message.replacingOccurrences(of: "\n", with: "\r\n").utf8), user: "cadastro")
         }
 
-        func token(name: String, scope: String) async throws -> String {
-            let created = try await CarteiroProcess.run(["token", "create", "--name", name, "--scope", scope] + store, environment: environment)
-            #expect(created.exitCode == 0, "\(created.standardError)")
-            return created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let live: LiveStore
+
+        func token(name: String, scope: String) async throws -> String { try await live.token(name: name, scope: scope) }
     }
 
     private func withStage(_ backend: Backend, roles: String, extra: [String] = [], _ body: (Stage, inout CarteiroProcess) async throws -> Void)
@@ -40,16 +38,10 @@ struct SignUpByReplyStoryTests {
         defer { sink.stop() }
         let dovecot = try await Dovecot.start(users: ["cadastro": "s3nha"])
         defer { dovecot.stop() }
-        let folder = try TemporaryDirectory()
-        defer { folder.remove() }
-        let mongo = backend == .mongodb ? try await MongoWireServer.start() : nil
-        defer { mongo?.stop() }
-        let store = ["--data-dir", folder.path] + (mongo.map { ["--store", $0.uri] } ?? [])
-        // nx-27017 fails inserts into a collection with a compound {field, _id} index (MongoDB does not).
-        let environment = mongo == nil ? [:] : ["CARTEIRO_MONGO_COMPOUND_INDEXES": "0"]
-        let created = try await CarteiroProcess.run(["token", "create", "--name", "ops", "--scope", "admin"] + store, environment: environment)
-        #expect(created.exitCode == 0, "\(created.standardError)")
-        let api = LiveAPI(port: try freeLoopbackPort(), token: created.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))
+        let live = try await LiveStore.start(mongodb: backend == .mongodb)
+        defer { live.stop() }
+        let (store, environment) = (live.arguments, live.environment)
+        let api = LiveAPI(port: try freeLoopbackPort(), token: try await live.token(name: "ops", scope: "admin"))
         let arguments =
             [
                 "serve", "--roles", roles, "--port", "\(api.port)", "--relay", sink.url,
@@ -60,7 +52,7 @@ struct SignUpByReplyStoryTests {
         var server = try CarteiroProcess(arguments, environment: environment)
         defer { server.signal(SIGKILL) }
         try await api.waitUntilHealthy(server)
-        let stage = Stage(sink: sink, dovecot: dovecot, api: api, store: store, environment: environment, arguments: arguments)
+        let stage = Stage(sink: sink, dovecot: dovecot, api: api, store: store, environment: environment, arguments: arguments, live: live)
         try await body(stage, &server)
     }
 
