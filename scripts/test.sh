@@ -7,3 +7,9 @@ scripts/setup.sh
 # Two cores: a parallel test run would starve the peers the tests start.
 swift build --build-tests
 swift test --skip-build --no-parallel "$@"
+# The whole suite also smoke-tests the release binary, the one scripts/run.sh runs: an optimised
+# build can fail where the debug build the tests use does not.
+if [ "$#" -eq 0 ]; then
+    swift build -c release --product carteiro
+    .venv/bin/python scripts/release_smoke.py
+fi

@@ -74,7 +74,7 @@ struct TokenAuthenticator: AuthenticatorMiddleware {
     {
         var context = context
         context.identity = try await authenticate(request: request, context: context)
-        let client = APIClientAddress.resolver?(request.headers[values: APIClientAddress.forwarded], request.headers[values: APIClientAddress.xForwardedFor])
+        let client = request.headers[APIClientAddress.header]
         return try await APICaller.$token.withValue(context.identity) {
             try await APIClientAddress.$current.withValue(client) { try await next(request, context) }
         }

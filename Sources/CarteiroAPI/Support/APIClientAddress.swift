@@ -1,15 +1,13 @@
 import HTTPTypes
 
-/// Where a request comes from, for the limits of the public operations (sign-up): the server
-/// that accepted the connection sets `resolver` around it, turning the request's `Forwarded` and
-/// `X-Forwarded-For` values into the client's address (the peer's own unless the peer is a
-/// trusted proxy); the API's first middleware resolves each request's into `current`.
+/// Where a request comes from, for the limits of the public operations (sign-up). The server
+/// that accepted the connection writes the client's address into `header` of every request (the
+/// peer's own unless the peer is a trusted proxy, then the address it forwarded), after removing
+/// any such field the client sent; the API's first middleware reads it into `current`.
 public enum APIClientAddress {
-    public typealias Resolver = @Sendable (_ forwarded: [String], _ xForwardedFor: [String]) -> String?
+    /// The field the server stamps; a client's own is never let through.
+    public static let headerName = "Carteiro-Client-Address"
+    static let header = HTTPField.Name(headerName)!
 
-    @TaskLocal public static var resolver: Resolver?
     @TaskLocal static var current: String?
-
-    static let forwarded = HTTPField.Name("Forwarded")!
-    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

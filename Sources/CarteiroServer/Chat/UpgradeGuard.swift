@@ -35,6 +35,7 @@ struct GuardedWebSocketChannel: ServerChildChannel {
         let authenticator = self.authenticator
         let headTimeout = self.headTimeout
         let reserve = self.reserve
+        let addresses = self.addresses
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let upgrader = try pipeline.handler(type: NIOTypedHTTPServerUpgradeHandler<HTTP1WebSocketUpgradeChannel.UpgradeResult>.self)
@@ -43,17 +44,14 @@ struct GuardedWebSocketChannel: ServerChildChannel {
             try pipeline.addHandler(
                 HTTPConnectionGuard(headTimeout: headTimeout, reserve: reserve, healthOnly: !mayWork, logger: logger), position: .before(upgrader))
             try pipeline.addHandler(UpgradeGuard(admission: admission, authenticator: authenticator), position: .before(upgrader))
+            let peer = channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
+            try pipeline.addHandler(ClientAddressStamp(peer: peer, addresses: addresses), position: .before(upgrader))
             return Value(base: value, peer: channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) })
         }
     }
 
     func handle(value: Value, logger: Logger) async {
-        let (addresses, peer) = (self.addresses, value.peer)
-        await APIClientAddress.$resolver.withValue({ forwarded, xForwardedFor in
-            addresses.client(peer: peer, forwarded: forwarded, xForwardedFor: xForwardedFor).map { "\($0)" }
-        }) {
-            await base.handle(value: value.base, logger: logger)
-        }
+        await base.handle(value: value.base, logger: logger)
     }
 }
 
