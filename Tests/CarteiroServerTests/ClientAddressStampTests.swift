@@ -30,4 +30,21 @@ import Testing
         #expect(try stamped(peer: "203.0.113.9", trusted: [], headers: [("X-Forwarded-For", "198.51.100.1")]) == ["203.0.113.9"])
         #expect(try stamped(peer: "10.0.0.2", trusted: ["10.0.0.0/8"], headers: [("X-Forwarded-For", "198.51.100.1")]) == ["198.51.100.1"])
     }
+
+    @Test func aHeadAskingForAnUpgradeIsStampedAndTheHandlerLeavesThePipeline() throws {
+        let channel = EmbeddedChannel()
+        let stamp = ClientAddressStamp(peer: IPAddress("203.0.113.9"), addresses: ClientAddressResolver(trustedProxies: []))
+        try channel.pipeline.syncOperations.addHandler(stamp)
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/chat")
+        head.headers.add(name: "Upgrade", value: "websocket")
+        head.headers.add(name: "Connection", value: "Upgrade")
+        try channel.writeInbound(HTTPServerRequestPart.head(head))
+        #expect(throws: (any Error).self, "gone: frames after the upgrade never reach it") {
+            _ = try channel.pipeline.syncOperations.context(handler: stamp)
+        }
+        // What follows the upgrade is not HTTP, and passes untouched.
+        try channel.writeInbound(ByteBuffer(string: "a frame"))
+        _ = try channel.readInbound(as: HTTPServerRequestPart.self)
+        #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: "a frame"))
+    }
 }
