@@ -189,7 +189,7 @@ public struct ConversationService: Sendable {
         throws(ConversationError) -> ChatTurn
     {
         let conversationID = conversation.id
-        let now = Self.storedTime(dependencies.clock.now())
+        let now = dependencies.clock.now().storedPrecision
         let customer = try Self.makeMessage(
             conversationID: conversationID, sequence: sequence + 1, author: .customer, text: text, clientID: clientID, at: now)
         var entries = [customer]
@@ -255,7 +255,7 @@ public struct ConversationService: Sendable {
         async throws(ConversationError) -> Posted
     {
         let conversationID = conversation.id
-        let now = Self.storedTime(dependencies.clock.now())
+        let now = dependencies.clock.now().storedPrecision
         var candidateID: ChatMessageID?
         let stored = try await appendNext(to: conversationID, guess: conversation.lastSequence + 1) { sequence throws(ConversationError) in
             let message = try Self.makeMessage(
@@ -393,10 +393,6 @@ public struct ConversationService: Sendable {
         }
     }
 
-    /// `date` as the store keeps it (whole milliseconds), so what a write returns equals what a read gives.
-    static func storedTime(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
-    }
 
     static func posted(_ message: ChatMessage) -> DomainEvent {
         DomainEvent(

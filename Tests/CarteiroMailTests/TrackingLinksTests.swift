@@ -70,7 +70,7 @@ import Testing
         let template = try MailTemplate(subject: send.subject, html: send.htmlBody, text: nil)
         let parsed = ParsedMessage.parse(try composer.compose(job, template: template).bytes)
         let header = try #require(parsed.headers.value(for: "List-Unsubscribe"))
-        let unsubscribeURL = "https://mail.loja.example/u/\(mailLinks.unsubscribeTokens.token(for: job.id.rawValue))"
+        let unsubscribeURL = mailLinks.unsubscribe(for: send).url(for: job.id.rawValue)
         #expect(header.hasPrefix("<\(unsubscribeURL)>, <mailto:cadastro@loja.example?"), "\(header)")
         #expect(parsed.headers.value(for: "List-Unsubscribe-Post") == "List-Unsubscribe=One-Click")
         #expect(parsed.headers.value(for: "List-Id") == "<c1.loja.example>")

@@ -61,7 +61,7 @@ public struct EngagementRoutes: Sendable {
 
     private func unsubscribePage(token: String, locale: String, unsubscribing: Bool) async throws -> Response {
         let texts = Self.texts(locale: locale)
-        guard let jobID = links.unsubscribeTokens.jobID(fromToken: token) else {
+        guard let jobID = links.unsubscribedJob(token: token) else {
             return ConfirmationPages.html(.notFound, texts.unknown, button: nil)
         }
         guard unsubscribing else { return ConfirmationPages.html(.ok, texts.question, button: texts.button) }

@@ -33,5 +33,6 @@ public struct MailLinks: Sendable {
     /// A tracking decoder (which parts are on does not matter for reading tokens).
     public var trackingTokens: TrackingLinks { TrackingLinks(baseURL: publicURL, signer: signer) }
 
-    public var unsubscribeTokens: UnsubscribeLinks { UnsubscribeLinks(baseURL: publicURL + "/u/", mailbox: "", listID: "", signer: signer) }
+    /// The job an unsubscribe token names, if the token is genuine (as `UnsubscribeLinks` signs them).
+    public func unsubscribedJob(token: String) -> String? { signer.payload(of: token) }
 }

@@ -65,7 +65,7 @@ public struct EmailConversations: Sendable {
     /// with id `newConversationID` that waits for an agent. A reply to a closed conversation
     /// starts a new one.
     public func receive(_ message: IncomingMessage, newConversationID: ConversationID, now: Date = Date()) async throws -> Received {
-        let now = Self.storedTime(now)
+        let now = now.storedPrecision
         for _ in 0..<Self.maximumAttempts {
             let conversation: Conversation
             let isNew: Bool
@@ -241,9 +241,6 @@ public struct EmailConversations: Sendable {
         return cut + "…"
     }
 
-    static func storedTime(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
-    }
 }
 
 public enum EmailConversationError: Error, Sendable, CustomStringConvertible {
